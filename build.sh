@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# OpsBot developer entry point.
+#   ./build.sh test         restore, install test peers (PostgreSQL, Chromium, npm packages) when missing, run every test
+#   ./build.sh migrations   regenerate the Initial migration for all three providers after a model change
+#   ./build.sh gallery      render every card to docs/cards/*.png
+#   ./build.sh bench        run the benchmarks and write bench/results/
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+say() { printf '\n==> %s\n' "$*"; }
+
+need_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_test_prerequisites() {
+  local missing=()
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "Installing ${missing[*]} (Debian packages)"
+    need_root apt-get update -qq
+    need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if [ -f tests/peers/package-lock.json ]; then
+    if [ ! -d tests/peers/node_modules ] || [ tests/peers/package-lock.json -nt tests/peers/node_modules/.package-lock.json ]; then
+      say "Installing npm peer tools (npm ci)"
+      (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  fi
+}
+
+case "${1:-}" in
+  test)
+    install_test_prerequisites
+    say "Building"
+    dotnet build OpsBot.sln -c Release -nologo -clp:ErrorsOnly
+    say "Running tests"
+    dotnet test OpsBot.sln -c Release --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=1500000
+    ;;
+  migrations)
+    dotnet tool restore >/dev/null
+    for p in Sqlite Postgres SqlServer; do
+      rm -rf "src/OpsBot/Data/Migrations/$p"
+      dotnet ef migrations add Initial --project src/OpsBot --context "${p}OpsBotDbContext" --output-dir "Data/Migrations/$p"
+    done
+    ;;
+  gallery)
+    install_test_prerequisites
+    node tests/peers/render-gallery.mjs
+    ;;
+  bench)
+    install_test_prerequisites
+    bash bench/run.sh
+    ;;
+  *)
+    sed -n '2,7p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using OpsBot.BotFramework;
+using OpsBot.BotFramework.Schema;
+using OpsBot.Cards;
+
+namespace OpsBot.Conversations;
+
+/// <summary>OpsBot's <see cref="IBot"/>: turns an activity into a call to the feature handler registered for it.</summary>
+public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvider services, CardTemplates cards, ILogger<BotRouter> log) : IBot
+{
+    private readonly BotRoutes _routes = routes.Value;
+
+    public async Task OnTurnAsync(TurnContext context, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var turn = new BotTurn(context, scope.ServiceProvider, cards);
+        switch (context.Activity.Type)
+        {
+            case ActivityTypes.Message:
+                await OnMessageAsync(turn, ct);
+                break;
+            case ActivityTypes.Invoke:
+                context.InvokeResponse = await OnInvokeAsync(turn, ct);
+                break;
+        }
+    }
+
+    private async Task OnMessageAsync(BotTurn turn, CancellationToken ct)
+    {
+        try
+        {
+            if (CardValue(turn.Activity.Value) is { } data && data["verb"]?.GetValue<string>() is { } verb)
+            {
+                await OnSubmitAsync(turn, verb, data, ct);
+                return;
+            }
+            var text = CommandText.Normalize(turn.Activity);
+            if (_routes.MatchCommand(text) is { } match)
+                await match.Route.Handler(turn, match.Args, ct);
+            else
+                await HelpHandlers.SendHelpAsync(turn, _routes, text, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogHandlerFailed(ex, turn.Activity.Type, turn.Activity.Id);
+            await turn.SendCardAsync("error", ErrorCardModel.Unexpected(turn.Activity.Id), ct: ct);
+        }
+    }
+
+    /// <summary>An <c>Action.Submit</c>: the same verb handler as Execute; a returned card replaces the clicked one.</summary>
+    private async Task OnSubmitAsync(BotTurn turn, string verb, JsonObject data, CancellationToken ct)
+    {
+        var handler = _routes.FindVerb(verb);
+        if (handler is null)
+        {
+            await HelpHandlers.SendHelpAsync(turn, _routes, verb, ct);
+            return;
+        }
+        var result = await handler(turn, data, ct);
+        if (result.Body is not JsonObject body) return;
+        if (body["type"]?.GetValue<string>() == AdaptiveCardInvoke.CardType && body["value"] is JsonObject card)
+        {
+            var update = new Activity { Type = ActivityTypes.Message, Attachments = [Attachment.AdaptiveCard((JsonObject)card.DeepClone())] };
+            if (turn.Activity.ReplyToId is { } cardId && !turn.Context.ExpectReplies)
+            {
+                update.Id = cardId;
+                await turn.Context.UpdateActivityAsync(update, ct);
+            }
+            else await turn.Context.SendActivityAsync(update, ct);
+        }
+        else if (body["value"] is JsonValue v && v.TryGetValue<string>(out var text)) await turn.SendTextAsync(text, ct);
+        else if (body["value"]?["message"]?.GetValue<string>() is { } message) await turn.SendTextAsync(message, ct);
+    }
+
+    private async Task<InvokeResponse?> OnInvokeAsync(BotTurn turn, CancellationToken ct)
+    {
+        var value = CardValue(turn.Activity.Value);
+        try
+        {
+            switch (turn.Activity.Name)
+            {
+                case "adaptiveCard/action":
+                    return await OnCardActionAsync(turn, value, ct);
+                case "composeExtension/fetchTask" or "composeExtension/submitAction":
+                    var commandId = value?["commandId"]?.GetValue<string>();
+                    if (value is null || commandId is null || _routes.FindMessageAction(commandId) is not { } action) return null;
+                    return turn.Activity.Name.EndsWith("fetchTask", StringComparison.Ordinal)
+                        ? await action.Fetch(turn, value, ct)
+                        : await action.Submit(turn, value, ct);
+                default:
+                    return null;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogHandlerFailed(ex, turn.Activity.Name, turn.Activity.Id);
+            return AdaptiveCardInvoke.Error(500, "InternalError", "Something went wrong on our side. The team has the details; please try again.");
+        }
+    }
+
+    private async Task<InvokeResponse> OnCardActionAsync(BotTurn turn, JsonObject? value, CancellationToken ct)
+    {
+        if (value is null) return AdaptiveCardInvoke.BadRequest("BadRequest", "Missing value property for the card action.");
+        if (value["action"] is not JsonObject action) return AdaptiveCardInvoke.BadRequest("BadRequest", "Missing action property.");
+        if (action["type"]?.GetValue<string>() != "Action.Execute")
+            return AdaptiveCardInvoke.BadRequest("NotSupported", $"The action '{action["type"]}' is not supported.");
+        var verb = action["verb"]?.GetValue<string>() ?? string.Empty;
+        if (_routes.FindVerb(verb) is not { } handler)
+            return AdaptiveCardInvoke.Error(400, "BadRequest", $"OpsBot does not know the action '{verb}'. The card may be out of date.");
+        var data = action["data"] as JsonObject ?? new JsonObject();
+        data["trigger"] ??= value["trigger"]?.DeepClone();
+        return await handler(turn, data, ct);
+    }
+
+    /// <summary>Card data arrives as an object, or as a JSON string for messageBack.</summary>
+    internal static JsonObject? CardValue(JsonNode? value) => value switch
+    {
+        JsonObject o => o,
+        JsonValue s when s.TryGetValue<string>(out var text) && text.TrimStart().StartsWith('{') => TryParse(text),
+        _ => null,
+    };
+
+    private static JsonObject? TryParse(string text)
+    {
+        try { return JsonNode.Parse(text) as JsonObject; }
+        catch (JsonException) { return null; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Handler failed for {ActivityType} {ActivityId}")]
+    private partial void LogHandlerFailed(Exception ex, string? activityType, string? activityId);
+}

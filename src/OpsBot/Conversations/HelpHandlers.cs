@@ -1,0 +1,33 @@
+namespace OpsBot.Conversations;
+
+public static class HelpHandlers
+{
+    public static IServiceCollection AddConversations(this IServiceCollection services)
+    {
+        services.AddSingleton<BotRouter>();
+        services.AddSingleton<OpsBot.BotFramework.IBot>(sp => sp.GetRequiredService<BotRouter>());
+        services.AddBotRoutes(r => r.Command("help", "Show what OpsBot can do", (turn, _, ct) => SendHelpAsync(turn, r, null, ct)));
+        return services;
+    }
+
+    /// <summary>The help card; <paramref name="unknown"/> is the text that matched no command, if any.</summary>
+    public static Task SendHelpAsync(BotTurn turn, BotRoutes routes, string? unknown, CancellationToken ct)
+    {
+        var model = new HelpCardModel(
+            string.IsNullOrWhiteSpace(unknown) ? null : $"I don't know \"{Truncate(unknown, 60)}\". Here is what I can do:",
+            routes.Commands.Where(c => !c.Hidden).OrderBy(c => c.Name, StringComparer.Ordinal)
+                .Select(c => new HelpCommand(c.Usage, c.Description)).ToList());
+        return turn.SendCardAsync("help", model, "OpsBot help", ct);
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
+}
+
+public sealed record HelpCardModel(string? Notice, IReadOnlyList<HelpCommand> Commands);
+public sealed record HelpCommand(string Usage, string Description);
+
+public sealed record ErrorCardModel(string Title, string Message, string? Reference)
+{
+    public static ErrorCardModel Unexpected(string? reference) =>
+        new("Something went wrong", "OpsBot could not finish that. Nothing was changed; please try again. If it keeps happening, give this reference to your admin.", reference);
+}

@@ -1,0 +1,44 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace OpsBot.Data;
+
+public static class DataExtensions
+{
+    public static IHostApplicationBuilder AddOrderStore(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        builder.Services.Configure<DatabaseOptions>(builder.Configuration.GetSection(DatabaseOptions.Section));
+        var connectionString = options.ConnectionString ?? DefaultSqlite(builder.Environment.ContentRootPath);
+        AddProvider(builder.Services, options.Provider, connectionString);
+        builder.Services.AddHealthChecks().AddDbContextCheck<OpsBotDbContext>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    internal static void AddProvider(IServiceCollection services, DatabaseProvider provider, string connectionString)
+    {
+        switch (provider)
+        {
+            case DatabaseProvider.Sqlite:
+                services.AddDbContext<SqliteOpsBotDbContext>(o => o.UseSqlite(connectionString));
+                services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqliteOpsBotDbContext>());
+                break;
+            case DatabaseProvider.Postgres:
+                services.AddDbContext<PostgresOpsBotDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<PostgresOpsBotDbContext>());
+                break;
+            case DatabaseProvider.SqlServer:
+                services.AddDbContext<SqlServerOpsBotDbContext>(o => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure()));
+                services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqlServerOpsBotDbContext>());
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite, SqlServer or Postgres.");
+        }
+    }
+
+    private static string DefaultSqlite(string contentRoot)
+    {
+        var folder = Path.Combine(contentRoot, "data");
+        Directory.CreateDirectory(folder);
+        return $"Data Source={Path.Combine(folder, "opsbot.db")}";
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsBot.BotFramework;
+using OpsBot.Cards;
+using OpsBot.Conversations;
+using OpsBot.Data;
+
+namespace OpsBot.Hosting;
+
+public static class OpsBotHosting
+{
+    /// <summary>Registers every area of OpsBot. Each area has one <c>AddXxx</c> extension.</summary>
+    public static WebApplicationBuilder AddOpsBot(this WebApplicationBuilder builder)
+    {
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
+            builder.WebHost.UseUrls("http://localhost:3978");
+
+        builder.AddOrderStore();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ => new CardTemplates(builder.Configuration["Cards:Folder"] ?? CardTemplates.DefaultFolder));
+        builder.Services.AddBotFramework();
+        builder.Services.AddConversations();
+        return builder;
+    }
+
+    public static WebApplication MapOpsBot(this WebApplication app)
+    {
+        _ = app.Services.GetRequiredService<CardTemplates>(); // a broken template stops start-up here
+        MigrateIfConfigured(app);
+        app.MapBotMessages();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        return app;
+    }
+
+    private static void MigrateIfConfigured(WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        if (!(options.MigrateOnStartup ?? app.Environment.IsDevelopment())) return;
+        using var scope = app.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<OpsBotDbContext>().Database.Migrate();
+    }
+}

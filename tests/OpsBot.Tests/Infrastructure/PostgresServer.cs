@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace OpsBot.Tests.Infrastructure;
+
+/// <summary>
+/// A real PostgreSQL server for the test run: initdb in a temp folder, started on a free loopback port,
+/// stopped at the end. Each test class gets its own database from <see cref="CreateDatabaseAsync"/>.
+/// </summary>
+public sealed class PostgresServer : IAsyncLifetime
+{
+    private string _dir = "";
+    private string _bin = "";
+    public int Port { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        _bin = Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => d, StringComparer.Ordinal)
+                   .Select(d => Path.Combine(d, "bin")).FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
+               ?? throw new InvalidOperationException("PostgreSQL server binaries not found under /usr/lib/postgresql; run ./build.sh test, which installs them.");
+        _dir = Path.Combine(Path.GetTempPath(), "opsbot-pg-" + Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(_dir);
+        Port = FreePort();
+        var asRoot = Environment.UserName == "root";
+        if (asRoot) await RunAsync("chown", $"postgres:postgres {_dir}");
+        await PgAsync(asRoot, "initdb", $"-D {_dir}/data -A trust -U opsbot --no-sync -E UTF8 --locale=C.UTF-8");
+        await PgAsync(asRoot, "pg_ctl", $"-D {_dir}/data -w -t 60 -l {_dir}/server.log -o \"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start");
+    }
+
+    public string ConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={Port};Username=opsbot;Database={database};Pooling=true;Maximum Pool Size=100";
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = "opsbot_" + Guid.NewGuid().ToString("n")[..12];
+        await using var conn = new NpgsqlConnection(ConnectionString("postgres"));
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
+        await cmd.ExecuteNonQueryAsync();
+        return ConnectionString(name);
+    }
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        try { await PgAsync(Environment.UserName == "root", "pg_ctl", $"-D {_dir}/data -m immediate stop"); }
+        finally { try { Directory.Delete(_dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
+    }
+
+    private Task PgAsync(bool asRoot, string tool, string args) =>
+        asRoot ? RunAsync("runuser", $"-u postgres -- {Path.Combine(_bin, tool)} {args}") : RunAsync(Path.Combine(_bin, tool), args);
+
+    private static async Task RunAsync(string file, string args)
+    {
+        var psi = new ProcessStartInfo("bash", ["-c", $"{file} {args}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {args} failed ({p.ExitCode}): {await stderr}{await stdout}");
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "postgres";
+}
