@@ -1,0 +1,22 @@
+using System.Net;
+
+namespace OpsBot.BotFramework;
+
+/// <summary>
+/// A connector call that failed after the retries the protocol allows (protocol doc §4.4).
+/// <see cref="Code"/> is the connector's error code (e.g. <c>ConversationBlockedByUser</c>), <see cref="SubCode"/> the nested one (e.g. <c>MessageWritesBlocked</c>).
+/// </summary>
+public sealed class ConnectorException(HttpStatusCode status, string? code, string? subCode, string message, TimeSpan? retryAfter = null)
+    : Exception(message)
+{
+    public HttpStatusCode Status { get; } = status;
+    public string? Code { get; } = code;
+    public string? SubCode { get; } = subCode;
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    /// <summary>412, 429, 502, 503, 504: worth another attempt later.</summary>
+    public bool IsTransient => (int)Status is 412 or 429 or 502 or 503 or 504;
+
+    /// <summary>The recipient can no longer be reached (uninstalled, blocked, gone): stop sending there.</summary>
+    public bool RecipientUnreachable => Status is HttpStatusCode.Forbidden or HttpStatusCode.NotFound;
+}

@@ -1,0 +1,72 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace OpsBot.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "OutboxMessages",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DedupeKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    CorrelationType = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    CorrelationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    ServiceUrl = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    ConversationId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ChannelId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ActivityId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    ActivityJson = table.Column<string>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    NextAttemptAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    LeaseOwner = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    LeaseUntil = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    SentAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    ResultConversationId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ResultActivityId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutboxMessages", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_CorrelationType_CorrelationId",
+                table: "OutboxMessages",
+                columns: new[] { "CorrelationType", "CorrelationId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_DedupeKey",
+                table: "OutboxMessages",
+                column: "DedupeKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_Status_NextAttemptAt",
+                table: "OutboxMessages",
+                columns: new[] { "Status", "NextAttemptAt" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "OutboxMessages");
+        }
+    }
+}

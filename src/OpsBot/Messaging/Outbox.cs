@@ -1,0 +1,58 @@
+using System.Text.Json;
+using OpsBot.BotFramework.Schema;
+using OpsBot.Data;
+
+namespace OpsBot.Messaging;
+
+/// <summary>Where an outbox message goes.</summary>
+public abstract record DeliveryTarget(string ServiceUrl, string? TenantId)
+{
+    /// <summary>A conversation OpsBot already has (personal chat, group chat, channel thread).</summary>
+    public sealed record Conversation(string ServiceUrl, string? TenantId, string ConversationId) : DeliveryTarget(ServiceUrl, TenantId);
+    /// <summary>A 1:1 chat with a user, created (or found) by the connector from the user id and tenant.</summary>
+    public sealed record Person(string ServiceUrl, string TenantId, string UserId) : DeliveryTarget(ServiceUrl, TenantId);
+    /// <summary>A new thread (root post) in a channel.</summary>
+    public sealed record ChannelThread(string ServiceUrl, string TenantId, string ChannelId) : DeliveryTarget(ServiceUrl, TenantId);
+}
+
+/// <summary>Adds outgoing messages to the caller's unit of work; they are sent only if that unit commits.</summary>
+public static class Outbox
+{
+    public static OutboxMessage EnqueueSend(this OpsBotDbContext db, DeliveryTarget target, Activity activity, string dedupeKey,
+        DateTime now, string? correlationType = null, string? correlationId = null)
+    {
+        var message = New(target, activity, dedupeKey, now, correlationType, correlationId);
+        switch (target)
+        {
+            case DeliveryTarget.Conversation c: message.Kind = OutboxKind.Send; message.ConversationId = c.ConversationId; break;
+            case DeliveryTarget.Person p: message.Kind = OutboxKind.CreatePersonal; message.UserId = p.UserId; break;
+            case DeliveryTarget.ChannelThread t: message.Kind = OutboxKind.CreateChannelThread; message.ChannelId = t.ChannelId; break;
+        }
+        db.Set<OutboxMessage>().Add(message);
+        return message;
+    }
+
+    /// <summary>Replaces a message already posted (card updated in place for everyone).</summary>
+    public static OutboxMessage EnqueueUpdate(this OpsBotDbContext db, DeliveryTarget.Conversation target, string activityId, Activity activity,
+        string dedupeKey, DateTime now, string? correlationType = null, string? correlationId = null)
+    {
+        var message = New(target, activity, dedupeKey, now, correlationType, correlationId);
+        message.Kind = OutboxKind.Update;
+        message.ConversationId = target.ConversationId;
+        message.ActivityId = activityId;
+        db.Set<OutboxMessage>().Add(message);
+        return message;
+    }
+
+    private static OutboxMessage New(DeliveryTarget target, Activity activity, string dedupeKey, DateTime now, string? correlationType, string? correlationId) => new()
+    {
+        DedupeKey = dedupeKey,
+        ServiceUrl = target.ServiceUrl,
+        TenantId = target.TenantId,
+        ActivityJson = JsonSerializer.Serialize(activity, BotJson.Options),
+        CreatedAt = now,
+        NextAttemptAt = now,
+        CorrelationType = correlationType,
+        CorrelationId = correlationId,
+    };
+}
