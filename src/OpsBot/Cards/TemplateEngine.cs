@@ -13,8 +13,10 @@ public static class TemplateEngine
     private static JsonNode? Expand(JsonNode? node, JsonNode? scope, JsonNode? root) => node switch
     {
         JsonObject o when o["$data"] is JsonNode d => ExpandData(o, Resolve(d, scope, root), root),
+        JsonObject o when o["$when"] is JsonNode w => Resolve(w, scope, root) is JsonValue b && b.TryGetValue<bool>(out var keep) && keep
+            ? Expand(new JsonObject(o.Where(p => p.Key != "$when").Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))), scope, root) : null,
         JsonObject o => new JsonObject(o.Where(p => p.Key != "$data").Select(p => KeyValuePair.Create(p.Key, Expand(p.Value, scope, root)))),
-        JsonArray a => new JsonArray(a.SelectMany(i => Expand(i, scope, root) is JsonArray inner && i is JsonObject { } io && io.ContainsKey("$data") ? inner.Select(x => x?.DeepClone()) : [Expand(i, scope, root)]).ToArray()),
+        JsonArray a => new JsonArray(a.Where(i => i is not JsonObject w || !w.ContainsKey("$when") || Expand(i, scope, root) is not null).SelectMany(i => Expand(i, scope, root) is JsonArray inner && i is JsonObject { } io && io.ContainsKey("$data") ? inner.Select(x => x?.DeepClone()) : [Expand(i, scope, root)]).ToArray()),
         JsonValue v when v.TryGetValue<string>(out var s) && s.Contains("${", StringComparison.Ordinal) => Resolve(v, scope, root),
         _ => node?.DeepClone(),
     };
