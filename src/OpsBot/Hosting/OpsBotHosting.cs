@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpsBot.Api;
 using OpsBot.BotFramework;
 using OpsBot.Cards;
 using OpsBot.Conversations;
@@ -23,6 +24,7 @@ public static class OpsBotHosting
         builder.Services.AddSingleton(_ => new CardTemplates(builder.Configuration["Cards:Folder"] ?? CardTemplates.DefaultFolder));
         builder.Services.AddBotFramework();
         builder.Services.AddConversations();
+        builder.Services.AddApiAuthentication(builder.Configuration);
         return builder;
     }
 
@@ -30,6 +32,8 @@ public static class OpsBotHosting
     {
         _ = app.Services.GetRequiredService<CardTemplates>(); // a broken template stops start-up here
         MigrateIfConfigured(app);
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapBotMessages();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
