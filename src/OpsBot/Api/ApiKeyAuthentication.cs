@@ -15,7 +15,7 @@ namespace OpsBot.Api;
 public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILoggerFactory logger, UrlEncoder encoder)
     : AuthenticationHandler<ApiKeyOptions>(options, logger, encoder)
 {
-    public const string Scheme = "ApiKey";
+    public const string SchemeName = "ApiKey";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -29,8 +29,8 @@ public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILogge
         {
             if (CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(hash), Encoding.ASCII.GetBytes(expected.ToLowerInvariant())))
             {
-                var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, client), new Claim("client", client)], Scheme);
-                return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme)));
+                var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, client), new Claim("client", client)], SchemeName);
+                return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
             }
         }
         return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
@@ -53,9 +53,9 @@ public static class ApiAuthentication
     public static IServiceCollection AddApiAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAuthentication()
-            .AddScheme<ApiKeyOptions, ApiKeyHandler>(ApiKeyHandler.Scheme, o => configuration.GetSection("Api").Bind(o));
+            .AddScheme<ApiKeyOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, o => configuration.GetSection("Api").Bind(o));
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(ApiKeyHandler.Scheme).RequireAuthenticatedUser());
+            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(ApiKeyHandler.SchemeName).RequireAuthenticatedUser());
         return services;
     }
 }
