@@ -36,7 +36,18 @@ case "${1:-}" in
     say "Building"
     dotnet build OpsBot.sln -c Release -nologo -clp:ErrorsOnly
     say "Running tests"
-    dotnet test OpsBot.sln -c Release --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=1500000
+    log=$(mktemp)
+    set +e
+    dotnet test OpsBot.sln -c Release --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=1500000 | tee "$log"
+    status=${PIPESTATUS[0]}
+    set -e
+    passed=$(grep -E '^\s+Passed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    failed=$(grep -E '^\s+Failed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    skipped=$(grep -E '^\s+Skipped: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    rm -f "$log"
+    echo
+    echo "$passed passed, $failed failed, $skipped skipped"
+    exit "$status"
     ;;
   migrations)
     dotnet tool restore >/dev/null
