@@ -41,9 +41,9 @@ case "${1:-}" in
     dotnet test OpsBot.sln -c Release --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=1500000 | tee "$log"
     status=${PIPESTATUS[0]}
     set -e
-    passed=$(grep -E '^\s+Passed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-    failed=$(grep -E '^\s+Failed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-    skipped=$(grep -E '^\s+Skipped: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+    passed=$(awk '/^[ \t]+Passed: [0-9]+/ {s+=$2} END {print s+0}' "$log")
+    failed=$(awk '/^[ \t]+Failed: [0-9]+/ {s+=$2} END {print s+0}' "$log")
+    skipped=$(awk '/^[ \t]+Skipped: [0-9]+/ {s+=$2} END {print s+0}' "$log")
     rm -f "$log"
     echo
     echo "$passed passed, $failed failed, $skipped skipped"
