@@ -2,6 +2,7 @@
 // (Teams-like light theme) and docs/cards/<name>.dark.png (dark theme), and rewrites the gallery table in README.md
 // between <!-- card-gallery:start --> and <!-- card-gallery:end -->.
 //   node tests/peers/render-gallery.mjs        (or ./build.sh gallery)
+//   GALLERY_OUT=/tmp/x node tests/peers/render-gallery.mjs   writes the PNGs elsewhere and leaves README.md alone
 // Templates are expanded with the official adaptivecards-templating package and rendered by the official adaptivecards
 // renderer in headless Debian Chromium (/usr/bin/chromium, or $CHROMIUM); the page makes no network requests.
 // Exit code 1 when any card failed to expand, parse or render, or the renderer reported warnings; the other cards are
@@ -19,7 +20,7 @@ const rendererBundle = require.resolve("adaptivecards/dist/adaptivecards.min.js"
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const cardsDir = join(root, "cards");
 const samplesDir = join(cardsDir, "samples");
-const outDir = join(root, "docs", "cards");
+const outDir = process.env.GALLERY_OUT ? resolve(process.env.GALLERY_OUT) : join(root, "docs", "cards");
 const readme = join(root, "README.md");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const cardWidth = 480;
@@ -204,6 +205,6 @@ try {
 
 const keep = new Set(rendered.flatMap(n => [`${n}.png`, ...Object.keys(themes).filter(t => t !== "light").map(t => `${n}.${t}.png`)]));
 for (const f of readdirSync(outDir).filter(f => f.endsWith(".png") && !keep.has(f))) rmSync(join(outDir, f));
-updateReadme(rendered);
-console.log(`${rendered.length} card(s) rendered to docs/cards/, ${failed} with problems`);
+if (!process.env.GALLERY_OUT) updateReadme(rendered);
+console.log(`${rendered.length} card(s) rendered to ${outDir}, ${failed} with problems`);
 process.exit(failed ? 1 : 0);

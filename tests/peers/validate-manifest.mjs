@@ -1,4 +1,6 @@
-// Validates a Teams app manifest against the official JSON schema bundled in @microsoft/app-manifest (offline).
+// Validates a Teams app manifest against the official JSON schema bundled in @microsoft/app-manifest (offline), with
+// both ManifestUtil.validateManifestAgainstSchema (schema passed explicitly) and AppManifestUtils.validateAgainstSchema
+// (schema resolved from $schema to the bundled copy).
 //   node tests/peers/validate-manifest.mjs <manifest.json>
 // Prints one JSON line {schema, errors:[...]} and exits 0 when there are no errors, 1 when there are, 2 on bad input.
 import { readFileSync, existsSync } from "node:fs";
@@ -6,7 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
 const require = createRequire(import.meta.url);
-const { ManifestUtil } = require("@microsoft/app-manifest");
+const { ManifestUtil, AppManifestUtils } = require("@microsoft/app-manifest");
 
 const file = process.argv[2];
 if (!file) { console.error("usage: node validate-manifest.mjs <manifest.json>"); process.exit(2); }
@@ -19,6 +21,9 @@ const schemaFile = join(packageRoot, "build", "json-schemas", "teams", match[1],
 if (!existsSync(schemaFile)) { console.error(`@microsoft/app-manifest bundles no schema ${match[1]}`); process.exit(2); }
 const schema = JSON.parse(readFileSync(schemaFile, "utf8"));
 
-const errors = await ManifestUtil.validateManifestAgainstSchema(manifest, schema);
+const errors = [...new Set([
+  ...await ManifestUtil.validateManifestAgainstSchema(structuredClone(manifest), schema),
+  ...await AppManifestUtils.validateAgainstSchema(structuredClone(manifest)),
+])];
 console.log(JSON.stringify({ schema: match[1], errors }));
 process.exit(errors.length === 0 ? 0 : 1);

@@ -9,12 +9,15 @@ internal static class RepoFiles
 
     public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
 
-    public static async Task<(int ExitCode, string Output, string Error)> RunNodeAsync(string script, params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunNodeAsync(string script, params string[] args) =>
+        RunAsync(NodeStart(script, args));
+
+    public static ProcessStartInfo NodeStart(string script, params string[] args)
     {
         var start = new ProcessStartInfo("node") { WorkingDirectory = Root, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(PathOf("tests", "peers", script));
         foreach (var a in args) start.ArgumentList.Add(a);
-        return await RunAsync(start);
+        return start;
     }
 
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(ProcessStartInfo start)
