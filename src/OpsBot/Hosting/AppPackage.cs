@@ -20,7 +20,8 @@ public static partial class AppPackage
         Usage: dotnet run --project src/OpsBot -- package --app-id <guid> --host <host> [--output <path>]
           --app-id   Microsoft App ID of the Azure Bot (Entra app client id), e.g. 8d0e7b1a-6c2f-4e3d-b5a4-9f1e2d3c4b5a
           --host     public host name serving /api/messages, without https:// or a path, e.g. opsbot.contoso.com
-          --output   zip to write (default: ./opsbot-teams.zip)
+          --output   zip to write (default: artifacts/opsbot-teams.zip). Inside the repository relative paths start at its
+                     root (dotnet run runs the app in src/OpsBot); elsewhere at the current directory.
         """;
 
     public static string DefaultManifestFolder => Path.Combine(AppContext.BaseDirectory, "manifest");
@@ -55,7 +56,7 @@ public static partial class AppPackage
 
         try
         {
-            var zip = Build(manifestFolder ?? DefaultManifestFolder, appId, host, outputPath ?? DefaultZipName);
+            var zip = Build(manifestFolder ?? DefaultManifestFolder, appId, host, ResolveOutput(outputPath, Environment.CurrentDirectory));
             output.WriteLine(zip);
             return 0;
         }
@@ -64,6 +65,20 @@ public static partial class AppPackage
             error.WriteLine($"Could not build the app package: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// Where the zip goes: relative paths start at the repository root (the folder holding OpsBot.sln above
+    /// <paramref name="workingDirectory"/>) so <c>dotnet run --project src/OpsBot</c> behaves as if run from the root; outside
+    /// a checkout they start at <paramref name="workingDirectory"/>. No path = <c>artifacts/opsbot-teams.zip</c> in a checkout.
+    /// </summary>
+    public static string ResolveOutput(string? output, string workingDirectory)
+    {
+        string? repository = null;
+        for (var dir = new DirectoryInfo(workingDirectory); dir is not null && repository is null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "OpsBot.sln"))) repository = dir.FullName;
+        output ??= repository is null ? DefaultZipName : Path.Combine("artifacts", DefaultZipName);
+        return Path.GetFullPath(output, repository ?? workingDirectory);
     }
 
     /// <summary>Writes the package to <paramref name="zipPath"/> (replacing it) and returns its full path.</summary>

@@ -122,6 +122,18 @@ public sealed class AppPackageTests : IDisposable
     }
 
     [Fact]
+    public void Relative_outputs_start_at_the_repository_root_inside_a_checkout_and_at_the_current_directory_outside()
+    {
+        var project = RepoFiles.PathOf("src", "OpsBot");
+
+        Assert.Equal(RepoFiles.PathOf("artifacts", "opsbot-teams.zip"), AppPackage.ResolveOutput(null, project));
+        Assert.Equal(RepoFiles.PathOf("out", "x.zip"), AppPackage.ResolveOutput(Path.Combine("out", "x.zip"), project));
+        Assert.Equal(Path.Combine(_dir, "abs.zip"), AppPackage.ResolveOutput(Path.Combine(_dir, "abs.zip"), project));
+        Assert.Equal(Path.Combine(_dir, "opsbot-teams.zip"), AppPackage.ResolveOutput(null, _dir));
+        Assert.Equal(Path.Combine(_dir, "x.zip"), AppPackage.ResolveOutput("x.zip", _dir));
+    }
+
+    [Fact]
     public void A_placeholder_the_verb_does_not_know_stops_the_build()
     {
         var error = Assert.Throws<InvalidDataException>(() =>
