@@ -1,5 +1,5 @@
 // Card gallery: renders every cards/<name>.json that has cards/samples/<name>.data.json to docs/cards/<name>.png
-// (Teams-like light theme) and docs/cards/<name>.dark.png (dark theme), and rewrites the gallery table in README.md
+// (Teams-like light theme), docs/cards/<name>.dark.png and <name>.contrast.png (dark, high contrast), and rewrites the gallery table in README.md
 // between <!-- card-gallery:start --> and <!-- card-gallery:end -->.
 //   node tests/peers/render-gallery.mjs        (or ./build.sh gallery)
 //   GALLERY_OUT=/tmp/x node tests/peers/render-gallery.mjs   writes the PNGs elsewhere and leaves README.md alone
@@ -25,7 +25,7 @@ const readme = join(root, "README.md");
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const cardWidth = 480;
 
-// Teams-like palettes (desktop chat: light text #252424 on white, dark theme white on #2D2C2C).
+// Teams-like palettes (desktop chat: light text #252424 on white, dark theme white on #2D2C2C, high contrast on black).
 const themes = {
   light: {
     page: "#F5F5F5", card: "#FFFFFF", border: "#E1DFDD", text: "#252424", subtle: "#605E5C", emphasis: "#F3F2F1",
@@ -38,6 +38,12 @@ const themes = {
     accent: "#A6A7DC", good: "#92C353", warning: "#F8D22A", attention: "#F9526B", light: "#FFFFFF", dark: "#252424",
     goodBg: "#0D2E0D", warningBg: "#463100", attentionBg: "#3E1F25", accentBg: "#2F2F4A",
     button: "#292828", buttonText: "#FFFFFF", buttonBorder: "#605E5C", link: "#A6A7DC",
+  },
+  contrast: {
+    page: "#000000", card: "#000000", border: "#FFFFFF", text: "#FFFFFF", subtle: "#FFFFFF", emphasis: "#000000",
+    accent: "#1AEBFF", good: "#3FF23F", warning: "#FFFF01", attention: "#FF5F5F", light: "#FFFFFF", dark: "#FFFFFF",
+    goodBg: "#000000", warningBg: "#000000", attentionBg: "#000000", accentBg: "#000000",
+    button: "#000000", buttonText: "#FFFFFF", buttonBorder: "#FFFFFF", link: "#FFFF01",
   },
 };
 
@@ -158,8 +164,8 @@ function updateReadme(rendered) {
   const from = text.indexOf(start), to = text.indexOf(end);
   if (from < 0 || to < from) { console.warn(`README.md has no ${start} … ${end} block; not updated`); return; }
   const rows = rendered.map(n =>
-    `| \`${n}\` | <img src="docs/cards/${n}.png" alt="${n} card, light theme" width="400"> | <img src="docs/cards/${n}.dark.png" alt="${n} card, dark theme" width="400"> |`);
-  const table = ["| Card | Light | Dark |", "|---|---|---|", ...rows].join("\n");
+    `| \`${n}\` | <img src="docs/cards/${n}.png" alt="${n} card, light theme" width="300"> | <img src="docs/cards/${n}.dark.png" alt="${n} card, dark theme" width="300"> | <img src="docs/cards/${n}.contrast.png" alt="${n} card, high contrast" width="300"> |`);
+  const table = ["| Card | Light | Dark | High contrast |", "|---|---|---|---|", ...rows].join("\n");
   writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
 }
 
