@@ -49,7 +49,9 @@ public static partial class AppPackage
 
         if (appIdText is null) return BadArguments(error, "Missing --app-id.");
         if (!TryParseAppId(appIdText, out var appId))
-            return BadArguments(error, $"--app-id '{appIdText}' is not a GUID like 8d0e7b1a-6c2f-4e3d-b5a4-9f1e2d3c4b5a.");
+            return BadArguments(error, appId == Guid.Empty && appIdText.Trim('0', '-').Length == 0
+                ? "--app-id must be the bot's app id, not the all-zero GUID."
+                : $"--app-id '{appIdText}' is not a GUID like 8d0e7b1a-6c2f-4e3d-b5a4-9f1e2d3c4b5a.");
         if (hostText is null) return BadArguments(error, "Missing --host.");
         if (!TryParseHost(hostText, out var host, out var hostProblem))
             return BadArguments(error, $"--host '{hostText}' {hostProblem}");
@@ -92,14 +94,21 @@ public static partial class AppPackage
         var fullPath = Path.GetFullPath(zipPath);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         var temp = fullPath + ".tmp";
-        using (var zip = ZipFile.Open(temp, ZipArchiveMode.Create))
+        try
         {
-            using (var writer = new StreamWriter(zip.CreateEntry("manifest.json", CompressionLevel.Optimal).Open()))
-                writer.Write(manifest);
-            foreach (var icon in Files.Skip(1))
-                zip.CreateEntryFromFile(Path.Combine(manifestFolder, icon), icon, CompressionLevel.Optimal);
+            using (var zip = ZipFile.Open(temp, ZipArchiveMode.Create))
+            {
+                using (var writer = new StreamWriter(zip.CreateEntry("manifest.json", CompressionLevel.Optimal).Open()))
+                    writer.Write(manifest);
+                foreach (var icon in Files.Skip(1))
+                    zip.CreateEntryFromFile(Path.Combine(manifestFolder, icon), icon, CompressionLevel.Optimal);
+            }
+            File.Move(temp, fullPath, overwrite: true);
         }
-        File.Move(temp, fullPath, overwrite: true);
+        finally
+        {
+            File.Delete(temp);
+        }
         return fullPath;
     }
 

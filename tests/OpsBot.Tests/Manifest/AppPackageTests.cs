@@ -38,6 +38,7 @@ public sealed class AppPackageTests : IDisposable
 
         Assert.True(exit == 0, error);
         Assert.Equal(zipPath, output.Trim());
+        Assert.Equal(["opsbot.zip"], Directory.GetFiles(Path.Combine(_dir, "out")).Select(Path.GetFileName));
         using var zip = ZipFile.OpenRead(zipPath);
         Assert.Equal(["color.png", "manifest.json", "outline.png"], zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
 
@@ -84,7 +85,7 @@ public sealed class AppPackageTests : IDisposable
     [InlineData(new[] { "--host", Host }, "Missing --app-id.")]
     [InlineData(new[] { "--app-id", "not-a-guid", "--host", Host }, "--app-id 'not-a-guid' is not a GUID")]
     [InlineData(new[] { "--app-id", "{8d0e7b1a-6c2f-4e3d-b5a4-9f1e2d3c4b5a}", "--host", Host }, "is not a GUID")]
-    [InlineData(new[] { "--app-id", "00000000-0000-0000-0000-000000000000", "--host", Host }, "is not a GUID")]
+    [InlineData(new[] { "--app-id", "00000000-0000-0000-0000-000000000000", "--host", Host }, "not the all-zero GUID")]
     [InlineData(new[] { "--app-id", AppId }, "Missing --host.")]
     [InlineData(new[] { "--app-id", AppId, "--host", "https://opsbot.contoso.example/" }, "without https:// or a path")]
     [InlineData(new[] { "--app-id", AppId, "--host", "opsbot.contoso.example:8443" }, "without a port")]
