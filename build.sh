@@ -23,7 +23,8 @@ install_test_prerequisites() {
     need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
   if [ -f tests/peers/package-lock.json ]; then
-    if [ ! -d tests/peers/node_modules ] || [ tests/peers/package-lock.json -nt tests/peers/node_modules/.package-lock.json ]; then
+    # A symlinked node_modules is a shared install managed elsewhere: npm ci would empty it through the link.
+    if [ ! -L tests/peers/node_modules ] && { [ ! -d tests/peers/node_modules ] || [ tests/peers/package-lock.json -nt tests/peers/node_modules/.package-lock.json ]; }; then
       say "Installing npm peer tools (npm ci)"
       (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
     fi
