@@ -171,10 +171,13 @@ internal static class Functions
         catch (TemplateEvalException) { return true; }
     }
 
+    /// <summary>ComparisonEvaluator: children without substitution; a child error is false, an error of the comparison itself is an error.</summary>
     private static object? Comparison(CallExpr call, EvalContext c, Func<object?[], bool> func, Action<object?, int>? verify = null)
     {
-        try { return func(Args(call, c, false, verify)); }
+        object?[] args;
+        try { args = Args(call, c, false, verify); }
         catch (TemplateEvalException) { return false; }
+        return func(args);
     }
 
     private static object? Equal(CallExpr call, EvalContext c, bool subst) => Comparison(call, c, a => CommonEquals(a[0], a[1]));
@@ -199,8 +202,8 @@ internal static class Functions
         string s => s.Length == 0,
         JsonArray or List<object?> => Js.ArrayCount(a[0]) == 0,
         JsonObject o => o.Count == 0,
-        _ => throw Error(call, "argument must be a string, list, map or object."),
-    });
+        _ => false,
+    }, (v, _) => { if (v is not (null or Undefined or string or JsonArray or List<object?> or JsonObject)) throw Error(call, "argument must be a string, list, map or object."); });
 
     private static object? Bool(CallExpr call, EvalContext c, bool subst) => Comparison(call, c, a =>
     {
@@ -404,13 +407,29 @@ internal static class Functions
     private static object? ToUpper(CallExpr call, EvalContext c, bool subst)
     {
         var a = Args(call, c, subst, VerifyStringOrNull(call));
-        return Culture(LocaleFor(a, 2)).TextInfo.ToUpper(StringOrEmpty(a[0]));
+        return UpperSpecialCasing(Culture(LocaleFor(a, 2)).TextInfo.ToUpper(StringOrEmpty(a[0])));
     }
 
     private static object? ToLower(CallExpr call, EvalContext c, bool subst)
     {
         var a = Args(call, c, subst, VerifyStringOrNull(call));
         return Culture(LocaleFor(a, 2)).TextInfo.ToLower(StringOrEmpty(a[0]));
+    }
+
+    /// <summary>JS toUpperCase applies Unicode SpecialCasing (ß → SS, ligatures), which .NET's simple mapping does not.</summary>
+    private static string UpperSpecialCasing(string s)
+    {
+        if (!s.AsSpan().ContainsAny("ßﬀﬁﬂﬃﬄﬅﬆŉ")) return s;
+        var sb = new StringBuilder(s.Length + 4);
+        foreach (var ch in s)
+        {
+            sb.Append(ch switch
+            {
+                'ß' => "SS", 'ﬀ' => "FF", 'ﬁ' => "FI", 'ﬂ' => "FL", 'ﬃ' => "FFI", 'ﬄ' => "FFL", 'ﬅ' or 'ﬆ' => "ST", 'ŉ' => "\u02bcN",
+                _ => ch.ToString(),
+            });
+        }
+        return sb.ToString();
     }
 
     private static CultureInfo Culture(string locale)
