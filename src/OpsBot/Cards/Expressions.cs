@@ -69,8 +69,8 @@ internal static class Memory
         for (var i = start; i < parts.Length; i++)
         {
             var part = parts[i];
-            var idx = Js.ParseInt(part);
-            if (!double.IsNaN(idx) && Js.IsArray(cur))
+            double idx;
+            if (Js.IsArray(cur) && !double.IsNaN(idx = Js.ParseInt(part)))
             {
                 var n = Js.ArrayCount(cur);
                 if (idx < 0 || idx >= n) return Undefined.Value;

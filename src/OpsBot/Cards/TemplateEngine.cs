@@ -31,7 +31,7 @@ public static class TemplateEngine
             switch (node)
             {
                 case JsonObject o:
-                    var props = new List<(string, TNode)>();
+                    var props = new List<(JsonEncodedText, TNode)>();
                     var obj = new TObject { Path = path };
                     foreach (var (key, value) in o)
                     {
@@ -39,7 +39,7 @@ public static class TemplateEngine
                         if (key == "$data") CompileData(obj, value, childPath);
                         else if (key == "$when") CompileWhen(obj, value, childPath);
                         else if (Reserved.Contains(key)) Compile(value, childPath);
-                        else props.Add((key, Compile(value, childPath)));
+                        else props.Add((JsonEncodedText.Encode(key, JavaScriptEncoder.UnsafeRelaxedJsonEscaping), Compile(value, childPath)));
                     }
                     obj.Properties = [.. props];
                     return obj;
@@ -164,7 +164,8 @@ internal sealed class TArray(TNode[] items) : TNode
 
 internal sealed class TObject : TNode
 {
-    public (string Key, TNode Value)[] Properties { get; set; } = [];
+    public (JsonEncodedText Key, TNode Value)[] Properties { get; set; } = [];
+    public bool IsPlain => !HasData && WhenExpr is null && !WhenAlwaysDrops;
     public bool HasData { get; set; }
     public Expr? DataExpr { get; set; }
     public object? DataLiteral { get; set; }
@@ -226,7 +227,7 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
         }
     }
 
-    private void WriteProperty(string key, TNode node)
+    private void WriteProperty(JsonEncodedText key, TNode node)
     {
         switch (node)
         {
@@ -254,8 +255,14 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
     /// <c>$data</c>/<c>$when</c> handling. In an array (<paramref name="key"/> null, not root) every kept copy is written inline;
     /// as a property or the root: 0 copies → null, 1 → the object, n → an array.
     /// </summary>
-    private void ExpandObject(TObject o, string? key, bool root)
+    private void ExpandObject(TObject o, JsonEncodedText? key, bool root)
     {
+        if (o.IsPlain)
+        {
+            if (key is { } name) w.WritePropertyName(name);
+            WriteSingle(o);
+            return;
+        }
         var savedData = context.Data;
         var savedIndex = context.Index;
         try
@@ -277,7 +284,7 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
                 return;
             }
 
-            if (key is not null) w.WritePropertyName(key);
+            if (key is { } propertyName) w.WritePropertyName(propertyName);
             List<int>? kept = null;
             var keptCount = 0;
             for (var i = 0; i < count; i++)
