@@ -71,21 +71,15 @@ public sealed partial class InboundTurns(
     {
         var answer = new TaskCompletionSource<InvokeResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (key is not null) _running[key] = answer.Task;
+        var answerMatters = activity.Type == ActivityTypes.Invoke || IsExpectReplies(activity);
         background.Run(async stopping =>
         {
             try
             {
                 var (result, failed) = await RunTurnAsync(activity, caller, stopping);
-                if (key is not null)
-                {
-                    if (failed) await UseLogAsync(l => l.ForgetAsync(key, CancellationToken.None));
-                    else if (result.Body is not null || result.Status != 200) await UseLogAsync(l => l.CompleteAsync(key, result, CancellationToken.None));
-                    else
-                    {
-                        answer.TrySetResult(result); // a plain 200 needs no storage before answering
-                        await UseLogAsync(l => l.CompleteAsync(key, null, CancellationToken.None));
-                    }
-                }
+                // A redelivered message is answered 200 whatever happened, so only invoke/expectReplies answers are stored.
+                if (key is not null && failed) await UseLogAsync(l => l.ForgetAsync(key, CancellationToken.None));
+                else if (key is not null && answerMatters) await UseLogAsync(l => l.CompleteAsync(key, result, CancellationToken.None));
                 answer.TrySetResult(result);
             }
             catch (Exception ex)

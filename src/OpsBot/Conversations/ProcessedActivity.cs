@@ -14,6 +14,7 @@ public sealed class ProcessedActivity
     public required string ConversationId { get; set; }
     public required string ActivityId { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>Set when an invoke / expectReplies answer was stored; plain messages keep null (a duplicate gets 200 either way).</summary>
     public DateTime? CompletedAt { get; set; }
     /// <summary>HTTP status of the stored answer; null with <see cref="CompletedAt"/> set means "200, empty body".</summary>
     public int? ResponseStatus { get; set; }

@@ -184,6 +184,40 @@ public sealed class InboundKeyCacheTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
     }
 
+    [Fact]
+    public async Task Start_up_with_an_empty_app_id_logs_a_loud_warning()
+    {
+        var logs = new CapturingLoggerProvider();
+        var app = NewApp(appId: "");
+        app.ServiceOverrides.Add(s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        Assert.Equal(HttpStatusCode.OK, (await app.CreateClient().GetAsync("/healthz")).StatusCode);
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("AUTHENTICATION IS OFF", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Rejections_log_the_reason_but_never_the_token()
+    {
+        var logs = new CapturingLoggerProvider();
+        var app = NewApp();
+        app.ServiceOverrides.Add(s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        var client = app.CreateClient();
+        var wrongAudience = TestTokens.ChannelPayload("someone-else", _connector.ServiceUrl, _time.GetUtcNow());
+        var expired = TestTokens.ChannelPayload(AppId, _connector.ServiceUrl, _time.GetUtcNow().AddHours(-1));
+        var tokens = new[] { Token(_key, wrongAudience), Token(_key, expired), Token(_key) + "x" };
+
+        foreach (var token in tokens)
+        {
+            var response = await SendAsync(client, token);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("", await response.Content.ReadAsStringAsync());
+        }
+
+        var rejections = logs.Lines.Where(l => l.Contains("Rejected inbound activity", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, rejections.Count);
+        foreach (var part in tokens.SelectMany(t => t.Split('.')))
+            Assert.DoesNotContain(logs.Lines, l => l.Contains(part, StringComparison.Ordinal));
+    }
+
     private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);
 
     private static async Task WaitUntilAsync(Func<bool> condition)
