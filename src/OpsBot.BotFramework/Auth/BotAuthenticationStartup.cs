@@ -15,6 +15,7 @@ internal sealed partial class BotAuthenticationStartup(BotAuthenticationOptions 
         if (!options.AuthenticationDisabled)
         {
             LogEnabled(options.AppId, options.AppType, options.ChannelOpenIdMetadataUrl, options.EntraPathEnabled);
+            if (options.AppType != BotAppType.MultiTenant && string.IsNullOrWhiteSpace(options.TenantId)) LogTenantMissing(options.AppType);
             return Task.CompletedTask;
         }
         if (environment.IsProduction() && !options.AllowUnauthenticated)
@@ -30,6 +31,9 @@ internal sealed partial class BotAuthenticationStartup(BotAuthenticationOptions 
     [LoggerMessage(Level = LogLevel.Warning, Message =
         "!!! AUTHENTICATION IS OFF: MicrosoftAppId is empty, so /api/messages accepts activities WITHOUT a token from anyone ({Environment}). Set MicrosoftAppId for any real deployment. !!!")]
     private partial void LogDisabled(string environment);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MicrosoftAppType is {AppType} but MicrosoftAppTenantId is empty: set the tenant of the bot's app registration")]
+    private partial void LogTenantMissing(BotAppType appType);
 
     [LoggerMessage(Level = LogLevel.Information, Message =
         "Inbound authentication on for app {AppId} ({AppType}); channel metadata {MetadataUrl}; Entra callers enabled: {EntraEnabled}")]
