@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpsBot.BotFramework.Schema;
@@ -9,14 +10,15 @@ namespace OpsBot.BotFramework;
 
 /// <summary>
 /// Runs authenticated activities through the bot with the HTTP semantics of protocol doc §5: invokes and expectReplies wait for
-/// their answer; other activities are answered after at most <see cref="InlineWait"/> and finish in <see cref="BackgroundTurns"/>
-/// (with a typing indicator for slow messages). Redeliveries (§5.4) get the first answer and cause no second turn.
-/// The answer is an <see cref="InvokeResponse"/> standing for the HTTP status and body.
+/// their answer; other activities are answered after at most <c>Bot:MessageInlineWait</c> (default 1 s) and, when their turn
+/// is still running then, finish in <see cref="BackgroundTurns"/> while a typing indicator is shown. Redeliveries (§5.4) get the
+/// first answer and cause no second turn. The answer is an <see cref="InvokeResponse"/> standing for the HTTP status and body.
 /// </summary>
 public sealed partial class InboundTurns(
-    BackgroundTurns background, IServiceScopeFactory scopes, TimeProvider time, ILogger<InboundTurns> log)
+    BackgroundTurns background, IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, ILogger<InboundTurns> log)
 {
-    public static readonly TimeSpan InlineWait = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultInlineWait = TimeSpan.FromSeconds(1);
+    private readonly TimeSpan _inlineWait = config.GetValue<TimeSpan?>("Bot:MessageInlineWait") ?? DefaultInlineWait;
     public static readonly TimeSpan TypingInterval = TimeSpan.FromSeconds(3);
     /// <summary>How long a redelivered invoke waits for a first delivery that is being processed by another instance.</summary>
     public static readonly TimeSpan DuplicateWait = TimeSpan.FromSeconds(15);
@@ -55,6 +57,7 @@ public sealed partial class InboundTurns(
             while (time.GetUtcNow() < deadline)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(250), time, requestAborted);
+                if (_running.TryGetValue(key, out var local)) return await local.WaitAsync(requestAborted);
                 var record = await UseLogAsync(l => l.FindAsync(key, requestAborted));
                 if (record is null) break; // forgotten after a failure: claim it again
                 if (record.Completed) return record.Answer ?? Ok;
@@ -98,7 +101,7 @@ public sealed partial class InboundTurns(
     private async Task<InvokeResponse> AnswerAsync(Task<InvokeResponse> turn, bool waitForAnswer, CancellationToken requestAborted)
     {
         if (waitForAnswer) return await turn.WaitAsync(requestAborted);
-        await Task.WhenAny(turn, Task.Delay(InlineWait, time, requestAborted));
+        await Task.WhenAny(turn, Task.Delay(_inlineWait, time, requestAborted));
         return Ok;
     }
 
@@ -142,7 +145,7 @@ public sealed partial class InboundTurns(
     {
         try
         {
-            await Task.Delay(InlineWait, time, ct);
+            await Task.Delay(_inlineWait, time, ct);
             while (!ct.IsCancellationRequested)
             {
                 try

@@ -222,6 +222,7 @@ public sealed class InboundHttpTests(InboundHttpFixture f) : IClassFixture<Inbou
     public async Task R9_a_slow_message_is_answered_before_its_work_ends_with_a_typing_indicator_and_finishes_in_the_background()
     {
         var app = new InboundFactory();
+        app.Settings["Bot:MessageInlineWait"] = "00:00:01";
         await using var _ = app;
         var client = app.CreateClient();
         var activity = InboundActivities.Message(ServiceUrl, "slow");
@@ -244,6 +245,7 @@ public sealed class InboundHttpTests(InboundHttpFixture f) : IClassFixture<Inbou
     public async Task Graceful_shutdown_waits_for_turns_still_running()
     {
         var app = new InboundFactory();
+        app.Settings["Bot:MessageInlineWait"] = "00:00:01";
         var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(InboundActivities.Message(ServiceUrl, "slow"))).StatusCode);
         await app.Probe.SlowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));

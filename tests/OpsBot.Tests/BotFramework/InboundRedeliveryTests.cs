@@ -64,6 +64,7 @@ public abstract class InboundRedeliveryTests(DatabaseProvider provider) : IAsync
     public async Task R5_a_message_redelivered_while_the_first_still_runs_is_answered_200_without_a_second_turn()
     {
         var app = StartApp();
+        app.Settings["Bot:MessageInlineWait"] = "00:00:01";
         var client = app.CreateClient();
         var message = InboundActivities.Message(ServiceUrl, "slow");
 

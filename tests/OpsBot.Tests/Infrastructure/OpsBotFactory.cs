@@ -22,6 +22,8 @@ public class OpsBotFactory : WebApplicationFactory<Program>
         Settings["Database:ConnectionString"] = connectionString ?? $"Data Source={Path.Combine(_dataDir, "opsbot.db")}";
         Settings["Database:MigrateOnStartup"] = "true";
         Settings["MicrosoftAppId"] = "";
+        // Replies are in the connector when the POST returns, however slow a cold first turn is (production answers after 1 s).
+        Settings["Bot:MessageInlineWait"] = "00:00:30";
         Settings["Cards:Folder"] = Path.Combine(AppContext.BaseDirectory, "cards");
     }
 
