@@ -54,8 +54,17 @@ public static partial class BotEndpoint
         var (activity, problem) = await ReadActivityAsync(http.Request, ct);
         if (problem is not null) return problem;
 
-        var auth = await authenticator.AuthenticateAsync(http.Request.Headers.Authorization.ToString(), activity!, ct);
         var log = logs.CreateLogger(typeof(BotEndpoint));
+        AuthResult auth;
+        try
+        {
+            auth = await authenticator.AuthenticateAsync(http.Request.Headers.Authorization.ToString(), activity!, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // An authentication failure is a 401 whatever its cause, never a 500 (protocol doc §2.8).
+            auth = AuthResult.Fail($"validator error {ex.GetType().Name}");
+        }
         switch (auth.Status)
         {
             case AuthStatus.Unauthorized:

@@ -78,8 +78,9 @@ public sealed partial class OpenIdKeySet(string metadataUrl, IHttpClientFactory 
             _current = await FetchAsync();
             LogFetched(MetadataUrl, _current.Keys.Count);
         }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException or InvalidOperationException or ArgumentException)
+        catch (Exception ex)
         {
+            // Whatever went wrong (network, timeout, malformed documents), validation goes on with the last good set.
             LogFetchFailed(ex, MetadataUrl, _current is not null);
         }
         finally

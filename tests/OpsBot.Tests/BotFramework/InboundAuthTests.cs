@@ -137,6 +137,21 @@ public sealed class InboundAuthTests(InboundAuthFixture f) : IClassFixture<Inbou
     [InlineData("....")]
     public Task A6_a_token_that_is_not_a_jwt_is_rejected_not_500(string token) => AssertRejectedAsync("Bearer " + token);
 
+    [Theory]
+    [InlineData("iss", "5")]
+    [InlineData("iss", "[\"https://api.botframework.com\"]")]
+    [InlineData("exp", "\"tomorrow\"")]
+    [InlineData("nbf", "{}")]
+    [InlineData("aud", "{\"x\":1}")]
+    [InlineData("serviceurl", "42")]
+    [InlineData("serviceurl", "[\"x\"]")]
+    public async Task A6_validly_signed_tokens_with_claims_of_the_wrong_type_are_rejected_not_500(string claim, string json)
+    {
+        var payload = Payload();
+        payload[claim] = JsonNode.Parse(json);
+        await AssertRejectedAsync("Bearer " + TestTokens.Rs256(f.Key, payload));
+    }
+
     [Fact]
     public async Task A7_a_signature_made_with_another_key_under_a_known_kid_is_rejected()
     {

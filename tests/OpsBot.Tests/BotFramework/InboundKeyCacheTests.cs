@@ -180,8 +180,23 @@ public sealed class InboundKeyCacheTests : IAsyncLifetime
         var app = NewApp(appId: "");
         app.Environment = "Production";
         app.Settings["Bot:AllowUnauthenticated"] = "true";
+        app.Settings["Bot:TrustedServiceUrlHosts"] = "relay.contoso.example";
         var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+
+        var trusted = app.Services.GetRequiredService<OpsBot.BotFramework.Auth.TrustedServiceUrls>();
+        Assert.True(trusted.IsTrusted("https://emea.relay.contoso.example/teams/"));
+        Assert.True(trusted.IsTrusted("https://smba.trafficmanager.net/emea/"));
+        Assert.False(trusted.IsTrusted(_connector.ServiceUrl)); // loopback/http only outside Production
+    }
+
+    [Fact]
+    public void Loopback_service_urls_are_trusted_in_the_testing_environment()
+    {
+        var app = NewApp();
+        var trusted = app.Services.GetRequiredService<OpsBot.BotFramework.Auth.TrustedServiceUrls>();
+        Assert.True(trusted.IsTrusted(_connector.ServiceUrl));
+        Assert.False(trusted.IsTrusted("https://evil.example/"));
     }
 
     [Fact]
