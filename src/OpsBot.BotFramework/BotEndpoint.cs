@@ -14,7 +14,7 @@ public static class BotEndpoint
 
     public static IServiceCollection AddBotFramework(this IServiceCollection services)
     {
-        services.AddHttpClient<ConnectorClient>();
+        services.AddBotConnector();
         return services;
     }
 
