@@ -18,8 +18,9 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// In-process pacing of connector writes: sliding windows per conversation (7/1 s, 8/2 s, 60/30 s, 1800/h) and per tenant
-/// (50/s). Each caller reserves the earliest slot that keeps every window within its limit and waits for it; slots are
-/// handed out first come, first served. A 429 pauses the conversation until its Retry-After has passed.
+/// (50/s). Each caller reserves the earliest slot that keeps every window within its limit and waits for it. Within a
+/// conversation slots are handed out in order (messages keep their order); across the tenant a slot may fall between
+/// reservations already made, so a conversation that waits (or is paused by a 429) does not hold up the others.
 /// </summary>
 public sealed class ConnectorRateLimiter
 {
@@ -27,7 +28,8 @@ public sealed class ConnectorRateLimiter
     private readonly (int Limit, TimeSpan Window)[] _tenantWindows;
     private readonly bool _enabled;
     private readonly TimeProvider _time;
-    private readonly Dictionary<string, SlotLog> _logs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ConversationLog> _conversations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TenantLog> _tenants = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private int _reservationsSinceSweep;
 
@@ -66,16 +68,18 @@ public sealed class ConnectorRateLimiter
         lock (_lock)
         {
             var slot = now + notBefore;
-            SlotLog? conversation = null, tenant = null;
+            ConversationLog? conversation = null;
+            TenantLog? tenant = null;
             if (conversationKey is not null)
             {
-                conversation = GetLog("c:" + conversationKey, _conversationWindows);
+                if (!_conversations.TryGetValue(conversationKey, out conversation))
+                    _conversations[conversationKey] = conversation = new ConversationLog(_conversationWindows.Max(w => w.Limit));
                 slot = Max(slot, conversation.Earliest(_conversationWindows));
             }
             if (tenantKey is not null)
             {
-                tenant = GetLog("t:" + tenantKey, _tenantWindows);
-                slot = Max(slot, tenant.Earliest(_tenantWindows));
+                if (!_tenants.TryGetValue(tenantKey, out tenant)) _tenants[tenantKey] = tenant = new TenantLog();
+                slot = tenant.EarliestAtOrAfter(slot, _tenantWindows, now);
             }
             conversation?.Add(slot);
             tenant?.Add(slot);
@@ -90,30 +94,27 @@ public sealed class ConnectorRateLimiter
         if (!_enabled || retryAfter <= TimeSpan.Zero) return;
         lock (_lock)
         {
-            var log = GetLog("c:" + conversationKey, _conversationWindows);
+            if (!_conversations.TryGetValue(conversationKey, out var log))
+                _conversations[conversationKey] = log = new ConversationLog(_conversationWindows.Max(w => w.Limit));
             var until = _time.GetUtcNow() + retryAfter;
             if (until > log.PausedUntil) log.PausedUntil = until;
         }
-    }
-
-    private SlotLog GetLog(string key, (int Limit, TimeSpan Window)[] windows)
-    {
-        if (!_logs.TryGetValue(key, out var log)) _logs[key] = log = new SlotLog(windows.Max(w => w.Limit));
-        return log;
     }
 
     private void Sweep(DateTimeOffset now)
     {
         _reservationsSinceSweep = 0;
         var horizon = now - TimeSpan.FromHours(1);
-        foreach (var (key, log) in _logs.ToArray())
-            if (log.Last < horizon && log.PausedUntil < now) _logs.Remove(key);
+        foreach (var (key, log) in _conversations.ToArray())
+            if (log.Last < horizon && log.PausedUntil < now) _conversations.Remove(key);
+        foreach (var (key, log) in _tenants.ToArray())
+            if (log.IsIdle(now - TimeSpan.FromMinutes(1))) _tenants.Remove(key);
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
-    /// <summary>Reserved slot times of one key in ascending order: a ring holding the last <c>capacity</c> slots.</summary>
-    private sealed class SlotLog(int capacity)
+    /// <summary>A conversation's slots in the order handed out: a ring holding the last <c>capacity</c> slots.</summary>
+    private sealed class ConversationLog(int capacity)
     {
         private readonly DateTimeOffset[] _ring = new DateTimeOffset[capacity];
         private int _count;
@@ -122,7 +123,7 @@ public sealed class ConnectorRateLimiter
         public DateTimeOffset PausedUntil { get; set; } = DateTimeOffset.MinValue;
         public DateTimeOffset Last { get; private set; } = DateTimeOffset.MinValue;
 
-        /// <summary>The earliest time a new slot keeps every window under its limit (and keeps the order of reservations).</summary>
+        /// <summary>The earliest time after the last slot at which one more slot keeps every window under its limit.</summary>
         public DateTimeOffset Earliest((int Limit, TimeSpan Window)[] windows)
         {
             var earliest = Max(PausedUntil, Last);
@@ -141,5 +142,63 @@ public sealed class ConnectorRateLimiter
 
         /// <summary>The <paramref name="k"/>-th most recent slot (1 = last).</summary>
         private DateTimeOffset FromEnd(int k) => _ring[((_next - k) % _ring.Length + _ring.Length) % _ring.Length];
+    }
+
+    /// <summary>A tenant's slots, sorted; a new slot may go between existing ones if no window around it overflows.</summary>
+    private sealed class TenantLog
+    {
+        private readonly List<DateTimeOffset> _slots = [];
+
+        public bool IsIdle(DateTimeOffset horizon) => _slots.Count == 0 || _slots[^1] < horizon;
+
+        public DateTimeOffset EarliestAtOrAfter(DateTimeOffset from, (int Limit, TimeSpan Window)[] windows, DateTimeOffset now)
+        {
+            _slots.RemoveRange(0, UpperBound(now - windows.Max(w => w.Window)));
+            var t = from;
+            while (NextCandidate(t, windows) is { } next) t = next;
+            return t;
+        }
+
+        public void Add(DateTimeOffset slot) => _slots.Insert(UpperBound(slot), slot);
+
+        /// <summary>
+        /// Null when a slot at <paramref name="t"/> keeps every window containing it under its limit; otherwise the end of a
+        /// full window containing <paramref name="t"/>: no time before that end (and at or after t) can fit either.
+        /// </summary>
+        private DateTimeOffset? NextCandidate(DateTimeOffset t, (int Limit, TimeSpan Window)[] windows)
+        {
+            foreach (var (limit, window) in windows)
+            {
+                for (var j = UpperBound(t - window); j < _slots.Count && _slots[j] <= t; j++)
+                    if (LowerBound(_slots[j] + window) - j + 1 > limit) return _slots[j] + window;
+                var first = LowerBound(t);
+                if (LowerBound(t + window) - first + 1 > limit) return _slots[first] + window;
+            }
+            return null;
+        }
+
+        /// <summary>Index of the first slot ≥ <paramref name="value"/>.</summary>
+        private int LowerBound(DateTimeOffset value)
+        {
+            int lo = 0, hi = _slots.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (_slots[mid] < value) lo = mid + 1; else hi = mid;
+            }
+            return lo;
+        }
+
+        /// <summary>Index of the first slot &gt; <paramref name="value"/>.</summary>
+        private int UpperBound(DateTimeOffset value)
+        {
+            int lo = 0, hi = _slots.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) / 2;
+                if (_slots[mid] <= value) lo = mid + 1; else hi = mid;
+            }
+            return lo;
+        }
     }
 }
