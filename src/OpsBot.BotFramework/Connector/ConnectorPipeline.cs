@@ -26,10 +26,10 @@ internal static class ConnectorPipeline
 
         pipeline.TimeProvider = time;
         pipeline.AddTimeout(options.TotalTimeout);
-        pipeline.AddRetry(new HttpRetryStrategyOptions
+        if (options.MaxAttempts > 1) pipeline.AddRetry(new HttpRetryStrategyOptions
         {
             ShouldRetryAfterHeader = false,
-            MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+            MaxRetryAttempts = options.MaxAttempts - 1,
             ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context, options, time)),
             DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(NextDelay(args, options, limiter, time)),
             OnRetry = args =>
