@@ -7,6 +7,9 @@ namespace OpsBot.Tests.BotFramework;
 /// <summary>The resilience pipeline against the fake connector (protocol doc §4.5; vectors O3, O4, O5).</summary>
 public sealed class OutboundRetryTests
 {
+    /// <summary>Timers complete on millisecond ticks, so a wait can end a fraction of a millisecond before its nominal length.</summary>
+    private static readonly TimeSpan TimerSlack = TimeSpan.FromMilliseconds(15);
+
     [Fact]
     public async Task O3_429_with_retry_after_seconds_waits_that_long_then_succeeds()
     {
@@ -18,7 +21,7 @@ public sealed class OutboundRetryTests
         Assert.NotNull(result.Id);
         var calls = h.Connector.Calls.ToArray();
         Assert.Equal(2, calls.Length);
-        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromSeconds(2), $"second attempt after {(calls[1].At - calls[0].At).TotalMilliseconds} ms");
+        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromSeconds(2) - TimerSlack, $"second attempt after {(calls[1].At - calls[0].At).TotalMilliseconds} ms");
     }
 
     [Fact]
@@ -29,12 +32,27 @@ public sealed class OutboundRetryTests
 
         var first = h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("one", "a:busy"));
         while (h.Connector.Calls.IsEmpty) await Task.Delay(10);
+        await Task.Delay(500); // the 429 has reached the client; its retry is due 1 s after the first call
         await h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("two", "a:busy"));
         await first;
 
         var calls = h.Connector.Calls.ToArray();
         Assert.Equal(3, calls.Length);
-        Assert.All(calls.Skip(1), c => Assert.True(c.At - calls[0].At >= TimeSpan.FromSeconds(1), $"sent {(c.At - calls[0].At).TotalMilliseconds} ms after the 429"));
+        Assert.All(calls.Skip(1), c => Assert.True(c.At - calls[0].At >= TimeSpan.FromSeconds(1) - TimerSlack, $"sent {(c.At - calls[0].At).TotalMilliseconds} ms after the 429"));
+    }
+
+    [Fact]
+    public async Task A_429_handed_to_the_caller_still_pauses_its_conversation()
+    {
+        await using var h = await OutboundHarness.StartAsync(s => s["Bot:Connector:MaxRetryAfter"] = "00:00:00.500");
+        h.Connector.Respond(HttpStatusCode.TooManyRequests, null, ("Retry-After", "1"));
+
+        await Assert.ThrowsAsync<ConnectorException>(() => h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("one", "a:busy")));
+        await h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("two", "a:busy"));
+
+        var calls = h.Connector.Calls.ToArray();
+        Assert.Equal(2, calls.Length);
+        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromSeconds(1) - TimerSlack, $"next send {(calls[1].At - calls[0].At).TotalMilliseconds} ms after the 429");
     }
 
     [Fact]
@@ -49,7 +67,7 @@ public sealed class OutboundRetryTests
         var calls = h.Connector.Calls.ToArray();
         Assert.Equal(2, calls.Length);
         var dateSecond = DateTimeOffset.Parse(until.ToString("R"), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(calls[1].At >= dateSecond.AddMilliseconds(-50), $"retried at {calls[1].At:O}, Retry-After {dateSecond:O}");
+        Assert.True(calls[1].At >= dateSecond - TimerSlack, $"retried at {calls[1].At:O}, Retry-After {dateSecond:O}");
     }
 
     [Fact]
