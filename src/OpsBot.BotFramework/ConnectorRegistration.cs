@@ -10,7 +10,8 @@ namespace OpsBot.BotFramework;
 public static class ConnectorRegistration
 {
     /// <summary>
-    /// The outbound half: <see cref="ConnectorClient"/> behind rate limiter → resilience pipeline → token handler,
+    /// The outbound half: <see cref="ConnectorClient"/> behind token handler → rate limiter → resilience pipeline (the token
+    /// is fetched before a slot is taken, so a token request never squeezes the spacing of paced sends),
     /// credentials from the configuration root, options from <c>Bot:Connector</c> and <c>Bot:RateLimits</c>.
     /// </summary>
     public static IServiceCollection AddBotConnector(this IServiceCollection services)
@@ -26,10 +27,10 @@ public static class ConnectorRegistration
         services.TryAddTransient<ConnectorAuthHandler>();
 
         services.AddHttpClient(ConnectorTokenProvider.HttpClientName);
-        var connector = services.AddHttpClient<ConnectorClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .AddHttpMessageHandler<ConnectorRateLimitHandler>();
-        connector.AddResilienceHandler("connector", ConnectorPipeline.Configure);
-        connector.AddHttpMessageHandler<ConnectorAuthHandler>();
+        services.AddHttpClient<ConnectorClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<ConnectorAuthHandler>()
+            .AddHttpMessageHandler<ConnectorRateLimitHandler>()
+            .AddResilienceHandler("connector", ConnectorPipeline.Configure);
         return services;
     }
 

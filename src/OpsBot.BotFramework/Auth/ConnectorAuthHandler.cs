@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace OpsBot.BotFramework.Auth;
 
 /// <summary>
-/// Innermost handler of the connector HttpClient: attaches the bearer token (only for trusted serviceUrls, protocol doc §3.3)
-/// and on a 401 forces one token refresh and repeats the attempt once (§3.2).
+/// Outermost handler of the connector HttpClient: attaches the bearer token (only for trusted serviceUrls, protocol doc §3.3)
+/// and on a 401 forces one token refresh and sends once more through the limiter and pipeline (§3.2).
 /// </summary>
 public sealed class ConnectorAuthHandler(BotCredentials credentials, TrustedServiceUrls trusted, ConnectorTokenProvider tokens, ILogger<ConnectorAuthHandler> log)
     : DelegatingHandler

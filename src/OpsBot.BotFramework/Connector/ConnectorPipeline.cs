@@ -97,7 +97,7 @@ internal static class ConnectorPipeline
     }
 }
 
-/// <summary>Outermost connector handler: waits for a rate-limit slot before the first attempt and feeds a final 429 back.</summary>
+/// <summary>Connector handler in front of the resilience pipeline: waits for a rate-limit slot before the first attempt and feeds a final 429 back.</summary>
 public sealed class ConnectorRateLimitHandler(ConnectorRateLimiter limiter, [FromKeyedServices(ConnectorClient.ClockKey)] TimeProvider time)
     : DelegatingHandler
 {
