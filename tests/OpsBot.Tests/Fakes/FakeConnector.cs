@@ -14,7 +14,7 @@ namespace OpsBot.Tests.Fakes;
 /// A Bot Connector on loopback (real Kestrel). Records every call; <see cref="Respond"/> scripts failures
 /// (429 with Retry-After, 5xx, 403…) before the default success answer.
 /// </summary>
-public sealed class FakeConnector : IAsyncDisposable
+public sealed partial class FakeConnector : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Func<HttpContext, Task<bool>>> _script = new();
@@ -62,6 +62,7 @@ public sealed class FakeConnector : IAsyncDisposable
             ctx.Request.Headers.Authorization.ToString(), string.IsNullOrEmpty(body) ? null : JsonNode.Parse(body), DateTimeOffset.UtcNow);
         Calls.Enqueue(call);
         if (_script.TryDequeue(out var scripted) && await scripted(ctx)) return;
+        if (await TryRouteAsync(ctx)) return;
 
         var id = Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
         ctx.Response.ContentType = "application/json";

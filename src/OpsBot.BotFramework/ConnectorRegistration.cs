@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using OpsBot.BotFramework.Auth;
+using OpsBot.BotFramework.Connector;
+
+namespace OpsBot.BotFramework;
+
+public static class ConnectorRegistration
+{
+    /// <summary>
+    /// The outbound half: <see cref="ConnectorClient"/> behind token handler → rate limiter → resilience pipeline (the token
+    /// is fetched before a slot is taken, so a token request never squeezes the spacing of paced sends),
+    /// credentials from the configuration root, options from <c>Bot:Connector</c> and <c>Bot:RateLimits</c>.
+    /// </summary>
+    public static IServiceCollection AddBotConnector(this IServiceCollection services)
+    {
+        services.TryAddKeyedSingleton(ConnectorClient.ClockKey, TimeProvider.System);
+        services.AddOptions<ConnectorOptions>().BindConfiguration("Bot:Connector");
+        services.AddOptions<RateLimitOptions>().BindConfiguration("Bot:RateLimits");
+        services.TryAddSingleton(sp => BotCredentials.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(sp => CreateTrustedServiceUrls(sp.GetRequiredService<IConfiguration>(), sp.GetService<IHostEnvironment>()));
+        services.TryAddSingleton<ConnectorTokenProvider>();
+        services.TryAddSingleton<ConnectorRateLimiter>();
+        services.TryAddTransient<ConnectorRateLimitHandler>();
+        services.TryAddTransient<ConnectorAuthHandler>();
+
+        services.AddHttpClient(ConnectorTokenProvider.HttpClientName);
+        services.AddHttpClient<ConnectorClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<ConnectorAuthHandler>()
+            .AddHttpMessageHandler<ConnectorRateLimitHandler>()
+            .AddResilienceHandler("connector", ConnectorPipeline.Configure);
+        return services;
+    }
+
+    /// <summary>Default host suffixes plus <c>Bot:TrustedServiceUrlHosts</c>; loopback and http only in Development or Testing.</summary>
+    public static TrustedServiceUrls CreateTrustedServiceUrls(IConfiguration config, IHostEnvironment? environment)
+    {
+        var section = config.GetSection("Bot:TrustedServiceUrlHosts");
+        var configured = section.Value is { } list
+            ? list.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0);
+        var loopback = environment is not null && (environment.IsDevelopment() || environment.IsEnvironment("Testing"));
+        return new TrustedServiceUrls(TrustedServiceUrls.DefaultHostSuffixes.Concat(configured), loopback);
+    }
+}
