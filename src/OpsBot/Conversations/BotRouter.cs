@@ -16,6 +16,7 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
     {
         await using var scope = services.CreateAsyncScope();
         var turn = new BotTurn(context, scope.ServiceProvider, cards);
+        var welcome = await CaptureReferenceAsync(turn, ct);
         switch (context.Activity.Type)
         {
             case ActivityTypes.Message:
@@ -24,6 +25,53 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
             case ActivityTypes.Invoke:
                 context.InvokeResponse = await OnInvokeAsync(turn, ct);
                 break;
+            case ActivityTypes.InstallationUpdate or ActivityTypes.ConversationUpdate when welcome:
+                await SendWelcomeAsync(turn, ct);
+                break;
+        }
+    }
+
+    /// <summary>Every activity refreshes its conversation reference; install/uninstall (or the bot added/removed) switch it on/off.</summary>
+    private async Task<bool> CaptureReferenceAsync(BotTurn turn, CancellationToken ct)
+    {
+        try
+        {
+            return await turn.GetService<ConversationReferences>().CaptureAsync(turn.Activity, ReferenceEventOf(turn.Activity), ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReferenceFailed(ex, turn.Activity.Type, turn.Activity.Id);
+            return false;
+        }
+    }
+
+    internal static ReferenceEvent ReferenceEventOf(Activity a)
+    {
+        var botId = a.Recipient?.Id;
+        return a.Type switch
+        {
+            ActivityTypes.InstallationUpdate => a.Action switch
+            {
+                "add" or "add-upgrade" => ReferenceEvent.Installed,
+                "remove" or "remove-upgrade" => ReferenceEvent.Uninstalled,
+                _ => ReferenceEvent.Seen,
+            },
+            ActivityTypes.ConversationUpdate when botId is not null && a.MembersAdded?.Any(m => m.Id == botId) == true => ReferenceEvent.Installed,
+            ActivityTypes.ConversationUpdate when botId is not null && a.MembersRemoved?.Any(m => m.Id == botId) == true => ReferenceEvent.Uninstalled,
+            _ => ReferenceEvent.Seen,
+        };
+    }
+
+    private async Task SendWelcomeAsync(BotTurn turn, CancellationToken ct)
+    {
+        try
+        {
+            var name = string.IsNullOrWhiteSpace(turn.Activity.From?.Name) ? "there" : turn.Activity.From.Name;
+            await turn.SendCardAsync("welcome", new WelcomeCardModel(name, HelpHandlers.VisibleCommands(_routes)), "Welcome to OpsBot", ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogHandlerFailed(ex, "welcome", turn.Activity.Id);
         }
     }
 
@@ -127,6 +175,9 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         try { return JsonNode.Parse(text) as JsonObject; }
         catch (JsonException) { return null; }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store the conversation reference of {ActivityType} {ActivityId}")]
+    private partial void LogReferenceFailed(Exception ex, string? activityType, string? activityId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Handler failed for {ActivityType} {ActivityId}")]
     private partial void LogHandlerFailed(Exception ex, string? activityType, string? activityId);
