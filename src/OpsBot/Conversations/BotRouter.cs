@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
+using OpsBot.Hosting;
 
 namespace OpsBot.Conversations;
 
@@ -13,9 +14,34 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
     /// <summary>Work that takes longer than this shows the typing indicator.</summary>
     public static readonly TimeSpan TypingDelay = TimeSpan.FromSeconds(1);
 
+    private static readonly HashSet<string?> KnownTypes =
+    [
+        ActivityTypes.Message, ActivityTypes.Invoke, ActivityTypes.ConversationUpdate, ActivityTypes.InstallationUpdate, ActivityTypes.Event,
+        ActivityTypes.Typing, ActivityTypes.MessageReaction, ActivityTypes.MessageUpdate, ActivityTypes.MessageDelete,
+    ];
+
     private readonly BotRoutes _routes = routes.Value;
 
     public async Task OnTurnAsync(TurnContext context, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        using var span = OpsBotTelemetry.ActivitySource.StartActivity("bot.turn");
+        span?.SetTag("bot.activity.type", context.Activity.Type);
+        span?.SetTag("bot.activity.name", context.Activity.Name);
+        span?.SetTag("bot.conversation.type", context.Activity.Conversation?.ConversationType);
+        try
+        {
+            await RunTurnAsync(context, ct);
+        }
+        finally
+        {
+            var type = new KeyValuePair<string, object?>("activity.type", KnownTypes.Contains(context.Activity.Type) ? context.Activity.Type : "other");
+            OpsBotTelemetry.Turns.Add(1, type);
+            OpsBotTelemetry.TurnDuration.Record(time.GetElapsedTime(started).TotalSeconds, type);
+        }
+    }
+
+    private async Task RunTurnAsync(TurnContext context, CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
         var turn = new BotTurn(context, scope.ServiceProvider, cards);
