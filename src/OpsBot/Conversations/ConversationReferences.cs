@@ -12,8 +12,12 @@ public enum ReferenceEvent { Seen, Installed, Uninstalled }
 /// Stores the conversation reference of every inbound activity (protocol doc §8) and finds them again for proactive sends.
 /// An unchanged reference costs no database round trip: the last stored snapshot per conversation is kept in memory.
 /// </summary>
-public sealed partial class ConversationReferences(OpsBotDbContext db, ConversationReferenceCache cache, TimeProvider time, ILogger<ConversationReferences> log)
+public sealed partial class ConversationReferences(IServiceProvider services, ConversationReferenceCache cache, TimeProvider time, ILogger<ConversationReferences> log)
 {
+    // Resolved on first use: a turn whose reference is unchanged never creates a DbContext.
+    private OpsBotDbContext? _db;
+    private OpsBotDbContext Db => _db ??= services.GetRequiredService<OpsBotDbContext>();
+
     public const string Personal = "personal";
 
     /// <summary>Records <paramref name="activity"/>'s reference; returns true when a welcome is due (first install in personal scope).</summary>
@@ -28,7 +32,7 @@ public sealed partial class ConversationReferences(OpsBotDbContext db, Conversat
         catch (DbUpdateException)
         {
             // Another request inserted the same conversation first; apply this one on top of it.
-            db.ChangeTracker.Clear();
+            Db.ChangeTracker.Clear();
             return await SaveAsync(snapshot, evt, ct);
         }
     }
@@ -36,14 +40,14 @@ public sealed partial class ConversationReferences(OpsBotDbContext db, Conversat
     private async Task<bool> SaveAsync(ReferenceSnapshot snapshot, ReferenceEvent evt, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var row = await db.ConversationReferences.FindAsync([snapshot.ConversationId], ct);
+        var row = await Db.ConversationReferences.FindAsync([snapshot.ConversationId], ct);
         if (row is null)
         {
             row = new ConversationReferenceRecord
             {
                 ConversationId = snapshot.ConversationId, ServiceUrl = snapshot.ServiceUrl, ChannelId = snapshot.ChannelId, CreatedAt = now,
             };
-            db.ConversationReferences.Add(row);
+            Db.ConversationReferences.Add(row);
         }
         snapshot.ApplyTo(row);
 
@@ -62,17 +66,17 @@ public sealed partial class ConversationReferences(OpsBotDbContext db, Conversat
             }
         }
 
-        db.ChangeTracker.DetectChanges();
-        if (db.Entry(row).State != EntityState.Unchanged)
+        Db.ChangeTracker.DetectChanges();
+        if (Db.Entry(row).State != EntityState.Unchanged)
         {
             row.UpdatedAt = now;
-            await db.SaveChangesAsync(ct);
+            await Db.SaveChangesAsync(ct);
             if (evt == ReferenceEvent.Uninstalled) LogDeactivated(row.ConversationId, row.ConversationType);
         }
         if (evt == ReferenceEvent.Uninstalled && row.TeamId is { } teamId)
         {
             // Removed from a team: every channel of that team is unreachable now.
-            await db.ConversationReferences.Where(r => r.TeamId == teamId && r.IsActive)
+            await Db.ConversationReferences.Where(r => r.TeamId == teamId && r.IsActive)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.IsActive, false).SetProperty(r => r.DeactivatedAt, now).SetProperty(r => r.UpdatedAt, now), ct);
             cache.ForgetTeam(teamId);
         }
@@ -83,13 +87,13 @@ public sealed partial class ConversationReferences(OpsBotDbContext db, Conversat
 
     /// <summary>The active personal chat of a user, by Teams user id (<c>29:…</c>) or Entra object id.</summary>
     public Task<ConversationReferenceRecord?> FindPersonalAsync(string userIdOrAadObjectId, CancellationToken ct = default) =>
-        db.ConversationReferences.AsNoTracking()
+        Db.ConversationReferences.AsNoTracking()
             .Where(r => r.IsActive && r.ConversationType == Personal && (r.UserId == userIdOrAadObjectId || r.UserAadObjectId == userIdOrAadObjectId))
             .OrderByDescending(r => r.UpdatedAt)
             .FirstOrDefaultAsync(ct);
 
     public Task<ConversationReferenceRecord?> FindAsync(string conversationId, CancellationToken ct = default) =>
-        db.ConversationReferences.AsNoTracking().FirstOrDefaultAsync(r => r.ConversationId == ReferenceSnapshot.BaseConversationId(conversationId), ct);
+        Db.ConversationReferences.AsNoTracking().FirstOrDefaultAsync(r => r.ConversationId == ReferenceSnapshot.BaseConversationId(conversationId), ct);
 
     /// <summary>Marks a conversation unreachable (uninstalled, blocked, bot removed); it is reactivated by the next inbound activity.</summary>
     public async Task DeactivateAsync(string conversationId, CancellationToken ct = default)
@@ -97,7 +101,7 @@ public sealed partial class ConversationReferences(OpsBotDbContext db, Conversat
         var id = ReferenceSnapshot.BaseConversationId(conversationId);
         cache.Forget(id);
         var now = time.GetUtcNow().UtcDateTime;
-        await db.ConversationReferences.Where(r => r.ConversationId == id && r.IsActive)
+        await Db.ConversationReferences.Where(r => r.ConversationId == id && r.IsActive)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.IsActive, false).SetProperty(r => r.DeactivatedAt, now).SetProperty(r => r.UpdatedAt, now), ct);
     }
 

@@ -36,9 +36,12 @@ public static class OperationsExtensions
         var options = builder.Configuration.GetSection(OperationsOptions.Section).Get<OperationsOptions>() ?? new OperationsOptions();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
 
+        var export = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(OpsBotTelemetry.Name))
             .WithTracing(t => t
+                // Without an exporter spans are created for context propagation only, never recorded.
+                .SetSampler(export ? new ParentBasedSampler(new AlwaysOnSampler()) : new AlwaysOffSampler())
                 .AddSource(OpsBotTelemetry.Name, "Npgsql")
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/healthz") && !http.Request.Path.StartsWithSegments("/readyz"))
                 .AddHttpClientInstrumentation())
@@ -46,7 +49,7 @@ public static class OperationsExtensions
                 .AddMeter(OpsBotTelemetry.Name, "Microsoft.EntityFrameworkCore", "Npgsql", "System.Runtime")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) otel.UseOtlpExporter();
+        if (export) otel.UseOtlpExporter();
         return builder;
     }
 }
