@@ -238,3 +238,28 @@ public sealed class PostgresConversationReferenceTests(PostgresServer server) : 
 {
     protected override async Task<string?> ConnectionStringAsync() => await server.CreateDatabaseAsync();
 }
+
+public sealed class ReferenceEventTests
+{
+    [Theory]
+    [InlineData("installationUpdate", "add", null, null, ReferenceEvent.Installed)]
+    [InlineData("installationUpdate", "add-upgrade", null, null, ReferenceEvent.Installed)]
+    [InlineData("installationUpdate", "remove", null, null, ReferenceEvent.Uninstalled)]
+    [InlineData("installationUpdate", "remove-upgrade", null, null, ReferenceEvent.Uninstalled)]
+    [InlineData("conversationUpdate", null, Activities.BotId, null, ReferenceEvent.Installed)]
+    [InlineData("conversationUpdate", null, null, Activities.BotId, ReferenceEvent.Uninstalled)]
+    [InlineData("conversationUpdate", null, "29:someone-else", null, ReferenceEvent.Seen)]
+    [InlineData("conversationUpdate", null, null, "29:someone-else", ReferenceEvent.Seen)]
+    [InlineData("message", null, null, null, ReferenceEvent.Seen)]
+    [InlineData("messageReaction", null, null, null, ReferenceEvent.Seen)]
+    public void Install_and_removal_are_recognised(string type, string? action, string? added, string? removed, ReferenceEvent expected)
+    {
+        var a = Activities.Message("https://smba.example/", "");
+        a.Type = type;
+        a.Action = action;
+        if (added is not null) a.MembersAdded = [new ChannelAccount { Id = added }];
+        if (removed is not null) a.MembersRemoved = [new ChannelAccount { Id = removed }];
+
+        Assert.Equal(expected, BotRouter.ReferenceEventOf(a));
+    }
+}
