@@ -4,18 +4,48 @@ using Microsoft.Extensions.Options;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
+using OpsBot.Hosting;
 
 namespace OpsBot.Conversations;
 
 /// <summary>OpsBot's <see cref="IBot"/>: turns an activity into a call to the feature handler registered for it.</summary>
-public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvider services, CardTemplates cards, ILogger<BotRouter> log) : IBot
+public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvider services, CardTemplates cards, TimeProvider time, ILogger<BotRouter> log) : IBot
 {
+    /// <summary>Work that takes longer than this shows the typing indicator.</summary>
+    public static readonly TimeSpan TypingDelay = TimeSpan.FromSeconds(1);
+
+    private static readonly HashSet<string?> KnownTypes =
+    [
+        ActivityTypes.Message, ActivityTypes.Invoke, ActivityTypes.ConversationUpdate, ActivityTypes.InstallationUpdate, ActivityTypes.Event,
+        ActivityTypes.Typing, ActivityTypes.MessageReaction, ActivityTypes.MessageUpdate, ActivityTypes.MessageDelete,
+    ];
+
     private readonly BotRoutes _routes = routes.Value;
 
     public async Task OnTurnAsync(TurnContext context, CancellationToken ct)
     {
+        var started = time.GetTimestamp();
+        using var span = OpsBotTelemetry.ActivitySource.StartActivity("bot.turn");
+        span?.SetTag("bot.activity.type", context.Activity.Type);
+        span?.SetTag("bot.activity.name", context.Activity.Name);
+        span?.SetTag("bot.conversation.type", context.Activity.Conversation?.ConversationType);
+        try
+        {
+            await RunTurnAsync(context, ct);
+        }
+        finally
+        {
+            var type = new KeyValuePair<string, object?>("activity.type", KnownTypes.Contains(context.Activity.Type) ? context.Activity.Type : "other");
+            OpsBotTelemetry.Turns.Add(1, type);
+            OpsBotTelemetry.TurnDuration.Record(time.GetElapsedTime(started).TotalSeconds, type);
+        }
+    }
+
+    private async Task RunTurnAsync(TurnContext context, CancellationToken ct)
+    {
         await using var scope = services.CreateAsyncScope();
         var turn = new BotTurn(context, scope.ServiceProvider, cards);
+        var welcome = await CaptureReferenceAsync(turn, ct);
         switch (context.Activity.Type)
         {
             case ActivityTypes.Message:
@@ -24,6 +54,53 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
             case ActivityTypes.Invoke:
                 context.InvokeResponse = await OnInvokeAsync(turn, ct);
                 break;
+            case ActivityTypes.InstallationUpdate or ActivityTypes.ConversationUpdate when welcome:
+                await SendWelcomeAsync(turn, ct);
+                break;
+        }
+    }
+
+    /// <summary>Every activity refreshes its conversation reference; install/uninstall (or the bot added/removed) switch it on/off.</summary>
+    private async Task<bool> CaptureReferenceAsync(BotTurn turn, CancellationToken ct)
+    {
+        try
+        {
+            return await turn.GetService<ConversationReferences>().CaptureAsync(turn.Activity, ReferenceEventOf(turn.Activity), ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReferenceFailed(ex, turn.Activity.Type, turn.Activity.Id);
+            return false;
+        }
+    }
+
+    internal static ReferenceEvent ReferenceEventOf(Activity a)
+    {
+        var botId = a.Recipient?.Id;
+        return a.Type switch
+        {
+            ActivityTypes.InstallationUpdate => a.Action switch
+            {
+                "add" or "add-upgrade" => ReferenceEvent.Installed,
+                "remove" or "remove-upgrade" => ReferenceEvent.Uninstalled,
+                _ => ReferenceEvent.Seen,
+            },
+            ActivityTypes.ConversationUpdate when botId is not null && a.MembersAdded?.Any(m => m.Id == botId) == true => ReferenceEvent.Installed,
+            ActivityTypes.ConversationUpdate when botId is not null && a.MembersRemoved?.Any(m => m.Id == botId) == true => ReferenceEvent.Uninstalled,
+            _ => ReferenceEvent.Seen,
+        };
+    }
+
+    private async Task SendWelcomeAsync(BotTurn turn, CancellationToken ct)
+    {
+        try
+        {
+            var name = string.IsNullOrWhiteSpace(turn.Activity.From?.Name) ? "there" : turn.Activity.From.Name;
+            await turn.SendCardAsync("welcome", new WelcomeCardModel(name, HelpHandlers.VisibleCommands(_routes)), "Welcome to OpsBot", ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogHandlerFailed(ex, "welcome", turn.Activity.Id);
         }
     }
 
@@ -33,12 +110,12 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         {
             if (CardValue(turn.Activity.Value) is { } data && data["verb"]?.GetValue<string>() is { } verb)
             {
-                await OnSubmitAsync(turn, verb, data, ct);
+                await WithTypingAsync(turn, OnSubmitAsync(turn, verb, data, ct), ct);
                 return;
             }
             var text = CommandText.Normalize(turn.Activity);
             if (_routes.MatchCommand(text) is { } match)
-                await match.Route.Handler(turn, match.Args, ct);
+                await WithTypingAsync(turn, match.Route.Handler(turn, match.Args, ct), ct);
             else
                 await HelpHandlers.SendHelpAsync(turn, _routes, text, ct);
         }
@@ -47,6 +124,31 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
             LogHandlerFailed(ex, turn.Activity.Type, turn.Activity.Id);
             await turn.SendCardAsync("error", ErrorCardModel.Unexpected(turn.Activity.Id), ct: ct);
         }
+    }
+
+    /// <summary>Sends the typing indicator once if <paramref name="work"/> is still running after <see cref="TypingDelay"/>.</summary>
+    private async Task WithTypingAsync(BotTurn turn, Task work, CancellationToken ct)
+    {
+        if (work.IsCompleted || turn.Context.ExpectReplies)
+        {
+            await work;
+            return;
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var delay = Task.Delay(TypingDelay, time, stop.Token);
+        if (await Task.WhenAny(work, delay) == delay && !work.IsCompleted)
+        {
+            try
+            {
+                await turn.Context.SendActivityAsync(new Activity { Type = ActivityTypes.Typing }, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogTypingFailed(ex, turn.Activity.Id);
+            }
+        }
+        await stop.CancelAsync();
+        await work;
     }
 
     /// <summary>An <c>Action.Submit</c>: the same verb handler as Execute; a returned card replaces the clicked one.</summary>
@@ -127,6 +229,12 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         try { return JsonNode.Parse(text) as JsonObject; }
         catch (JsonException) { return null; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the typing indicator for {ActivityId}")]
+    private partial void LogTypingFailed(Exception ex, string? activityId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not store the conversation reference of {ActivityType} {ActivityId}")]
+    private partial void LogReferenceFailed(Exception ex, string? activityType, string? activityId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Handler failed for {ActivityType} {ActivityId}")]
     private partial void LogHandlerFailed(Exception ex, string? activityType, string? activityId);

@@ -20,6 +20,11 @@ public sealed class BotTurn(TurnContext context, IServiceProvider services, Card
     public string? TenantId => Activity.TenantId;
     public string ConversationId => Activity.Conversation?.Id ?? string.Empty;
 
+    /// <summary>People (or tags) mentioned in the message other than the bot, e.g. the executive in "escalate 4711 to @Exec".</summary>
+    public IReadOnlyList<ChannelAccount> Mentions =>
+        (Activity.Entities ?? []).Where(e => e.Type == "mention" && e.Mentioned?.Id is { } id && id != Activity.Recipient?.Id)
+            .Select(e => e.Mentioned!).ToList();
+
     public T GetService<T>() where T : notnull => Services.GetRequiredService<T>();
 
     public Task<ResourceResponse> SendTextAsync(string text, CancellationToken ct = default) =>

@@ -4,27 +4,33 @@ public static class HelpHandlers
 {
     public static IServiceCollection AddConversations(this IServiceCollection services)
     {
+        services.AddSingleton<ConversationReferenceCache>();
+        services.AddScoped<ConversationReferences>();
         services.AddSingleton<BotRouter>();
         services.AddSingleton<OpsBot.BotFramework.IBot>(sp => sp.GetRequiredService<BotRouter>());
-        services.AddBotRoutes(r => r.Command("help", "Show what OpsBot can do", (turn, _, ct) => SendHelpAsync(turn, r, null, ct)));
+        services.AddBotRoutes(r => r.Command("help", "Show what OpsBot can do", (turn, _, ct) => SendHelpAsync(turn, r, null, ct))
+            .Command("ping", "Answer pong (health and load checks)", (turn, _, ct) => turn.SendTextAsync("pong", ct), hidden: true));
         return services;
     }
 
     /// <summary>The help card; <paramref name="unknown"/> is the text that matched no command, if any.</summary>
     public static Task SendHelpAsync(BotTurn turn, BotRoutes routes, string? unknown, CancellationToken ct)
     {
-        var model = new HelpCardModel(
-            string.IsNullOrWhiteSpace(unknown) ? null : $"I don't know \"{Truncate(unknown, 60)}\". Here is what I can do:",
-            routes.Commands.Where(c => !c.Hidden).OrderBy(c => c.Name, StringComparer.Ordinal)
-                .Select(c => new HelpCommand(c.Usage, c.Description)).ToList());
+        var notice = string.IsNullOrWhiteSpace(unknown) ? "" : $"I don't know \"{Truncate(unknown, 60)}\". Here is what I can do:";
+        var model = new HelpCardModel(notice, notice.Length > 0, VisibleCommands(routes));
         return turn.SendCardAsync("help", model, "OpsBot help", ct);
     }
+
+    public static IReadOnlyList<HelpCommand> VisibleCommands(BotRoutes routes) =>
+        routes.Commands.Where(c => !c.Hidden).OrderBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => new HelpCommand(c.Usage, c.Description)).ToList();
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 }
 
-public sealed record HelpCardModel(string? Notice, IReadOnlyList<HelpCommand> Commands);
+public sealed record HelpCardModel(string Notice, bool HasNotice, IReadOnlyList<HelpCommand> Commands);
 public sealed record HelpCommand(string Usage, string Description);
+public sealed record WelcomeCardModel(string UserName, IReadOnlyList<HelpCommand> Commands);
 
 public sealed record ErrorCardModel(string Title, string Message, string? Reference)
 {

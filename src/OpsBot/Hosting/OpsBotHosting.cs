@@ -19,6 +19,7 @@ public static class OpsBotHosting
             builder.WebHost.UseUrls("http://localhost:3978");
 
         builder.AddOrderStore();
+        builder.AddOperations();
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new CardTemplates(builder.Configuration["Cards:Folder"] ?? CardTemplates.DefaultFolder));

@@ -12,6 +12,33 @@ namespace OpsBot.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "ConversationReferences",
+                columns: table => new
+                {
+                    ConversationId = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    ServiceUrl = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    ChannelId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ConversationType = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    BotId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    UserAadObjectId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    TeamId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    TeamAadGroupId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    TeamsChannelId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    SelectedChannelId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    IsActive = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    DeactivatedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    WelcomedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ConversationReferences", x => x.ConversationId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "OutboxMessages",
                 columns: table => new
                 {
@@ -65,6 +92,21 @@ namespace OpsBot.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ConversationReferences_TeamId",
+                table: "ConversationReferences",
+                column: "TeamId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationReferences_UserAadObjectId",
+                table: "ConversationReferences",
+                column: "UserAadObjectId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationReferences_UserId",
+                table: "ConversationReferences",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_OutboxMessages_CorrelationType_CorrelationId",
                 table: "OutboxMessages",
                 columns: new[] { "CorrelationType", "CorrelationId" });
@@ -95,6 +137,9 @@ namespace OpsBot.Data.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "ConversationReferences");
+
             migrationBuilder.DropTable(
                 name: "OutboxMessages");
 

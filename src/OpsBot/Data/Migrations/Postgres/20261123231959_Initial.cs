@@ -13,6 +13,33 @@ namespace OpsBot.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "ConversationReferences",
+                columns: table => new
+                {
+                    ConversationId = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    ServiceUrl = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false),
+                    ChannelId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ConversationType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    TenantId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    BotId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    UserId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    UserAadObjectId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    TeamId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    TeamAadGroupId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    TeamsChannelId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    SelectedChannelId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    IsActive = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    DeactivatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    WelcomedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ConversationReferences", x => x.ConversationId);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "OutboxMessages",
                 columns: table => new
                 {
@@ -66,6 +93,21 @@ namespace OpsBot.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ConversationReferences_TeamId",
+                table: "ConversationReferences",
+                column: "TeamId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationReferences_UserAadObjectId",
+                table: "ConversationReferences",
+                column: "UserAadObjectId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationReferences_UserId",
+                table: "ConversationReferences",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_OutboxMessages_CorrelationType_CorrelationId",
                 table: "OutboxMessages",
                 columns: new[] { "CorrelationType", "CorrelationId" });
@@ -96,6 +138,9 @@ namespace OpsBot.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "ConversationReferences");
+
             migrationBuilder.DropTable(
                 name: "OutboxMessages");
 

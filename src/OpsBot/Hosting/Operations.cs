@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace OpsBot.Hosting;
+
+/// <summary>OpsBot's own trace source and meter (both named <c>OpsBot</c>).</summary>
+public static class OpsBotTelemetry
+{
+    public const string Name = "OpsBot";
+    public static readonly ActivitySource ActivitySource = new(Name);
+    public static readonly Meter Meter = new(Name);
+    public static readonly Counter<long> Turns = Meter.CreateCounter<long>("opsbot.bot.turns", "{activity}", "Inbound activities handled, by activity type.");
+    public static readonly Histogram<double> TurnDuration = Meter.CreateHistogram<double>("opsbot.bot.turn.duration", "s", "Time to handle one inbound activity.");
+}
+
+public sealed class OperationsOptions
+{
+    public const string Section = "Operations";
+
+    /// <summary>How long shutdown waits for in-flight requests and background work to finish.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public static class OperationsExtensions
+{
+    /// <summary>
+    /// OpenTelemetry traces and metrics (ASP.NET Core, HttpClient, EF Core and Npgsql meters, OpsBot's own source/meter), exported only
+    /// when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured; graceful shutdown with <see cref="OperationsOptions.ShutdownTimeout"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddOperations(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(OperationsOptions.Section).Get<OperationsOptions>() ?? new OperationsOptions();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+
+        var export = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(OpsBotTelemetry.Name))
+            .WithTracing(t => t
+                // Without an exporter spans are created for context propagation only, never recorded.
+                .SetSampler(export ? new ParentBasedSampler(new AlwaysOnSampler()) : new AlwaysOffSampler())
+                .AddSource(OpsBotTelemetry.Name, "Npgsql")
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/healthz") && !http.Request.Path.StartsWithSegments("/readyz"))
+                .AddHttpClientInstrumentation())
+            .WithMetrics(m => m
+                .AddMeter(OpsBotTelemetry.Name, "Microsoft.EntityFrameworkCore", "Npgsql", "System.Runtime")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation());
+        if (export) otel.UseOtlpExporter();
+        return builder;
+    }
+}
