@@ -17,7 +17,7 @@ public static class HelpHandlers
     public static Task SendHelpAsync(BotTurn turn, BotRoutes routes, string? unknown, CancellationToken ct)
     {
         var notice = string.IsNullOrWhiteSpace(unknown) ? "" : $"I don't know \"{Truncate(unknown, 60)}\". Here is what I can do:";
-        var model = new HelpCardModel(notice, notice.Length > 0, VisibleCommands(routes));
+        var model = new HelpCardModel(notice, VisibleCommands(routes));
         return turn.SendCardAsync("help", model, "OpsBot help", ct);
     }
 
@@ -28,7 +28,7 @@ public static class HelpHandlers
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 }
 
-public sealed record HelpCardModel(string Notice, bool HasNotice, IReadOnlyList<HelpCommand> Commands);
+public sealed record HelpCardModel(string Notice, IReadOnlyList<HelpCommand> Commands);
 public sealed record HelpCommand(string Usage, string Description);
 public sealed record WelcomeCardModel(string UserName, IReadOnlyList<HelpCommand> Commands);
 

@@ -56,7 +56,7 @@ public sealed class ProductCardTests
     [Fact]
     public void Help_card_lists_every_command_with_its_usage_and_buttons_that_send_commands()
     {
-        var model = new HelpCardModel(null, [new("help", "Show what OpsBot can do"), new("commit <account> PO <po>", "Capture a customer commitment")]);
+        var model = new HelpCardModel("", [new("help", "Show what OpsBot can do"), new("commit <account> PO <po>", "Capture a customer commitment")]);
 
         var card = Cards.Render("help", model);
 
