@@ -16,6 +16,8 @@ mkdir -p bench/results
   echo "\`Render\` = \`CardTemplates.Render(name, model)\` including camelCase model serialisation and the JsonObject result."
   echo "Target: < 20 µs and < 20 KB allocated per expansion. Run: \`bench/card-expansion.sh\` (BenchmarkDotNet short job, in-process toolchain)."
   echo
+  echo "Machine load while measuring (\`uptime\`): $(uptime | sed 's/.*load average/load average/') on $(nproc) cores — wall-clock times scale with it; allocations do not."
+  echo
   cat "$artifacts"/results/*CardExpansionBenchmark-report-github.md
 } > bench/results/card-expansion.md
 cat bench/results/card-expansion.md
