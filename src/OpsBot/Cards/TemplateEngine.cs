@@ -259,6 +259,7 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
                 case TLiteral l: WriteLiteral(l); break;
                 case TArray inner: WriteArrayItems(inner); break;
                 case TObject o: ExpandObject(o, null, root: false); break;
+                case TText { Expr: AccessorExpr path } when path.TryGetDataString(context, out var text): text!.WriteTo(w); break;
                 case TText t:
                     var v = Evaluate(t.Expr, t.Path);
                     if (v is null) break;
@@ -280,6 +281,10 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
             case TLiteral l:
                 w.WritePropertyName(key);
                 WriteLiteral(l);
+                break;
+            case TText { Expr: AccessorExpr a } when a.TryGetDataString(context, out var text):
+                w.WritePropertyName(key);
+                text!.WriteTo(w);
                 break;
             case TText t:
                 var v = Evaluate(t.Expr, t.Path);
