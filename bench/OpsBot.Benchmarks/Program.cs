@@ -1,3 +1,29 @@
+using System.Diagnostics;
 using BenchmarkDotNet.Running;
+using OpsBot.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(OpsBot.Benchmarks.CardExpansionBenchmark).Assembly).Run(args);
+if (args is ["--cpu-time", ..])
+{
+    // On a shared, overloaded machine wall-clock means scale with the load; process CPU time per operation does not.
+    var bench = new CardExpansionBenchmark();
+    bench.Setup();
+    Measure("Expand", () => bench.Expand(), 20_000);
+    Measure("Render", () => bench.Render(), 5_000);
+    return;
+}
+BenchmarkSwitcher.FromAssembly(typeof(CardExpansionBenchmark).Assembly).Run(args);
+
+static void Measure(string name, Action op, int count)
+{
+    for (var i = 0; i < count / 4; i++) op();
+    var process = Process.GetCurrentProcess();
+    var cpu = process.TotalProcessorTime;
+    var bytes = GC.GetAllocatedBytesForCurrentThread();
+    var wall = Stopwatch.StartNew();
+    for (var i = 0; i < count; i++) op();
+    wall.Stop();
+    process.Refresh();
+    var cpuUs = (process.TotalProcessorTime - cpu).TotalMicroseconds / count;
+    var allocKb = (GC.GetAllocatedBytesForCurrentThread() - bytes) / 1024.0 / count;
+    Console.WriteLine($"| {name} | {cpuUs:F1} µs | {wall.Elapsed.TotalMicroseconds / count:F1} µs | {allocKb:F2} KB |");
+}

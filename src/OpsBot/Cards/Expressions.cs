@@ -192,6 +192,25 @@ internal sealed class AccessorExpr : Expr
         return value;
     }
 
+    /// <summary>
+    /// Fast path for the common <c>"${a.b}"</c> binding: a plain member path to a string in the data, found by exact key,
+    /// is handed back as the data node itself so it can be written without decoding. Anything else returns false.
+    /// </summary>
+    public bool TryGetDataString(EvalContext c, out JsonNode? value)
+    {
+        value = null;
+        if (_parts is null || _left is not null || c.Lambdas is not null || _path!.Length == 0 || _path[0] == '$') return false;
+        if (c.CurrentData is not JsonObject cur) return false;
+        JsonNode? node = cur;
+        foreach (var part in _parts)
+        {
+            if (node is not JsonObject o || !o.TryGetPropertyValue(part, out node)) return false;
+        }
+        if (node is not JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.String) return false;
+        value = v;
+        return true;
+    }
+
     private static bool StaticPath(Expr start, out string path, out Expr? left)
     {
         var sb = "";

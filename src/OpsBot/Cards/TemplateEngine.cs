@@ -12,7 +12,7 @@ namespace OpsBot.Cards;
 /// </summary>
 public static class TemplateEngine
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     /// <summary>Compiles a template; syntax errors and unknown functions throw <see cref="CardTemplateException"/> naming file and JSON path.</summary>
     public static CompiledTemplate Compile(JsonNode? template, string file) => new(file, new Compiler(file).Compile(template, "$"));
@@ -42,16 +42,20 @@ public static class TemplateEngine
                         else props.Add((JsonEncodedText.Encode(key, JavaScriptEncoder.UnsafeRelaxedJsonEscaping), Compile(value, childPath)));
                     }
                     obj.Properties = [.. props];
+                    if (obj.IsPlain && props.All(p => p.Item2 is TLiteral || p.Item2 is TArray { Raw: not null }))
+                        return new TLiteral(Raw(w => Write(w, obj))) { Path = path };
                     return obj;
                 case JsonArray a:
                     var items = new TNode[a.Count];
                     for (var i = 0; i < a.Count; i++) items[i] = Compile(a[i], $"{path}[{i}]");
-                    return new TArray(items) { Path = path };
+                    var array = new TArray(items) { Path = path };
+                    if (items.All(i => i is TLiteral { IsNull: false })) array.Raw = Raw(w => Write(w, array));
+                    return array;
                 case JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is var s && s.Contains("${", StringComparison.Ordinal):
                     var expr = Parse(s, path);
-                    return expr is ConstExpr { Value: string constant } ? new TLiteral(JsonValue.Create(constant)) { Path = path } : new TText(expr) { Path = path };
+                    return expr is ConstExpr { Value: string constant } ? new TLiteral(Raw(w => w.WriteStringValue(constant))) { Path = path } : new TText(expr) { Path = path };
                 default:
-                    return new TLiteral(node?.DeepClone()) { Path = path };
+                    return node is null ? new TLiteral(null) { Path = path } : new TLiteral(Raw(w => node.WriteTo(w))) { Path = path };
             }
         }
 
@@ -104,6 +108,37 @@ public static class TemplateEngine
             obj.WhenAlwaysDrops = !Js.IsFalsy(Js.FromNode(value)) || value is JsonObject or JsonArray;
         }
 
+        /// <summary>Pre-rendered JSON of a part of the template that has nothing to expand.</summary>
+        private static byte[] Raw(Action<Utf8JsonWriter> write)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var writer = CreateWriter(buffer)) write(writer);
+            return buffer.WrittenSpan.ToArray();
+        }
+
+        private static void Write(Utf8JsonWriter w, TNode node)
+        {
+            switch (node)
+            {
+                case TLiteral l: l.WriteTo(w); break;
+                case TArray { Raw: { } raw }: w.WriteRawValue(raw, skipInputValidation: true); break;
+                case TArray a:
+                    w.WriteStartArray();
+                    foreach (var item in a.Items) Write(w, item);
+                    w.WriteEndArray();
+                    break;
+                case TObject o:
+                    w.WriteStartObject();
+                    foreach (var (key, value) in o.Properties)
+                    {
+                        w.WritePropertyName(key);
+                        Write(w, value);
+                    }
+                    w.WriteEndObject();
+                    break;
+            }
+        }
+
         private static string JsonPathSegment(string key)
         {
             foreach (var c in key) if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '$' or '-')) return $"['{key}']";
@@ -147,9 +182,16 @@ internal abstract class TNode
     public string Path { get; init; } = "$";
 }
 
-internal sealed class TLiteral(JsonNode? value) : TNode
+/// <summary>Template JSON with nothing to expand, pre-rendered (null = JSON null, dropped in arrays).</summary>
+internal sealed class TLiteral(byte[]? raw) : TNode
 {
-    public JsonNode? Value { get; } = value;
+    public bool IsNull { get; } = raw is null || raw.AsSpan().SequenceEqual("null"u8);
+
+    public void WriteTo(Utf8JsonWriter w)
+    {
+        if (raw is null) w.WriteNullValue();
+        else w.WriteRawValue(raw, skipInputValidation: true);
+    }
 }
 
 internal sealed class TText(Expr expr) : TNode
@@ -160,6 +202,9 @@ internal sealed class TText(Expr expr) : TNode
 internal sealed class TArray(TNode[] items) : TNode
 {
     public TNode[] Items { get; } = items;
+
+    /// <summary>Pre-rendered JSON when every item is a non-null literal (used where the array is a value, not spliced).</summary>
+    public byte[]? Raw { get; set; }
 }
 
 internal sealed class TObject : TNode
@@ -189,14 +234,15 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
         }
     }
 
-    private void WriteLiteral(TLiteral l)
-    {
-        if (l.Value is null) w.WriteNullValue();
-        else l.Value.WriteTo(w);
-    }
+    private void WriteLiteral(TLiteral l) => l.WriteTo(w);
 
     private void WriteArray(TArray a)
     {
+        if (a.Raw is not null)
+        {
+            w.WriteRawValue(a.Raw, skipInputValidation: true);
+            return;
+        }
         w.WriteStartArray();
         WriteArrayItems(a);
         w.WriteEndArray();
@@ -209,10 +255,11 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
         {
             switch (item)
             {
-                case TLiteral { Value: null }: break;
+                case TLiteral { IsNull: true }: break;
                 case TLiteral l: WriteLiteral(l); break;
                 case TArray inner: WriteArrayItems(inner); break;
                 case TObject o: ExpandObject(o, null, root: false); break;
+                case TText { Expr: AccessorExpr path } when path.TryGetDataString(context, out var text): text!.WriteTo(w); break;
                 case TText t:
                     var v = Evaluate(t.Expr, t.Path);
                     if (v is null) break;
@@ -234,6 +281,10 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
             case TLiteral l:
                 w.WritePropertyName(key);
                 WriteLiteral(l);
+                break;
+            case TText { Expr: AccessorExpr a } when a.TryGetDataString(context, out var text):
+                w.WritePropertyName(key);
+                text!.WriteTo(w);
                 break;
             case TText t:
                 var v = Evaluate(t.Expr, t.Path);
