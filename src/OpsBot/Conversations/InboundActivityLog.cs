@@ -9,7 +9,24 @@ namespace OpsBot.Conversations;
 /// <summary>The durable <see cref="IInboundActivityLog"/>: one <see cref="ProcessedActivity"/> row per accepted activity, so redelivery detection survives a restart.</summary>
 public sealed class EfInboundActivityLog(OpsBotDbContext db, TimeProvider time) : IInboundActivityLog
 {
+    // SQLite allows one writer: queueing here is far cheaper than its busy-retry sleeps under concurrent requests.
+    private static readonly SemaphoreSlim SqliteWriter = new(1, 1);
+
     public async Task<InboundActivityRecord?> TryBeginAsync(InboundActivityKey key, CancellationToken ct)
+    {
+        if (!db.Database.IsSqlite()) return await InsertAsync(key, ct);
+        await SqliteWriter.WaitAsync(ct);
+        try
+        {
+            return await InsertAsync(key, ct);
+        }
+        finally
+        {
+            SqliteWriter.Release();
+        }
+    }
+
+    private async Task<InboundActivityRecord?> InsertAsync(InboundActivityKey key, CancellationToken ct)
     {
         db.ProcessedActivities.Add(new ProcessedActivity
         {
