@@ -10,8 +10,8 @@ namespace OpsBot.BotFramework;
 public static class ConnectorRegistration
 {
     /// <summary>
-    /// The outbound half: <see cref="ConnectorClient"/> behind token handler → rate limiter → resilience pipeline (the token
-    /// is fetched before a slot is taken, so a token request never squeezes the spacing of paced sends),
+    /// The outbound half: <see cref="ConnectorClient"/> behind token handler → rate limiter → resilience pipeline → attempt
+    /// tracker (the token is fetched before a slot is taken, so a token request never squeezes the spacing of paced sends),
     /// credentials from the configuration root, options from <c>Bot:Connector</c> and <c>Bot:RateLimits</c>.
     /// </summary>
     public static IServiceCollection AddBotConnector(this IServiceCollection services)
@@ -25,12 +25,14 @@ public static class ConnectorRegistration
         services.TryAddSingleton<ConnectorRateLimiter>();
         services.TryAddTransient<ConnectorRateLimitHandler>();
         services.TryAddTransient<ConnectorAuthHandler>();
+        services.TryAddTransient<ConnectorAttemptHandler>();
 
         services.AddHttpClient(ConnectorTokenProvider.HttpClientName);
-        services.AddHttpClient<ConnectorClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+        var connector = services.AddHttpClient<ConnectorClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .AddHttpMessageHandler<ConnectorAuthHandler>()
-            .AddHttpMessageHandler<ConnectorRateLimitHandler>()
-            .AddResilienceHandler("connector", ConnectorPipeline.Configure);
+            .AddHttpMessageHandler<ConnectorRateLimitHandler>();
+        connector.AddResilienceHandler("connector", ConnectorPipeline.Configure);
+        connector.AddHttpMessageHandler<ConnectorAttemptHandler>();
         return services;
     }
 
