@@ -23,7 +23,8 @@ install_test_prerequisites() {
     need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
   if [ -f tests/peers/package-lock.json ]; then
-    if [ ! -d tests/peers/node_modules ] || [ tests/peers/package-lock.json -nt tests/peers/node_modules/.package-lock.json ]; then
+    # A symlinked node_modules is a shared install managed elsewhere: npm ci would empty it through the link.
+    if [ ! -L tests/peers/node_modules ] && { [ ! -d tests/peers/node_modules ] || [ tests/peers/package-lock.json -nt tests/peers/node_modules/.package-lock.json ]; }; then
       say "Installing npm peer tools (npm ci)"
       (cd tests/peers && npm ci --no-audit --no-fund --loglevel=error)
     fi
@@ -36,7 +37,18 @@ case "${1:-}" in
     say "Building"
     dotnet build OpsBot.sln -c Release -nologo -clp:ErrorsOnly
     say "Running tests"
-    dotnet test OpsBot.sln -c Release --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=1500000
+    log=$(mktemp)
+    set +e
+    dotnet test OpsBot.sln -c Release --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=1500000 | tee "$log"
+    status=${PIPESTATUS[0]}
+    set -e
+    passed=$(awk '/^[ \t]+Passed: [0-9]+/ {s+=$2} END {print s+0}' "$log")
+    failed=$(awk '/^[ \t]+Failed: [0-9]+/ {s+=$2} END {print s+0}' "$log")
+    skipped=$(awk '/^[ \t]+Skipped: [0-9]+/ {s+=$2} END {print s+0}' "$log")
+    rm -f "$log"
+    echo
+    echo "$passed passed, $failed failed, $skipped skipped"
+    exit "$status"
     ;;
   migrations)
     dotnet tool restore >/dev/null

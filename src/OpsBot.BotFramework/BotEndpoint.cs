@@ -1,57 +1,121 @@
+using System.Buffers;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpsBot.BotFramework.Auth;
 using OpsBot.BotFramework.Schema;
 
 namespace OpsBot.BotFramework;
 
-public static class BotEndpoint
+public static partial class BotEndpoint
 {
     public const int MaxBodyBytes = 256 * 1024;
 
     public static IServiceCollection AddBotFramework(this IServiceCollection services)
     {
+        services.AddHttpClient(OpenIdKeySet.HttpClientName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => BotAuthenticationOptions.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(sp =>
+        {
+            var config = sp.GetRequiredService<IConfiguration>();
+            var env = sp.GetRequiredService<IHostEnvironment>();
+            var hosts = TrustedServiceUrls.DefaultHostSuffixes.Concat(BotAuthenticationOptions.ReadList(config, "Bot:TrustedServiceUrlHosts"));
+            return new TrustedServiceUrls(hosts, allowLoopbackAndHttp: env.IsDevelopment() || env.IsEnvironment("Testing"));
+        });
         services.AddBotConnector();
+        services.TryAddSingleton<BotAuthenticator>();
+        services.AddHostedService<BotAuthenticationStartup>();
+        services.TryAddSingleton<IInboundActivityLog, MemoryInboundActivityLog>();
+        services.TryAddSingleton<BackgroundTurns>();
+        services.AddHostedService(sp => sp.GetRequiredService<BackgroundTurns>());
+        services.TryAddSingleton<InboundTurns>();
         return services;
     }
 
-    /// <summary>Maps <c>POST /api/messages</c>: parse, authenticate, run the bot, answer as the SDK would.</summary>
+    /// <summary>Maps <c>/api/messages</c>: parse, authenticate, run the bot, answer as the SDK would (protocol doc §5.1).</summary>
     public static IEndpointConventionBuilder MapBotMessages(this IEndpointRouteBuilder endpoints, string pattern = "/api/messages") =>
-        endpoints.MapPost(pattern, HandleAsync);
+        endpoints.Map(pattern, HandleAsync);
 
-    private static async Task<IResult> HandleAsync(HttpContext http, IBot bot, ConnectorClient connector, CancellationToken ct)
+    private static async Task<IResult> HandleAsync(HttpContext http, BotAuthenticator authenticator, InboundTurns turns, ILoggerFactory logs)
     {
+        if (!HttpMethods.IsPost(http.Request.Method))
+        {
+            http.Response.Headers.Allow = "POST";
+            return Results.StatusCode(StatusCodes.Status405MethodNotAllowed);
+        }
+        var ct = http.RequestAborted;
+        var (activity, problem) = await ReadActivityAsync(http.Request, ct);
+        if (problem is not null) return problem;
+
+        var log = logs.CreateLogger(typeof(BotEndpoint));
+        AuthResult auth;
+        try
+        {
+            auth = await authenticator.AuthenticateAsync(http.Request.Headers.Authorization.ToString(), activity!, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // An authentication failure is a 401 whatever its cause, never a 500 (protocol doc §2.8).
+            auth = AuthResult.Fail($"validator error {ex.GetType().Name}");
+        }
+        switch (auth.Status)
+        {
+            case AuthStatus.Unauthorized:
+                LogRejected(log, auth.Reason, http.Connection.RemoteIpAddress?.ToString());
+                return Results.StatusCode(StatusCodes.Status401Unauthorized);
+            case AuthStatus.Unavailable:
+                LogUnavailable(log, auth.Reason);
+                http.Response.Headers.RetryAfter = "10";
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }
+
+        activity!.CallerId = auth.Caller.CallerId; // a callerId on the wire is never trusted
+        var answer = await turns.ProcessAsync(activity, auth.Caller, ct);
+        return answer.Body is null
+            ? Results.StatusCode(answer.Status)
+            : Results.Json(answer.Body, BotJson.Options, statusCode: answer.Status);
+    }
+
+    /// <summary>Reads at most <see cref="MaxBodyBytes"/> (counted while reading, whatever Content-Length says) and parses the activity.</summary>
+    private static async Task<(Activity? Activity, IResult? Problem)> ReadActivityAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBodyBytes) return (null, TooLarge());
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 4096, MaxBodyBytes) + 1);
+        while (true)
+        {
+            var read = await request.Body.ReadAsync(buffer.GetMemory(8192), ct);
+            if (read == 0) break;
+            buffer.Advance(read);
+            if (buffer.WrittenCount > MaxBodyBytes) return (null, TooLarge());
+        }
+
         Activity? activity;
         try
         {
-            activity = await JsonSerializer.DeserializeAsync<Activity>(http.Request.Body, BotJson.Options, ct);
+            activity = JsonSerializer.Deserialize<Activity>(buffer.WrittenSpan, BotJson.Options);
         }
         catch (JsonException)
         {
-            return Results.Problem(statusCode: 400, title: "Malformed activity", detail: "The body is not a JSON activity object.");
+            return (null, Results.Problem(statusCode: 400, title: "Malformed activity", detail: "The body is not a JSON activity object."));
         }
         if (activity is null || string.IsNullOrEmpty(activity.Type))
-            return Results.Problem(statusCode: 400, title: "Malformed activity", detail: "The activity has no 'type'.");
-
-        var turn = new TurnContext(activity, connector, CallerIdentity.Anonymous);
-        await bot.OnTurnAsync(turn, ct);
-
-        if (turn.ExpectReplies)
-        {
-            var body = new JsonObject { ["activities"] = JsonSerializer.SerializeToNode(turn.BufferedReplies, BotJson.Options) };
-            if (turn.InvokeResponse?.Body is { } invokeBody) body["body"] = invokeBody.DeepClone();
-            return Results.Json(body, statusCode: 200);
-        }
-        if (activity.Type == ActivityTypes.Invoke)
-        {
-            if (turn.InvokeResponse is null) return Results.StatusCode(501);
-            return turn.InvokeResponse.Body is null
-                ? Results.StatusCode(turn.InvokeResponse.Status)
-                : Results.Json(turn.InvokeResponse.Body, BotJson.Options, statusCode: turn.InvokeResponse.Status);
-        }
-        return Results.Ok();
+            return (null, Results.Problem(statusCode: 400, title: "Malformed activity", detail: "The activity has no 'type'."));
+        return (activity, null);
     }
+
+    private static IResult TooLarge() =>
+        Results.Problem(statusCode: 413, title: "Activity too large", detail: $"Activities are limited to {MaxBodyBytes / 1024} KB.");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected inbound activity with 401 from {RemoteIp}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string? reason, string? remoteIp);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Answered 503: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string? reason);
 }

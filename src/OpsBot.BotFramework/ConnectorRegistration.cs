@@ -19,7 +19,9 @@ public static class ConnectorRegistration
         services.TryAddKeyedSingleton(ConnectorClient.ClockKey, TimeProvider.System);
         services.AddOptions<ConnectorOptions>().BindConfiguration("Bot:Connector");
         services.AddOptions<RateLimitOptions>().BindConfiguration("Bot:RateLimits");
-        services.TryAddSingleton(sp => BotCredentials.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(sp => BotAuthenticationOptions.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(sp => BotCredentials.From(sp.GetRequiredService<BotAuthenticationOptions>(),
+            sp.GetRequiredService<IConfiguration>().GetValue("ValidateAuthority", true)));
         services.TryAddSingleton(sp => CreateTrustedServiceUrls(sp.GetRequiredService<IConfiguration>(), sp.GetService<IHostEnvironment>()));
         services.TryAddSingleton<ConnectorTokenProvider>();
         services.TryAddSingleton<ConnectorRateLimiter>();
@@ -39,10 +41,7 @@ public static class ConnectorRegistration
     /// <summary>Default host suffixes plus <c>Bot:TrustedServiceUrlHosts</c>; loopback and http only in Development or Testing.</summary>
     public static TrustedServiceUrls CreateTrustedServiceUrls(IConfiguration config, IHostEnvironment? environment)
     {
-        var section = config.GetSection("Bot:TrustedServiceUrlHosts");
-        var configured = section.Value is { } list
-            ? list.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0);
+        var configured = BotAuthenticationOptions.ReadList(config, "Bot:TrustedServiceUrlHosts");
         var loopback = environment is not null && (environment.IsDevelopment() || environment.IsEnvironment("Testing"));
         return new TrustedServiceUrls(TrustedServiceUrls.DefaultHostSuffixes.Concat(configured), loopback);
     }

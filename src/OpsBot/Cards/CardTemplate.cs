@@ -1,25 +1,60 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace OpsBot.Cards;
 
-/// <summary>One parsed template file.</summary>
-public sealed class CardTemplate(string file, JsonObject root)
+/// <summary>One template file, compiled at load; a syntax error or unknown function throws <see cref="CardTemplateException"/>.</summary>
+public sealed class CardTemplate
 {
-    public string File { get; } = file;
-
-    public static CardTemplate Load(string file)
+    private CardTemplate(string file, CompiledTemplate compiled)
     {
-        try
-        {
-            var root = JsonNode.Parse(System.IO.File.ReadAllText(file)) as JsonObject
-                ?? throw new InvalidOperationException("the root is not a JSON object");
-            return new CardTemplate(file, root);
-        }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
-        {
-            throw new InvalidOperationException($"Card template '{file}' is invalid: {ex.Message}", ex);
-        }
+        File = file;
+        Compiled = compiled;
     }
 
-    public JsonObject Expand(JsonNode? data) => (JsonObject)TemplateEngine.Expand(root, data)!;
+    /// <summary>Display name of the file in errors, e.g. <c>cards/alert.json</c>.</summary>
+    public string File { get; }
+
+    public CompiledTemplate Compiled { get; }
+
+    public static CardTemplate Load(string path)
+    {
+        var display = $"{System.IO.Path.GetFileName(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)))}/{System.IO.Path.GetFileName(path)}";
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(System.IO.File.ReadAllText(path));
+        }
+        catch (JsonException ex)
+        {
+            throw new CardTemplateException($"{display}: invalid JSON: {ex.Message}", ex);
+        }
+        return Parse(display, root);
+    }
+
+    public static CardTemplate Parse(string file, JsonNode? root)
+    {
+        if (root is not JsonObject) throw new CardTemplateException($"{file} at $: the root is not a JSON object");
+        return new CardTemplate(file, TemplateEngine.Compile(root, file));
+    }
+
+    /// <summary>Expands with <paramref name="data"/> as <c>$root</c>; the result must be one card object.</summary>
+    public JsonObject Expand(JsonNode? data)
+    {
+        JsonNode? result;
+        try
+        {
+            result = Compiled.Expand(data);
+        }
+        catch (CardRenderException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new CardRenderException($"{File}: expansion failed: {ex.Message}", ex);
+        }
+        return result as JsonObject
+            ?? throw new CardRenderException($"{File} at $: expansion produced {(result is null ? "null ($when false)" : "an array ($data bound to a list)")}, not a card");
+    }
 }

@@ -12,17 +12,24 @@ public sealed class CardTemplates
 
     public CardTemplates(string folder)
     {
-        if (!Directory.Exists(folder)) throw new InvalidOperationException($"Card template folder '{folder}' does not exist.");
+        if (!Directory.Exists(folder)) throw new CardTemplateException($"Card template folder '{folder}' does not exist.");
         _templates = Directory.EnumerateFiles(folder, "*.json", SearchOption.TopDirectoryOnly)
             .ToFrozenDictionary(f => Path.GetFileNameWithoutExtension(f), CardTemplate.Load, StringComparer.OrdinalIgnoreCase);
     }
 
     public IEnumerable<string> Names => _templates.Keys;
 
-    /// <summary>Expands template <paramref name="name"/> with <paramref name="model"/> serialised as camelCase JSON.</summary>
+    public CardTemplate this[string name] => _templates.TryGetValue(name, out var template)
+        ? template
+        : throw new CardRenderException($"No card template named '{name}' in cards/.");
+
+    /// <summary>
+    /// Expands template <paramref name="name"/> with <paramref name="model"/> serialised as camelCase JSON.
+    /// Any failure is a <see cref="CardRenderException"/> naming the template file and JSON path.
+    /// </summary>
     public JsonObject Render(string name, object model)
     {
-        if (!_templates.TryGetValue(name, out var template)) throw new KeyNotFoundException($"No card template named '{name}' in cards/.");
+        var template = this[name];
         var data = model as JsonNode ?? JsonSerializer.SerializeToNode(model, model.GetType(), ModelJson);
         return template.Expand(data);
     }

@@ -1,45 +1,365 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace OpsBot.Cards;
 
 /// <summary>
-/// Adaptive Card templating (${…}). Placeholder with simple path bindings only; the conforming engine
-/// (adaptive-cards.md §7) replaces this file.
+/// Adaptive Card templating (adaptive-cards.md §7) reproducing adaptivecards-templating 2.3.1 + adaptive-expressions 4.23.3.
+/// A template is compiled once (<see cref="Compile"/>); expansion streams JSON to a <see cref="Utf8JsonWriter"/>.
 /// </summary>
 public static class TemplateEngine
 {
-    public static JsonNode? Expand(JsonNode? template, JsonNode? data) => Expand(template, data, data);
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static JsonNode? Expand(JsonNode? node, JsonNode? scope, JsonNode? root) => node switch
-    {
-        JsonObject o when o["$data"] is JsonNode d => ExpandData(o, Resolve(d, scope, root), root),
-        JsonObject o when o["$when"] is JsonNode w => Resolve(w, scope, root) is JsonValue b && b.TryGetValue<bool>(out var keep) && keep
-            ? Expand(new JsonObject(o.Where(p => p.Key != "$when").Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))), scope, root) : null,
-        JsonObject o => new JsonObject(o.Where(p => p.Key != "$data").Select(p => KeyValuePair.Create(p.Key, Expand(p.Value, scope, root)))),
-        JsonArray a => new JsonArray(a.Where(i => i is not JsonObject w || !w.ContainsKey("$when") || Expand(i, scope, root) is not null).SelectMany(i => Expand(i, scope, root) is JsonArray inner && i is JsonObject { } io && io.ContainsKey("$data") ? inner.Select(x => x?.DeepClone()) : [Expand(i, scope, root)]).ToArray()),
-        JsonValue v when v.TryGetValue<string>(out var s) && s.Contains("${", StringComparison.Ordinal) => Resolve(v, scope, root),
-        _ => node?.DeepClone(),
-    };
+    /// <summary>Compiles a template; syntax errors and unknown functions throw <see cref="CardTemplateException"/> naming file and JSON path.</summary>
+    public static CompiledTemplate Compile(JsonNode? template, string file) => new(file, new Compiler(file).Compile(template, "$"));
 
-    private static JsonNode? ExpandData(JsonObject o, JsonNode? d, JsonNode? root)
+    /// <summary>Compiles and expands in one go (tests and tools; the app compiles once at start-up).</summary>
+    public static JsonNode? Expand(JsonNode? template, JsonNode? data, JsonNode? host = null) => Compile(template, "template").Expand(data, host);
+
+    internal static Utf8JsonWriter CreateWriter(IBufferWriter<byte> output) => new(output, WriterOptions);
+
+    private sealed class Compiler(string file)
     {
-        var copy = new JsonObject(o.Where(p => p.Key != "$data").Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
-        return d is JsonArray items ? new JsonArray(items.Select(i => Expand(copy, i, root)).ToArray()) : Expand(copy, d, root);
+        private static readonly HashSet<string> Reserved = ["$data", "$when", "$root", "$index", "$host", "$_acTemplateVersion"];
+
+        public TNode Compile(JsonNode? node, string path)
+        {
+            switch (node)
+            {
+                case JsonObject o:
+                    var props = new List<(JsonEncodedText, TNode)>();
+                    var obj = new TObject { Path = path };
+                    foreach (var (key, value) in o)
+                    {
+                        var childPath = path + JsonPathSegment(key);
+                        if (key == "$data") CompileData(obj, value, childPath);
+                        else if (key == "$when") CompileWhen(obj, value, childPath);
+                        else if (Reserved.Contains(key)) Compile(value, childPath);
+                        else props.Add((JsonEncodedText.Encode(key, JavaScriptEncoder.UnsafeRelaxedJsonEscaping), Compile(value, childPath)));
+                    }
+                    obj.Properties = [.. props];
+                    return obj;
+                case JsonArray a:
+                    var items = new TNode[a.Count];
+                    for (var i = 0; i < a.Count; i++) items[i] = Compile(a[i], $"{path}[{i}]");
+                    return new TArray(items) { Path = path };
+                case JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is var s && s.Contains("${", StringComparison.Ordinal):
+                    var expr = Parse(s, path);
+                    return expr is ConstExpr { Value: string constant } ? new TLiteral(JsonValue.Create(constant)) { Path = path } : new TText(expr) { Path = path };
+                default:
+                    return new TLiteral(node?.DeepClone()) { Path = path };
+            }
+        }
+
+        /// <summary>
+        /// The reference's <c>parseInterpolatedString</c>: one non-constant part → that expression (keeps its type);
+        /// anything else → a concat producing a string. All-constant text is folded.
+        /// </summary>
+        private Expr Parse(string s, string path)
+        {
+            try
+            {
+                var children = TemplateParser.ParseInterpolation(s);
+                if (children.Count == 2 && children[1] is not ConstExpr) return children[1];
+                if (children.All(ch => ch is ConstExpr { Value: not (null or Undefined) }))
+                    return new ConstExpr(string.Concat(children.Select(ch => Js.ToJsString(((ConstExpr)ch).Value))));
+                return Functions.Make("concat", [.. children]);
+            }
+            catch (TemplateSyntaxException ex)
+            {
+                throw new CardTemplateException($"{file} at {path}: {ex.Message}", ex);
+            }
+        }
+
+        private void CompileData(TObject obj, JsonNode? value, string path)
+        {
+            obj.HasData = true;
+            if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is var s && s.Contains("${", StringComparison.Ordinal))
+            {
+                var expr = Parse(s, path);
+                if (expr is ConstExpr k) obj.DataLiteral = k.Value;
+                else obj.DataExpr = expr;
+            }
+            else
+            {
+                Compile(value, path);
+                obj.DataLiteral = Js.FromNode(value?.DeepClone());
+            }
+        }
+
+        private void CompileWhen(TObject obj, JsonNode? value, string path)
+        {
+            if (value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is var s && s.Contains("${", StringComparison.Ordinal))
+            {
+                var expr = Parse(s, path);
+                if (expr is ConstExpr) obj.WhenAlwaysDrops = true;
+                else obj.WhenExpr = expr;
+                return;
+            }
+            // A $when that is not an expression drops the element when it is truthy (the reference warns and drops it).
+            obj.WhenAlwaysDrops = !Js.IsFalsy(Js.FromNode(value)) || value is JsonObject or JsonArray;
+        }
+
+        private static string JsonPathSegment(string key)
+        {
+            foreach (var c in key) if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '$' or '-')) return $"['{key}']";
+            return key.Length == 0 ? "['']" : "." + key;
+        }
+    }
+}
+
+/// <summary>A template compiled once; <see cref="WriteTo"/> expands it for one data object.</summary>
+public sealed class CompiledTemplate
+{
+    private readonly TNode _root;
+
+    internal CompiledTemplate(string file, TNode root)
+    {
+        File = file;
+        _root = root;
     }
 
-    private static JsonNode? Resolve(JsonNode node, JsonNode? scope, JsonNode? root)
+    public string File { get; }
+
+    /// <summary>Expands into a JSON node (null when the root is removed by <c>$when</c>).</summary>
+    public JsonNode? Expand(JsonNode? data, JsonNode? host = null)
     {
-        var s = node.GetValue<string>();
-        if (s.StartsWith("${", StringComparison.Ordinal) && s.EndsWith('}') && s.IndexOf("${", 2, StringComparison.Ordinal) < 0)
-            return Path(s[2..^1], scope, root)?.DeepClone() ?? JsonValue.Create(s);
-        return JsonValue.Create(System.Text.RegularExpressions.Regex.Replace(s, @"\$\{([^}]*)\}", m => Path(m.Groups[1].Value, scope, root)?.ToString() ?? m.Value));
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = TemplateEngine.CreateWriter(buffer)) WriteTo(writer, data, host);
+        return JsonNode.Parse(buffer.WrittenSpan);
     }
 
-    private static JsonNode? Path(string path, JsonNode? scope, JsonNode? root)
+    /// <summary>Streams the expansion of <paramref name="data"/> (the reference's <c>$root</c>) to <paramref name="writer"/>.</summary>
+    public void WriteTo(Utf8JsonWriter writer, JsonNode? data, JsonNode? host = null)
     {
-        var current = path.StartsWith("$root", StringComparison.Ordinal) ? root : scope;
-        foreach (var part in path.Split('.').Where(p => p is not "$root" and not "$data"))
-            current = current is JsonObject o ? o[part] : null;
-        return current;
+        var context = new EvalContext(Js.FromNode(data), host is null ? Undefined.Value : Js.FromNode(host));
+        new Expander(File, context, writer).WriteRoot(_root);
+        writer.Flush();
+    }
+}
+
+internal abstract class TNode
+{
+    public string Path { get; init; } = "$";
+}
+
+internal sealed class TLiteral(JsonNode? value) : TNode
+{
+    public JsonNode? Value { get; } = value;
+}
+
+internal sealed class TText(Expr expr) : TNode
+{
+    public Expr Expr { get; } = expr;
+}
+
+internal sealed class TArray(TNode[] items) : TNode
+{
+    public TNode[] Items { get; } = items;
+}
+
+internal sealed class TObject : TNode
+{
+    public (JsonEncodedText Key, TNode Value)[] Properties { get; set; } = [];
+    public bool IsPlain => !HasData && WhenExpr is null && !WhenAlwaysDrops;
+    public bool HasData { get; set; }
+    public Expr? DataExpr { get; set; }
+    public object? DataLiteral { get; set; }
+    public Expr? WhenExpr { get; set; }
+    public bool WhenAlwaysDrops { get; set; }
+}
+
+/// <summary>One expansion: the reference's <c>internalExpand</c> writing straight to JSON.</summary>
+internal readonly struct Expander(string file, EvalContext context, Utf8JsonWriter w)
+{
+    [ThreadStatic] private static StringBuilder? _cachedBuilder;
+
+    public void WriteRoot(TNode node)
+    {
+        switch (node)
+        {
+            case TObject o: ExpandObject(o, null, root: true); break;
+            case TArray a: WriteArray(a); break;
+            case TText t: Js.Write(w, Evaluate(t.Expr, t.Path)); break;
+            case TLiteral l: WriteLiteral(l); break;
+        }
+    }
+
+    private void WriteLiteral(TLiteral l)
+    {
+        if (l.Value is null) w.WriteNullValue();
+        else l.Value.WriteTo(w);
+    }
+
+    private void WriteArray(TArray a)
+    {
+        w.WriteStartArray();
+        WriteArrayItems(a);
+        w.WriteEndArray();
+    }
+
+    /// <summary>Array items: nulls dropped, arrays spliced, repeated objects inlined.</summary>
+    private void WriteArrayItems(TArray a)
+    {
+        foreach (var item in a.Items)
+        {
+            switch (item)
+            {
+                case TLiteral { Value: null }: break;
+                case TLiteral l: WriteLiteral(l); break;
+                case TArray inner: WriteArrayItems(inner); break;
+                case TObject o: ExpandObject(o, null, root: false); break;
+                case TText t:
+                    var v = Evaluate(t.Expr, t.Path);
+                    if (v is null) break;
+                    if (Js.IsArray(v))
+                    {
+                        var n = Js.ArrayCount(v);
+                        for (var i = 0; i < n; i++) Js.Write(w, Js.ArrayItem(v, i));
+                    }
+                    else Js.Write(w, v);
+                    break;
+            }
+        }
+    }
+
+    private void WriteProperty(JsonEncodedText key, TNode node)
+    {
+        switch (node)
+        {
+            case TLiteral l:
+                w.WritePropertyName(key);
+                WriteLiteral(l);
+                break;
+            case TText t:
+                var v = Evaluate(t.Expr, t.Path);
+                if (v is Undefined) break;
+                w.WritePropertyName(key);
+                Js.Write(w, v);
+                break;
+            case TArray a:
+                w.WritePropertyName(key);
+                WriteArray(a);
+                break;
+            case TObject o:
+                ExpandObject(o, key, root: false);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// <c>$data</c>/<c>$when</c> handling. In an array (<paramref name="key"/> null, not root) every kept copy is written inline;
+    /// as a property or the root: 0 copies → null, 1 → the object, n → an array.
+    /// </summary>
+    private void ExpandObject(TObject o, JsonEncodedText? key, bool root)
+    {
+        if (o.IsPlain)
+        {
+            if (key is { } name) w.WritePropertyName(name);
+            WriteSingle(o);
+            return;
+        }
+        var savedData = context.Data;
+        var savedIndex = context.Index;
+        try
+        {
+            object? data = Undefined.Value;
+            var isArray = false;
+            var count = 1;
+            if (o.HasData)
+            {
+                data = o.DataExpr is null ? o.DataLiteral : Evaluate(o.DataExpr, o.Path + ".$data");
+                isArray = Js.IsArray(data);
+                if (isArray) count = Js.ArrayCount(data);
+            }
+
+            if (key is null && !root)
+            {
+                for (var i = 0; i < count; i++)
+                    if (Enter(o, data, isArray, i)) WriteSingle(o);
+                return;
+            }
+
+            if (key is { } propertyName) w.WritePropertyName(propertyName);
+            List<int>? kept = null;
+            var keptCount = 0;
+            for (var i = 0; i < count; i++)
+            {
+                if (!Enter(o, data, isArray, i)) continue;
+                if (o.WhenExpr is not null) (kept ??= []).Add(i);
+                keptCount++;
+            }
+            if (keptCount == 0) { w.WriteNullValue(); return; }
+            if (keptCount > 1) w.WriteStartArray();
+            for (var k = 0; k < keptCount; k++)
+            {
+                var i = kept?[k] ?? k;
+                SetCopy(data, isArray, i, o.HasData);
+                WriteSingle(o);
+            }
+            if (keptCount > 1) w.WriteEndArray();
+        }
+        finally
+        {
+            context.Data = savedData;
+            context.Index = savedIndex;
+        }
+    }
+
+    private void SetCopy(object? data, bool isArray, int i, bool hasData)
+    {
+        if (!hasData) return;
+        if (isArray)
+        {
+            context.Index = (double)i;
+            var item = Js.ArrayItem(data, i);
+            if (item is not Undefined) context.Data = item;
+        }
+        else if (data is not Undefined) context.Data = data;
+    }
+
+    private bool Enter(TObject o, object? data, bool isArray, int i)
+    {
+        SetCopy(data, isArray, i, o.HasData);
+        if (o.WhenAlwaysDrops) return false;
+        if (o.WhenExpr is null) return true;
+        try { return o.WhenExpr.Eval(context, false) is true; }
+        catch (TemplateEvalException) { return false; }
+    }
+
+    private void WriteSingle(TObject o)
+    {
+        w.WriteStartObject();
+        foreach (var (key, value) in o.Properties) WriteProperty(key, value);
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A templated string's value with substitution of undefined paths. A concat at the root (interpolated text, or a
+    /// <c>concat</c>/<c>&amp;</c> call) is joined part by part with JS <c>toString</c>, as the reference does.
+    /// </summary>
+    private object? Evaluate(Expr expr, string path)
+    {
+        try
+        {
+            if (expr is not CallExpr { IsConcat: true } call) return expr.Eval(context, true);
+            var sb = _cachedBuilder ?? new StringBuilder(256);
+            _cachedBuilder = null;
+            sb.Clear();
+            try
+            {
+                foreach (var part in call.Args) sb.Append(part is ConstExpr { Value: string s } ? s : Js.ToJsString(part.Eval(context, true)));
+                return sb.ToString();
+            }
+            finally { _cachedBuilder = sb; }
+        }
+        catch (TemplateEvalException ex)
+        {
+            throw new CardRenderException($"{file} at {path}: {ex.Message}", ex);
+        }
     }
 }

@@ -3,19 +3,41 @@ using OpsBot.Data;
 
 namespace OpsBot.Hosting;
 
-/// <summary>Verbs run instead of the web host: <c>migrate</c>, <c>package</c>.</summary>
+/// <summary>Verbs run instead of the web host: <c>migrate</c>, <c>package</c>, <c>help</c>.</summary>
 public static class Cli
 {
+    private const string Verbs = """
+        OpsBot — run without a verb to start the bot (http://localhost:3978/api/messages).
+        Verbs:
+          migrate    apply pending database migrations (Database:Provider / Database:ConnectionString)
+          package    build the Teams app package zip: package --app-id <guid> --host <host> [--output <path>]
+          help       show this list
+        """;
+
+    /// <summary>Runs a verb when the first argument is one (sets the exit code); false means "start the web host".</summary>
     public static async Task<bool> TryRunAsync(string[] args)
     {
-        if (args.Length == 0 || args[0].StartsWith('-')) return false;
+        if (args.Length == 0 || args[0].Contains('=') || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help"))) return false;
+        Environment.ExitCode = await RunAsync(args, Console.Out, Console.Error);
+        return true;
+    }
+
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
         switch (args[0])
         {
             case "migrate":
                 await MigrateAsync(args[1..]);
-                return true;
+                return 0;
+            case "package":
+                return AppPackage.Run(args[1..], output, error);
+            case "help" or "-h" or "--help":
+                output.WriteLine(Verbs);
+                return 0;
             default:
-                return false;
+                error.WriteLine($"Unknown verb '{args[0]}'.");
+                error.WriteLine(Verbs);
+                return 2;
         }
     }
 

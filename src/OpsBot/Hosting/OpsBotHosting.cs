@@ -23,6 +23,7 @@ public static class OpsBotHosting
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new CardTemplates(builder.Configuration["Cards:Folder"] ?? CardTemplates.DefaultFolder));
         builder.Services.AddBotFramework();
+        builder.Services.AddInboundActivityLog();
         builder.Services.AddConversations();
         builder.Services.AddApiAuthentication(builder.Configuration);
         return builder;

@@ -22,6 +22,8 @@ public class OpsBotFactory : WebApplicationFactory<Program>
         Settings["Database:ConnectionString"] = connectionString ?? $"Data Source={Path.Combine(_dataDir, "opsbot.db")}";
         Settings["Database:MigrateOnStartup"] = "true";
         Settings["MicrosoftAppId"] = "";
+        // Replies are in the connector when the POST returns, however slow a cold first turn is (production answers after 1 s).
+        Settings["Bot:MessageInlineWait"] = "00:00:30";
         Settings["Cards:Folder"] = Path.Combine(AppContext.BaseDirectory, "cards");
     }
 
@@ -30,6 +32,8 @@ public class OpsBotFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // UseSetting reaches the configuration Program reads while building (AddOrderStore); AddInMemoryCollection alone comes too late.
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(Settings));
     }
 

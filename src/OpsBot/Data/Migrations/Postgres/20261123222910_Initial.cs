@@ -46,6 +46,25 @@ namespace OpsBot.Data.Migrations.Postgres
                     table.PrimaryKey("PK_OutboxMessages", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ProcessedActivities",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ChannelId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ConversationId = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    ActivityId = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CompletedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    ResponseStatus = table.Column<int>(type: "integer", nullable: true),
+                    ResponseBody = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ProcessedActivities", x => x.Id);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_OutboxMessages_CorrelationType_CorrelationId",
                 table: "OutboxMessages",
@@ -61,6 +80,17 @@ namespace OpsBot.Data.Migrations.Postgres
                 name: "IX_OutboxMessages_Status_NextAttemptAt",
                 table: "OutboxMessages",
                 columns: new[] { "Status", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ProcessedActivities_ChannelId_ConversationId_ActivityId",
+                table: "ProcessedActivities",
+                columns: new[] { "ChannelId", "ConversationId", "ActivityId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ProcessedActivities_CreatedAt",
+                table: "ProcessedActivities",
+                column: "CreatedAt");
         }
 
         /// <inheritdoc />
@@ -68,6 +98,9 @@ namespace OpsBot.Data.Migrations.Postgres
         {
             migrationBuilder.DropTable(
                 name: "OutboxMessages");
+
+            migrationBuilder.DropTable(
+                name: "ProcessedActivities");
         }
     }
 }

@@ -45,6 +45,25 @@ namespace OpsBot.Data.Migrations.Sqlite
                     table.PrimaryKey("PK_OutboxMessages", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ProcessedActivities",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ChannelId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ConversationId = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    ActivityId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CompletedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    ResponseStatus = table.Column<int>(type: "INTEGER", nullable: true),
+                    ResponseBody = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ProcessedActivities", x => x.Id);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_OutboxMessages_CorrelationType_CorrelationId",
                 table: "OutboxMessages",
@@ -60,6 +79,17 @@ namespace OpsBot.Data.Migrations.Sqlite
                 name: "IX_OutboxMessages_Status_NextAttemptAt",
                 table: "OutboxMessages",
                 columns: new[] { "Status", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ProcessedActivities_ChannelId_ConversationId_ActivityId",
+                table: "ProcessedActivities",
+                columns: new[] { "ChannelId", "ConversationId", "ActivityId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ProcessedActivities_CreatedAt",
+                table: "ProcessedActivities",
+                column: "CreatedAt");
         }
 
         /// <inheritdoc />
@@ -67,6 +97,9 @@ namespace OpsBot.Data.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "OutboxMessages");
+
+            migrationBuilder.DropTable(
+                name: "ProcessedActivities");
         }
     }
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Card expansion micro-benchmark (BenchmarkDotNet, short job: seconds). Writes bench/results/card-expansion.md.
+# Target (issue 4): a typical card (30 bindings, one list of 20 rows) expands in < 20 µs with < 20 KB allocated.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+artifacts=$(mktemp -d)
+trap 'rm -rf "$artifacts"' EXIT
+dotnet run -c Release --project bench/OpsBot.Benchmarks -- \
+  --filter '*CardExpansionBenchmark*' --job short --inProcess --exporters github --artifacts "$artifacts" "$@"
+mkdir -p bench/results
+{
+  echo "# Card expansion (bench/OpsBot.Benchmarks, CardExpansionBenchmark)"
+  echo
+  echo "Typical card: 30 top-level bindings (paths, \`if\`, \`formatNumber\`, \`\$when\`, Action.Execute data) and one ColumnSet"
+  echo "repeated over 20 rows (3 bindings each). \`Expand\` = compiled template streamed to a reused Utf8JsonWriter (the engine);"
+  echo "\`Render\` = \`CardTemplates.Render(name, model)\` including camelCase model serialisation and the JsonObject result."
+  echo "Target: < 20 µs and < 20 KB allocated per expansion. Run: \`bench/card-expansion.sh\` (BenchmarkDotNet short job, in-process toolchain)."
+  echo
+  cat "$artifacts"/results/*CardExpansionBenchmark-report-github.md
+} > bench/results/card-expansion.md
+cat bench/results/card-expansion.md

@@ -1,0 +1,223 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using OpsBot.BotFramework.Schema;
+using OpsBot.Conversations;
+using OpsBot.Data;
+using OpsBot.Tests.Fakes;
+using OpsBot.Tests.Infrastructure;
+
+namespace OpsBot.Tests.BotFramework;
+
+/// <summary>Protocol doc §5.4 / vector R5: a redelivered activity has one effect and gets the first answer, also across a restart. Runs on SQLite and PostgreSQL.</summary>
+public abstract class InboundRedeliveryTests(DatabaseProvider provider) : IAsyncLifetime
+{
+    private FakeConnector _connector = null!;
+    private readonly List<InboundFactory> _apps = [];
+    private string? _connectionString;
+
+    protected abstract Task<string> NewDatabaseAsync();
+
+    public async Task InitializeAsync()
+    {
+        _connector = await FakeConnector.StartAsync();
+        _connectionString = await NewDatabaseAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in _apps) await app.DisposeAsync();
+        await _connector.DisposeAsync();
+    }
+
+    /// <summary>An app instance over the test's database; two of them in a row are a restart.</summary>
+    private InboundFactory StartApp()
+    {
+        var app = new InboundFactory(provider, _connectionString);
+        app.Settings["Database:ConnectionString"] = _connectionString;
+        _apps.Add(app);
+        return app;
+    }
+
+    private string ServiceUrl => _connector.ServiceUrl;
+
+    private int RepliesIn(Activity a) =>
+        _connector.Posts.Count(c => c.Path.Contains(Uri.EscapeDataString(a.Conversation!.Id!), StringComparison.Ordinal) && c.Body?["type"]?.GetValue<string>() == "message");
+
+    private static async Task<string> BodyAsync(HttpResponseMessage r) => await r.Content.ReadAsStringAsync();
+
+    [Fact]
+    public async Task A_message_redelivered_after_completion_has_no_second_effect()
+    {
+        var app = StartApp();
+        var client = app.CreateClient();
+        var message = InboundActivities.Message(ServiceUrl, "echo once");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(message)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(message.Clone())).StatusCode);
+
+        Assert.Equal(1, app.Probe.Calls);
+        Assert.Equal(1, RepliesIn(message));
+    }
+
+    [Fact]
+    public async Task R5_a_message_redelivered_while_the_first_still_runs_is_answered_200_without_a_second_turn()
+    {
+        var app = StartApp();
+        app.Settings["Bot:MessageInlineWait"] = "00:00:01";
+        var client = app.CreateClient();
+        var message = InboundActivities.Message(ServiceUrl, "slow");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(message)).StatusCode);
+        await app.Probe.SlowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var second = await client.PostActivityAsync(message.Clone()).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+
+        app.Probe.Gate.SetResult();
+        await WaitUntilAsync(() => app.Probe.SlowFinished);
+        Assert.Equal(1, app.Probe.Calls);
+    }
+
+    [Fact]
+    public async Task An_invoke_redelivered_while_the_first_still_runs_waits_for_and_gets_the_first_answer()
+    {
+        var app = StartApp();
+        var client = app.CreateClient();
+        var invoke = InboundActivities.Invoke(ServiceUrl, "test.slow");
+
+        var first = client.PostActivityAsync(invoke);
+        await app.Probe.SlowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var second = client.PostActivityAsync(invoke.Clone());
+        await Task.Delay(200);
+        Assert.False(second.IsCompleted, "the duplicate must wait for the first answer");
+
+        app.Probe.Gate.SetResult();
+        var answers = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        Assert.Equal(await BodyAsync(answers[0]), await BodyAsync(answers[1]));
+        Assert.Contains("slow call 1", await BodyAsync(answers[1]), StringComparison.Ordinal);
+        Assert.Equal(1, app.Probe.Calls);
+    }
+
+    [Fact]
+    public async Task An_invoke_redelivered_after_completion_gets_the_stored_answer_replayed()
+    {
+        var app = StartApp();
+        var client = app.CreateClient();
+        var invoke = InboundActivities.Invoke(ServiceUrl, "test.count");
+
+        var first = await client.PostActivityAsync(invoke);
+        var second = await client.PostActivityAsync(invoke.Clone());
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal("application/json", second.Content.Headers.ContentType?.MediaType);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(await BodyAsync(first)), JsonNode.Parse(await BodyAsync(second))));
+        Assert.Equal("call 1", JsonNode.Parse(await BodyAsync(second))!["value"]!.GetValue<string>());
+        Assert.Equal(1, app.Probe.Calls);
+    }
+
+    [Fact]
+    public async Task The_same_activity_id_in_another_conversation_or_channel_is_a_different_activity()
+    {
+        var app = StartApp();
+        var client = app.CreateClient();
+        var invoke = InboundActivities.Invoke(ServiceUrl, "test.count");
+        var otherConversation = invoke.Clone();
+        otherConversation.Conversation!.Id = "a:" + Guid.NewGuid().ToString("n");
+        var otherChannel = invoke.Clone();
+        otherChannel.ChannelId = "webchat";
+
+        await client.PostActivityAsync(invoke);
+        await client.PostActivityAsync(otherConversation);
+        await client.PostActivityAsync(otherChannel);
+        Assert.Equal(3, app.Probe.Calls);
+    }
+
+    [Fact]
+    public async Task Redelivery_after_a_restart_has_no_second_effect_and_replays_the_first_answer()
+    {
+        var message = InboundActivities.Message(ServiceUrl, "echo before restart");
+        var invoke = InboundActivities.Invoke(ServiceUrl, "test.count");
+        var expectReplies = InboundActivities.Message(ServiceUrl, "echo buffered");
+        expectReplies.DeliveryMode = DeliveryModes.ExpectReplies;
+
+        string firstInvokeBody, firstBufferedBody;
+        var before = StartApp();
+        {
+            var client = before.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(message)).StatusCode);
+            firstInvokeBody = await BodyAsync(await client.PostActivityAsync(invoke));
+            firstBufferedBody = await BodyAsync(await client.PostActivityAsync(expectReplies));
+            Assert.Equal(3, before.Probe.Calls);
+        }
+        await before.DisposeAsync();
+
+        var after = StartApp();
+        var restarted = after.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await restarted.PostActivityAsync(message.Clone())).StatusCode);
+        var replayedInvoke = await restarted.PostActivityAsync(invoke.Clone());
+        var replayedBuffered = await restarted.PostActivityAsync(expectReplies.Clone());
+
+        Assert.Equal(0, after.Probe.Calls);
+        Assert.Equal(1, RepliesIn(message));
+        Assert.Equal(HttpStatusCode.OK, replayedInvoke.StatusCode);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(firstInvokeBody), JsonNode.Parse(await BodyAsync(replayedInvoke))));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(firstBufferedBody), JsonNode.Parse(await BodyAsync(replayedBuffered))));
+
+        var fresh = InboundActivities.Invoke(ServiceUrl, "test.count");
+        Assert.Contains("call 1", await BodyAsync(await restarted.PostActivityAsync(fresh)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Records_older_than_the_retention_are_purged_and_newer_ones_kept()
+    {
+        var app = StartApp();
+        var client = app.CreateClient();
+        var recent = InboundActivities.Invoke(ServiceUrl, "test.count");
+        await client.PostActivityAsync(recent);
+        var now = DateTime.UtcNow;
+        await app.WithDbAsync(async db =>
+        {
+            db.ProcessedActivities.Add(new ProcessedActivity
+            {
+                ChannelId = "msteams", ConversationId = "a:old", ActivityId = "old-1", CreatedAt = now.AddDays(-2), CompletedAt = now.AddDays(-2),
+            });
+            return await db.SaveChangesAsync();
+        });
+
+        var purged = await app.WithDbAsync(db => ProcessedActivityCleanup.PurgeAsync(db, now - ProcessedActivityCleanup.DefaultRetention, CancellationToken.None));
+
+        Assert.Equal(1, purged);
+        var left = await app.WithDbAsync(db => db.ProcessedActivities.Select(p => p.ActivityId).ToListAsync());
+        Assert.Equal(new[] { recent.Id }, left);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!condition()) await Task.Delay(20, timeout.Token);
+    }
+}
+
+public sealed class SqliteInboundRedeliveryTests() : InboundRedeliveryTests(DatabaseProvider.Sqlite), IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "opsbot-inbound-" + Guid.NewGuid().ToString("n"));
+
+    protected override Task<string> NewDatabaseAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        return Task.FromResult($"Data Source={Path.Combine(_dir, "opsbot.db")}");
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresInboundRedeliveryTests(PostgresServer server) : InboundRedeliveryTests(DatabaseProvider.Postgres)
+{
+    protected override Task<string> NewDatabaseAsync() => server.CreateDatabaseAsync();
+}

@@ -1,0 +1,44 @@
+using OpsBot.Tests.Manifest;
+
+namespace OpsBot.Tests.Cards;
+
+/// <summary>The gallery script (official templating + official renderer in headless Chromium) renders every card in the light, dark and high-contrast themes.</summary>
+public sealed class CardGalleryTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("opsbot-gallery-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Every_card_with_sample_data_renders_in_light_dark_and_high_contrast()
+    {
+        var start = RepoFiles.NodeStart("render-gallery.mjs");
+        start.Environment["GALLERY_OUT"] = _dir;
+
+        var (exit, output, error) = await RepoFiles.RunAsync(start);
+
+        Assert.True(exit == 0, $"exit {exit}\n{output}\n{error}");
+        var cards = Directory.EnumerateFiles(RepoFiles.PathOf("cards"), "*.json").Select(Path.GetFileNameWithoutExtension)
+            .Where(n => File.Exists(RepoFiles.PathOf("cards", "samples", $"{n}.data.json"))).ToList();
+        Assert.Contains("welcome", cards);
+        foreach (var card in cards)
+        {
+            var light = Png.Decode(await File.ReadAllBytesAsync(Path.Combine(_dir, $"{card}.png")));
+            var dark = Png.Decode(await File.ReadAllBytesAsync(Path.Combine(_dir, $"{card}.dark.png")));
+            var contrast = Png.Decode(await File.ReadAllBytesAsync(Path.Combine(_dir, $"{card}.contrast.png")));
+            Assert.Equal(480 + 2 + 32, light.Width);
+            Assert.True(light.Height > 60, $"{card}.png is only {light.Height} px high");
+            Assert.Equal((0xF5, 0xF5, 0xF5), Rgb(light.Pixel(0, 0)));
+            Assert.Equal((0x1F, 0x1F, 0x1F), Rgb(dark.Pixel(0, 0)));
+            Assert.Equal((0xE1, 0xDF, 0xDD), Rgb(light.Pixel(light.Width / 2, 16)));
+            Assert.Equal((0x3B, 0x3A, 0x39), Rgb(dark.Pixel(dark.Width / 2, 16)));
+            Assert.Equal((0, 0, 0), Rgb(contrast.Pixel(0, 0)));
+            Assert.Equal((0xFF, 0xFF, 0xFF), Rgb(contrast.Pixel(contrast.Width / 2, 16)));
+            Assert.True(light.Pixels().Count(p => p.R < 0x80) > 200, $"{card}.png shows no dark text on the light theme");
+            Assert.True(dark.Pixels().Count(p => p.R > 0xC0 && p.G > 0xC0) > 200, $"{card}.dark.png shows no light text on the dark theme");
+            Assert.True(contrast.Pixels().Count(p => p.R > 0xC0 && p.G > 0xC0) > 200, $"{card}.contrast.png shows no text");
+        }
+    }
+
+    private static (int, int, int) Rgb((byte R, byte G, byte B, byte A) p) => (p.R, p.G, p.B);
+}

@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using OpsBot.Cards;
+
+namespace OpsBot.Tests.Cards;
+
+/// <summary>Runs the whole expression corpus through the JS reference once (one node process) for the theory below.</summary>
+public sealed class ExpressionCorpusFixture : IAsyncLifetime
+{
+    public static readonly string CorpusFile = Path.Combine(NodePeers.RepoRoot, "tests", "OpsBot.Tests", "Cards", "expression-corpus.json");
+
+    public static JsonArray LoadCorpus() => (JsonArray)JsonNode.Parse(File.ReadAllText(CorpusFile))!;
+
+    public Dictionary<string, JsonObject> Reference { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        var corpus = LoadCorpus();
+        var batch = new JsonArray(corpus.Select(c => (JsonNode?)new JsonObject
+        {
+            ["template"] = c!["template"]!.DeepClone(),
+            ["data"] = c["data"]?.DeepClone(),
+            ["host"] = c["host"]?.DeepClone(),
+        }).ToArray());
+        foreach (var item in batch.OfType<JsonObject>().Where(i => i["host"] is null)) item.Remove("host");
+        var results = await NodePeers.RunAsync("expand.mjs", batch);
+        for (var i = 0; i < corpus.Count; i++) Reference[corpus[i]!["name"]!.GetValue<string>()] = (JsonObject)results[i]!;
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+}
+
+/// <summary>
+/// Theory B: tricky templates and expressions (tests/OpsBot.Tests/Cards/expression-corpus.json) expanded by the C# engine
+/// and by adaptivecards-templating 2.3.1 must give the same JSON. Cases marked "error" must fail in C# (OpsBot policy,
+/// adaptive-cards.md §7.7) while the reference either throws or leaves <c>${…}</c> text behind.
+/// </summary>
+public class ExpressionConformanceTests(ExpressionCorpusFixture fixture) : IClassFixture<ExpressionCorpusFixture>
+{
+    public static TheoryData<string> Cases => new(ExpressionCorpusFixture.LoadCorpus().Select(c => c!["name"]!.GetValue<string>()));
+
+    [Fact]
+    public void Corpus_is_substantial()
+    {
+        Assert.True(ExpressionCorpusFixture.LoadCorpus().Count >= 60);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Case_matches_the_reference(string name)
+    {
+        var c = (JsonObject)ExpressionCorpusFixture.LoadCorpus().First(x => x!["name"]!.GetValue<string>() == name)!;
+        var reference = fixture.Reference[name];
+        var expectError = c["error"]?.GetValue<bool>() == true;
+
+        JsonNode? actual = null;
+        var error = Record.Exception(() => actual = TemplateEngine.Expand(c["template"], c["data"], c["host"]));
+
+        if (expectError)
+        {
+            Assert.True(error is CardTemplateException or CardRenderException, $"C# should fail, got {actual?.ToJsonString() ?? error?.ToString()}");
+            var jsFailed = reference["ok"]!.GetValue<bool>() == false;
+            Assert.True(jsFailed || reference["result"]!.ToJsonString().Contains("${", StringComparison.Ordinal),
+                $"the reference succeeded cleanly: {reference.ToJsonString()}");
+            return;
+        }
+        Assert.True(reference["ok"]!.GetValue<bool>(), $"reference failed: {reference["error"]}");
+        Assert.Null(error);
+        var expected = reference["undefined"] is not null ? null : reference["result"];
+        Assert.Equal(NodePeers.Normalize(expected), NodePeers.Normalize(actual));
+    }
+}
