@@ -205,7 +205,7 @@ public sealed class ConnectorClient(
         {
             _log.LogWarning("Connector {Method} {Path} timed out", method, path);
             throw new ConnectorException(HttpStatusCode.GatewayTimeout, ConnectorException.TimeoutCode, null,
-                $"Connector {method} {path} timed out.", innerException: ex) { MayHaveBeenDelivered = method == HttpMethod.Post };
+                $"Connector {method} {path} timed out.", innerException: ex) { MayHaveBeenDelivered = ConnectorRequest.PossiblyDelivered(request) };
         }
         catch (HttpRequestException ex)
         {
@@ -213,7 +213,7 @@ public sealed class ConnectorClient(
             throw new ConnectorException(HttpStatusCode.ServiceUnavailable, ConnectorException.TransportErrorCode, ex.HttpRequestError.ToString(),
                 $"Connector {method} {path} failed: {ex.Message}", innerException: ex)
             {
-                MayHaveBeenDelivered = method == HttpMethod.Post && ex.HttpRequestError != HttpRequestError.ConnectionError,
+                MayHaveBeenDelivered = ConnectorRequest.PossiblyDelivered(request),
             };
         }
 
@@ -222,7 +222,8 @@ public sealed class ConnectorClient(
             var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode)
             {
-                var error = ConnectorErrors.ToException(method, path, response.StatusCode, text, ConnectorPipeline.RetryAfter(response, _clock));
+                var error = ConnectorErrors.ToException(method, path, response.StatusCode, text, ConnectorPipeline.RetryAfter(response, _clock),
+                    ConnectorRequest.PossiblyDelivered(request));
                 _log.LogWarning("Connector {Method} {Path} answered {Status} {Code} {SubCode}", method, path, (int)response.StatusCode, error.Code, error.SubCode);
                 throw error;
             }

@@ -10,8 +10,8 @@ namespace OpsBot.BotFramework;
 public static class ConnectorRegistration
 {
     /// <summary>
-    /// The outbound half: <see cref="ConnectorClient"/> behind token handler → rate limiter → resilience pipeline (the token
-    /// is fetched before a slot is taken, so a token request never squeezes the spacing of paced sends),
+    /// The outbound half: <see cref="ConnectorClient"/> behind token handler → rate limiter → resilience pipeline → attempt
+    /// tracker (the token is fetched before a slot is taken, so a token request never squeezes the spacing of paced sends),
     /// credentials from the configuration root, options from <c>Bot:Connector</c> and <c>Bot:RateLimits</c>.
     /// </summary>
     public static IServiceCollection AddBotConnector(this IServiceCollection services)
@@ -19,28 +19,29 @@ public static class ConnectorRegistration
         services.TryAddKeyedSingleton(ConnectorClient.ClockKey, TimeProvider.System);
         services.AddOptions<ConnectorOptions>().BindConfiguration("Bot:Connector");
         services.AddOptions<RateLimitOptions>().BindConfiguration("Bot:RateLimits");
-        services.TryAddSingleton(sp => BotCredentials.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(sp => BotAuthenticationOptions.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(sp => BotCredentials.From(sp.GetRequiredService<BotAuthenticationOptions>(),
+            sp.GetRequiredService<IConfiguration>().GetValue("ValidateAuthority", true)));
         services.TryAddSingleton(sp => CreateTrustedServiceUrls(sp.GetRequiredService<IConfiguration>(), sp.GetService<IHostEnvironment>()));
         services.TryAddSingleton<ConnectorTokenProvider>();
         services.TryAddSingleton<ConnectorRateLimiter>();
         services.TryAddTransient<ConnectorRateLimitHandler>();
         services.TryAddTransient<ConnectorAuthHandler>();
+        services.TryAddTransient<ConnectorAttemptHandler>();
 
         services.AddHttpClient(ConnectorTokenProvider.HttpClientName);
-        services.AddHttpClient<ConnectorClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+        var connector = services.AddHttpClient<ConnectorClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .AddHttpMessageHandler<ConnectorAuthHandler>()
-            .AddHttpMessageHandler<ConnectorRateLimitHandler>()
-            .AddResilienceHandler("connector", ConnectorPipeline.Configure);
+            .AddHttpMessageHandler<ConnectorRateLimitHandler>();
+        connector.AddResilienceHandler("connector", ConnectorPipeline.Configure);
+        connector.AddHttpMessageHandler<ConnectorAttemptHandler>();
         return services;
     }
 
     /// <summary>Default host suffixes plus <c>Bot:TrustedServiceUrlHosts</c>; loopback and http only in Development or Testing.</summary>
     public static TrustedServiceUrls CreateTrustedServiceUrls(IConfiguration config, IHostEnvironment? environment)
     {
-        var section = config.GetSection("Bot:TrustedServiceUrlHosts");
-        var configured = section.Value is { } list
-            ? list.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : section.GetChildren().Select(c => c.Value).OfType<string>().Where(v => v.Length > 0);
+        var configured = BotAuthenticationOptions.ReadList(config, "Bot:TrustedServiceUrlHosts");
         var loopback = environment is not null && (environment.IsDevelopment() || environment.IsEnvironment("Testing"));
         return new TrustedServiceUrls(TrustedServiceUrls.DefaultHostSuffixes.Concat(configured), loopback);
     }

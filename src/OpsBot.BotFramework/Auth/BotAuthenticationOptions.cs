@@ -78,7 +78,7 @@ public sealed class BotAuthenticationOptions
     public static IReadOnlyList<string> ReadList(IConfiguration config, string key)
     {
         var section = config.GetSection(key);
-        var items = section.Value is { } single ? single.Split([',', ';']) : section.GetChildren().Select(c => c.Value ?? "");
+        var items = section.Value is { Length: > 0 } single ? single.Split([',', ';']) : section.GetChildren().Select(c => c.Value ?? "");
         return items.Select(s => s.Trim()).Where(s => s.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
     }
 

@@ -25,14 +25,15 @@ public static class ConnectorErrors
         return (code, subCode, Truncate(InnermostMessage(message) ?? message));
     }
 
-    internal static ConnectorException ToException(HttpMethod method, string path, HttpStatusCode status, string? body, TimeSpan? retryAfter)
+    internal static ConnectorException ToException(HttpMethod method, string path, HttpStatusCode status, string? body, TimeSpan? retryAfter,
+        bool earlierAttemptPossiblyDelivered = false)
     {
         var (code, subCode, message) = Parse(body);
         var label = code is null ? string.Empty : subCode is null ? $" {code}" : $" {code}/{subCode}";
         return new ConnectorException(status, code, subCode,
             $"Connector {method} {path} answered {(int)status}{label}{(message is null ? string.Empty : ": " + message)}", retryAfter)
         {
-            MayHaveBeenDelivered = method == HttpMethod.Post && (int)status >= 500,
+            MayHaveBeenDelivered = method == HttpMethod.Post && ((int)status >= 500 || earlierAttemptPossiblyDelivered),
         };
     }
 

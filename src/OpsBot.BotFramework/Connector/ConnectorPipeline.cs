@@ -111,3 +111,29 @@ public sealed class ConnectorRateLimitHandler(ConnectorRateLimiter limiter, [Fro
         return response;
     }
 }
+
+/// <summary>
+/// Innermost connector handler: remembers, per POST, whether any attempt may have reached the service (no answer, or a 5xx).
+/// An answer below 500 or a refused connection proves that attempt was not processed.
+/// </summary>
+public sealed class ConnectorAttemptHandler : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Method != HttpMethod.Post) return await base.SendAsync(request, cancellationToken);
+        var before = ConnectorRequest.PossiblyDelivered(request);
+        request.Options.Set(ConnectorRequest.PossiblyDeliveredKey, true);
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError)
+        {
+            request.Options.Set(ConnectorRequest.PossiblyDeliveredKey, before);
+            throw;
+        }
+        if ((int)response.StatusCode < 500) request.Options.Set(ConnectorRequest.PossiblyDeliveredKey, before);
+        return response;
+    }
+}

@@ -8,6 +8,12 @@ public static class ConnectorRequest
     public static readonly HttpRequestOptionsKey<string> TenantKey = new("OpsBot.Connector.Tenant");
     public static readonly HttpRequestOptionsKey<ConnectorRetry> Retry = new("OpsBot.Connector.Retry");
 
+    /// <summary>Set while a POST attempt has no answer yet and kept after a 5xx: the message may have arrived.</summary>
+    internal static readonly HttpRequestOptionsKey<bool> PossiblyDeliveredKey = new("OpsBot.Connector.PossiblyDelivered");
+
+    public static bool PossiblyDelivered(HttpRequestMessage request) =>
+        request.Method == HttpMethod.Post && request.Options.TryGetValue(PossiblyDeliveredKey, out var possibly) && possibly;
+
     public static ConnectorRetry GetRetry(HttpRequestMessage? request) =>
         request is not null && request.Options.TryGetValue(Retry, out var retry) ? retry : ConnectorRetry.All;
 

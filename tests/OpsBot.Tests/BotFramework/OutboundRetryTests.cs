@@ -164,6 +164,48 @@ public sealed class OutboundRetryTests
     }
 
     [Fact]
+    public async Task A_post_that_got_a_5xx_before_its_final_rejection_may_have_been_delivered()
+    {
+        await using var h = await OutboundHarness.StartAsync();
+        h.Connector.Respond(HttpStatusCode.BadGateway);
+        h.Connector.Respond(HttpStatusCode.BadRequest, """{"error":{"code":"BadArgument","message":"m"}}""");
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() => h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("alert")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, error.Status);
+        Assert.True(error.MayHaveBeenDelivered);
+        Assert.Equal(2, h.Connector.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_post_rejected_after_429s_was_not_delivered()
+    {
+        await using var h = await OutboundHarness.StartAsync();
+        h.Connector.Respond(HttpStatusCode.TooManyRequests, null, ("Retry-After", "0"));
+        h.Connector.Respond(HttpStatusCode.Forbidden, """{"error":{"code":"ConversationBlockedByUser","message":"m"}}""");
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("alert"), ConnectorRetry.RejectedOnly));
+
+        Assert.Equal("ConversationBlockedByUser", error.Code);
+        Assert.False(error.MayHaveBeenDelivered);
+    }
+
+    [Fact]
+    public async Task Total_timeout_while_waiting_after_a_429_reports_not_delivered()
+    {
+        await using var h = await OutboundHarness.StartAsync(s => s["Bot:Connector:TotalTimeout"] = "00:00:00.500");
+        h.Connector.Respond(HttpStatusCode.TooManyRequests, null, ("Retry-After", "3"));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() =>
+            h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("alert"), ConnectorRetry.RejectedOnly));
+
+        Assert.Equal(ConnectorException.TimeoutCode, error.Code);
+        Assert.False(error.MayHaveBeenDelivered);
+        Assert.Single(h.Connector.Calls);
+    }
+
+    [Fact]
     public async Task Rejected_only_sends_are_still_retried_after_429_and_412()
     {
         await using var h = await OutboundHarness.StartAsync();

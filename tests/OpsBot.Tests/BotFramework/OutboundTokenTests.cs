@@ -76,6 +76,18 @@ public sealed class OutboundTokenTests
     }
 
     [Fact]
+    public async Task Government_cloud_uses_the_us_login_host_and_audience()
+    {
+        await using var h = await OutboundHarness.StartAsync(s => s["ChannelService"] = "https://botframework.azure.us");
+
+        await h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("hi"));
+
+        var request = Assert.Single(h.Authority.TokenRequests);
+        Assert.Equal($"https://login.microsoftonline.us/{OutboundHarness.TenantId}/oauth2/v2.0/token", request.Url.ToString());
+        Assert.Equal("https://api.botframework.us/.default", request.Form["scope"]);
+    }
+
+    [Fact]
     public async Task O2_a_401_forces_one_token_refresh_and_one_retry()
     {
         await using var h = await OutboundHarness.StartAsync();
