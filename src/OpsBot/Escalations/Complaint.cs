@@ -36,6 +36,8 @@ namespace OpsBot.Escalations
         public string AssignmentReason { get; set; } = "";
         /// <summary>Executive who took over after a missed SLA; may act like a delegate.</summary>
         public string? BackupExecutiveId { get; set; }
+        /// <summary>The executive who owned it before the last reassignment; keeps read access to follow up.</summary>
+        public string? PreviousAssigneeId { get; set; }
         public ComplaintStatus Status { get; set; }
 
         public DateTime CreatedAt { get; set; }
@@ -123,6 +125,7 @@ namespace OpsBot.Escalations
             b.Property(c => c.AssigneeId).HasMaxLength(64);
             b.Property(c => c.AssignmentReason).HasMaxLength(300);
             b.Property(c => c.BackupExecutiveId).HasMaxLength(64);
+            b.Property(c => c.PreviousAssigneeId).HasMaxLength(64);
             b.Property(c => c.Status).HasConversion<string>().HasMaxLength(16);
             b.Property(c => c.Resolution).HasMaxLength(2000);
             b.Property(c => c.LastAction).HasMaxLength(300);

@@ -8,10 +8,11 @@ using OpsBot.People;
 namespace OpsBot.Escalations;
 
 /// <summary>What one person may do with a complaint.</summary>
-public sealed record Viewer(string UserId, string? AadObjectId, string Name, bool IsAssignee, bool IsDelegate, bool IsBackup, bool IsRep, bool IsLeadership)
+public sealed record Viewer(string UserId, string? AadObjectId, string Name, bool IsAssignee, bool IsDelegate, bool IsBackup, bool IsRep, bool IsLeadership,
+    bool IsPreviousOwner = false)
 {
     public bool CanAct => IsAssignee || IsDelegate || IsBackup;
-    public bool CanSee => CanAct || IsRep || IsLeadership;
+    public bool CanSee => CanAct || IsRep || IsLeadership || IsPreviousOwner;
     public static Viewer Nobody => new("", null, "", false, false, false, false, false);
 }
 

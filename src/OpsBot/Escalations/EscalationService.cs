@@ -102,16 +102,18 @@ public sealed partial class EscalationService(
 
     public async Task<Viewer> ViewerAsync(Complaint c, string userId, string? aadObjectId, string name, CancellationToken ct)
     {
-        var ids = new[] { c.AssigneeId, c.BackupExecutiveId }.Where(i => i is not null).ToList();
+        var ids = new[] { c.AssigneeId, c.BackupExecutiveId, c.PreviousAssigneeId }.Where(i => i is not null).ToList();
         var execs = await db.Executives.AsNoTracking().Include(e => e.Delegates).Where(e => ids.Contains(e.Id)).ToListAsync(ct);
         var assignee = execs.FirstOrDefault(e => e.Id == c.AssigneeId);
         var backup = execs.FirstOrDefault(e => e.Id == c.BackupExecutiveId);
+        var previous = execs.FirstOrDefault(e => e.Id == c.PreviousAssigneeId);
         return new Viewer(userId, aadObjectId, name,
             assignee?.Is(userId, aadObjectId) == true,
             assignee?.IsDelegate(userId, aadObjectId) == true,
             backup is not null && (backup.Is(userId, aadObjectId) || backup.IsDelegate(userId, aadObjectId)),
             c.RepUserId == userId || (!string.IsNullOrEmpty(aadObjectId) && c.RepAadObjectId == aadObjectId),
-            O.IsLeadership(userId, aadObjectId));
+            O.IsLeadership(userId, aadObjectId),
+            previous is not null && (previous.Is(userId, aadObjectId) || previous.IsDelegate(userId, aadObjectId)));
     }
 
     /// <summary>A card action. Stale versions and lost races change nothing and answer with the current card and a note.</summary>
@@ -190,6 +192,7 @@ public sealed partial class EscalationService(
                         AddEvent(c, actor, ComplaintEventKind.Resolved, text);
                         break;
                     case "escalation.reassign":
+                        c.PreviousAssigneeId = c.AssigneeId;
                         c.AssigneeId = newAssignee!.Id;
                         c.AssignmentReason = Cut($"reassigned by {actorName}: {Str(data, "reassignReason")}", 300);
                         c.Status = ComplaintStatus.Assigned;

@@ -117,6 +117,10 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("PreviousAssigneeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("RepAadObjectId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");

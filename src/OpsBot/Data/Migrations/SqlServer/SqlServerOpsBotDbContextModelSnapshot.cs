@@ -117,6 +117,10 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
 
+                    b.Property<string>("PreviousAssigneeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.Property<string>("RepAadObjectId")
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");

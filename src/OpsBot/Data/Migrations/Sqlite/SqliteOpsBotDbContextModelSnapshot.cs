@@ -110,6 +110,10 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PreviousAssigneeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RepAadObjectId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");

@@ -59,6 +59,7 @@ namespace OpsBot.Data.Migrations.SqlServer
                     AssigneeId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
                     AssignmentReason = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: false),
                     BackupExecutiveId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    PreviousAssigneeId = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
                     Status = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
                     CreatedAt = table.Column<DateTime>(type: "datetime2", nullable: false),
                     AssignedAt = table.Column<DateTime>(type: "datetime2", nullable: false),

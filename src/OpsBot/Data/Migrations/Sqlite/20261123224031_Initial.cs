@@ -59,6 +59,7 @@ namespace OpsBot.Data.Migrations.Sqlite
                     AssigneeId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     AssignmentReason = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
                     BackupExecutiveId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    PreviousAssigneeId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
                     AssignedAt = table.Column<DateTime>(type: "TEXT", nullable: false),

@@ -60,6 +60,7 @@ namespace OpsBot.Data.Migrations.Postgres
                     AssigneeId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     AssignmentReason = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
                     BackupExecutiveId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    PreviousAssigneeId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     AssignedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
