@@ -18,7 +18,7 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
     {
         var start = CardOf(await InvokeAsync(Execute("escalation.start",
             new JsonObject { ["account"] = "Globex", ["opportunityId"] = "OPP-7", ["alertId"] = "AL-42" }, Rep, "alert-card-1")));
-        var text = start.ToJsonString();
+        var text = start.ToJsonString(Relaxed);
         Assert.Contains("\"value\":\"Globex\"", text, StringComparison.Ordinal);
         Assert.Contains("\"value\":\"OPP-7\"", text, StringComparison.Ordinal);
         Assert.Contains("From alert AL-42", text, StringComparison.Ordinal);
@@ -54,7 +54,7 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
         Assert.Equal(AdaptiveCardInvoke.CardType, value["card"]!["contentType"]!.GetValue<string>());
         Assert.NotNull(value["title"]);
         var card = value["card"]!["content"]!.AsObject();
-        var text = card.ToJsonString();
+        var text = card.ToJsonString(Relaxed);
         Assert.Contains("Our order SO-9 arrived damaged & late.", text, StringComparison.Ordinal);
         Assert.DoesNotContain("<b>", text, StringComparison.Ordinal);
         Assert.Contains("From a message by Jane Doe: https://teams.microsoft.com/l/message/19:abc@thread.tacv2/1733000000000", text, StringComparison.Ordinal);
@@ -92,7 +92,7 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
         {
             ["commandId"] = "escalateMessage", ["commandContext"] = "message", ["data"] = new JsonObject { ["summary"] = "Short", ["formId"] = "f1", ["account"] = "Initech" },
         }));
-        var text = invalid["task"]!["value"]!["card"]!["content"]!.ToJsonString();
+        var text = invalid["task"]!["value"]!["card"]!["content"]!.ToJsonString(Relaxed);
         Assert.Contains("Describe what happened (at least 10 characters).", text, StringComparison.Ordinal);
         Assert.Contains("\"value\":\"Initech\"", text, StringComparison.Ordinal);
 

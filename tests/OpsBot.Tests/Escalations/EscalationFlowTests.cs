@@ -16,21 +16,21 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
     {
         await Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "escalate ACME Corp"));
         var form = Assert.Single(Connector.Posts).Body!["attachments"]![0]!["content"]!.AsObject();
-        Assert.Contains("\"value\":\"ACME Corp\"", form.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("\"value\":\"ACME Corp\"", form.ToJsonString(Relaxed), StringComparison.Ordinal);
 
         var data = ValidForm("ACME Corp");
         data["summary"] = "late";
         var invalid = CardOf(await InvokeAsync(Execute("escalation.submit", data, Rep, "form-1")));
-        var text = invalid.ToJsonString();
+        var text = invalid.ToJsonString(Relaxed);
         Assert.Contains("Describe what happened (at least 10 characters).", text, StringComparison.Ordinal);
         Assert.Contains("\"value\":\"Jane Doe, procurement\"", text, StringComparison.Ordinal);
         Assert.Equal(0, await App.WithDbAsync(db => db.Complaints.CountAsync()));
 
         data["summary"] = "Second late delivery this quarter, line 2 stopped.";
         var card = CardOf(await InvokeAsync(Execute("escalation.submit", data, Rep, "form-1")));
-        Assert.Contains("sponsor of ACME Corp", card.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("sponsor of ACME Corp", card.ToJsonString(Relaxed), StringComparison.Ordinal);
         var again = CardOf(await InvokeAsync(Execute("escalation.submit", data, Rep, "form-1")));
-        Assert.Contains("Already escalated", again.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Already escalated", again.ToJsonString(Relaxed), StringComparison.Ordinal);
 
         var complaint = await App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync());
         Assert.Equal("ann", complaint.AssigneeId);
@@ -48,7 +48,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var content = CardIn(execCard);
         Assert.Equal(["Acknowledge", "Log contact", "Resolve", "Reassign", "Ask rep"], ActionTitles(content));
         Assert.Equal(new[] { Ann, AnnDelegate, Rep }, content["refresh"]!["userIds"]!.AsArray().Select(n => n!.GetValue<string>()));
-        Assert.Contains("Second late delivery", content.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Second late delivery", content.ToJsonString(Relaxed), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         await MarkDeliveredAsync();
 
         var card = CardOf(await InvokeAsync(Execute("escalation.ack", Data(c.Id, c.Version), AnnDelegate)));
-        Assert.Contains("Done: you acknowledged", card.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Done: you acknowledged", card.ToJsonString(Relaxed), StringComparison.Ordinal);
         Assert.DoesNotContain("Acknowledge", ActionTitles(card));
         var after = await ComplaintAsync(c.Id);
         Assert.Equal(ComplaintStatus.Acknowledged, after.Status);
@@ -77,10 +77,10 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var repView = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id, ["trigger"] = "automatic" }, Rep)));
         Assert.Equal(["Add information"], ActionTitles(repView));
         var stranger = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id }, "29:someone-else")));
-        Assert.Contains("You do not have access", stranger.ToJsonString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("Second late delivery", stranger.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("You do not have access", stranger.ToJsonString(Relaxed), StringComparison.Ordinal);
+        Assert.DoesNotContain("Second late delivery", stranger.ToJsonString(Relaxed), StringComparison.Ordinal);
         var ceo = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id }, Ceo)));
-        Assert.Contains("Second late delivery", ceo.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Second late delivery", ceo.ToJsonString(Relaxed), StringComparison.Ordinal);
         Assert.Empty(ActionTitles(ceo));
     }
 
@@ -91,11 +91,11 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         await MarkDeliveredAsync();
         var reassigned = CardOf(await InvokeAsync(Execute("escalation.reassign",
             Data(c.Id, c.Version, ("reassignTo", "bob"), ("reassignReason", "Bob owns the logistics relationship")), Ann)));
-        Assert.Contains("reassigned to Bob Stone", reassigned.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("reassigned to Bob Stone", reassigned.ToJsonString(Relaxed), StringComparison.Ordinal);
 
         var stale = CardOf(await InvokeAsync(Execute("escalation.ack", Data(c.Id, c.Version), AnnDelegate)));
-        Assert.Contains("out of date", stale.ToJsonString(), StringComparison.Ordinal);
-        Assert.Contains("Waiting for Bob Stone to acknowledge", stale.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("out of date", stale.ToJsonString(Relaxed), StringComparison.Ordinal);
+        Assert.Contains("Waiting for Bob Stone to acknowledge", stale.ToJsonString(Relaxed), StringComparison.Ordinal);
         Assert.Empty(ActionTitles(stale));
 
         var after = await ComplaintAsync(c.Id);
@@ -106,7 +106,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         Assert.Contains("Acknowledge", ActionTitles(CardIn(bobCard)));
 
         var bobAck = CardOf(await InvokeAsync(Execute("escalation.ack", Data(c.Id, after.Version), Bob)));
-        Assert.Contains("Done: you acknowledged", bobAck.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Done: you acknowledged", bobAck.ToJsonString(Relaxed), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
             InvokeAsync(Execute("escalation.resolve", Data(c.Id, c.Version, ("resolution", "Credit note issued"), ("satisfied", "yes")), Ann)),
             InvokeAsync(Execute("escalation.resolve", Data(c.Id, c.Version, ("resolution", "Replacement shipped"), ("satisfied", "no")), AnnDelegate), second));
 
-        var texts = results.Select(r => CardOf(r).ToJsonString()).ToList();
+        var texts = results.Select(r => CardOf(r).ToJsonString(Relaxed)).ToList();
         Assert.Single(texts, t => t.Contains("Done: you resolved", StringComparison.Ordinal));
         Assert.Single(texts, t => t.Contains("nothing was changed", StringComparison.Ordinal));
         Assert.Single(await EventsAsync(c.Id), e => e.Kind == ComplaintEventKind.Resolved);
@@ -158,7 +158,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         Assert.Single(await EventsAsync(c.Id), e => e.Kind == ComplaintEventKind.ReEscalated);
 
         var bobAck = CardOf(await InvokeAsync(Execute("escalation.ack", Data(c.Id, after.Version), Bob)));
-        Assert.Contains("Done: you acknowledged", bobAck.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Done: you acknowledged", bobAck.ToJsonString(Relaxed), StringComparison.Ordinal);
 
         Clock.SetUtcNow(Monday9.AddHours(7).AddMinutes(-1));
         Assert.Equal(0, await RunSlaAsync());

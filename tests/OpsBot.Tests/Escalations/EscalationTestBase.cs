@@ -26,6 +26,9 @@ public abstract class EscalationTestBase(DatabaseProvider provider) : IAsyncLife
     public const string Ceo = "29:ceo";
     public const string Channel = "19:escalations@thread.tacv2";
 
+    /// <summary>Card JSON as text without escaping of '·', '&amp;' or quotes, for readable Contains assertions.</summary>
+    protected static readonly System.Text.Json.JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     protected FakeConnector Connector { get; private set; } = null!;
     protected OpsBotFactory App { get; set; } = null!;
     protected HttpClient Client { get; set; } = null!;

@@ -67,7 +67,8 @@ public sealed class FakeGraph : IAsyncDisposable
             await ctx.Response.WriteAsync("""{"error":{"code":"InvalidAuthenticationToken","message":"Access token is empty."}}""");
             return;
         }
-        if (segments is ["v1.0", "groups", _, "transitiveMembers", "microsoft.graph.user"])
+        // The Graph SDK 5 writes the cast as "graph.user"; Graph accepts that and "microsoft.graph.user".
+        if (segments is ["v1.0", "groups", _, "transitiveMembers", "microsoft.graph.user" or "graph.user"])
         {
             var skip = int.TryParse(ctx.Request.Query["$skiptoken"], out var s) ? s : 0;
             var page = new JsonArray(Members.Skip(skip).Take(PageSize).Select(m => (JsonNode)new JsonObject
@@ -76,7 +77,7 @@ public sealed class FakeGraph : IAsyncDisposable
             }).ToArray());
             var result = new JsonObject { ["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#users", ["value"] = page };
             if (skip + PageSize < Members.Count)
-                result["@odata.nextLink"] = $"{GraphBaseUrl}/groups/{segments[2]}/transitiveMembers/microsoft.graph.user?$select=id,displayName,mail,userPrincipalName&$skiptoken={skip + PageSize}";
+                result["@odata.nextLink"] = $"{GraphBaseUrl}/groups/{segments[2]}/transitiveMembers/{segments[4]}?$select=id,displayName,mail,userPrincipalName&$skiptoken={skip + PageSize}";
             await ctx.Response.WriteAsync(result.ToJsonString());
             return;
         }
@@ -92,7 +93,7 @@ public sealed class FakeGraph : IAsyncDisposable
             return;
         }
         ctx.Response.StatusCode = 404;
-        await ctx.Response.WriteAsync("""{"error":{"code":"NotFound","message":"Unknown path in FakeGraph."}}""");
+        await ctx.Response.WriteAsync(new JsonObject { ["error"] = new JsonObject { ["code"] = "NotFound", ["message"] = $"Unknown path in FakeGraph: {path}" } }.ToJsonString());
     }
 
     /// <summary>Sends every request of the client that uses it to this server instead of its https host (Entra authority).</summary>
