@@ -20,12 +20,28 @@ public sealed record Viewer(string UserId, string? AadObjectId, string Name, boo
 public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates, BusinessCalendar calendar, CustomerHistory history, TimeProvider time)
 {
     public const int MaxTimeline = 8;
+    private List<Executive>? _executives;
+    private List<ComplaintEvent>? _events;
+    private (long, int) _eventsFor;
+    private List<string>? _history;
+    private long _historyFor;
 
     public async Task<JsonObject> RenderAsync(Complaint c, Viewer viewer, string? note, CancellationToken ct)
     {
-        var executives = await db.Executives.Where(e => e.Active).Include(e => e.Delegates).AsNoTracking().OrderBy(e => e.DisplayName).ToListAsync(ct);
-        var events = c.Id == 0 ? [] : await db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == c.Id).OrderByDescending(e => e.Id).Take(MaxTimeline).ToListAsync(ct);
-        var past = await history.ForAsync(c, ct);
+        // One request renders several copies (the clicker's answer and every posted copy): load shared data once.
+        var executives = _executives ??= await db.Executives.Where(e => e.Active).Include(e => e.Delegates).AsNoTracking().OrderBy(e => e.DisplayName).ToListAsync(ct);
+        if (_events is null || _eventsFor != (c.Id, c.Version))
+        {
+            _events = c.Id == 0 ? [] : await db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == c.Id).OrderByDescending(e => e.Id).Take(MaxTimeline).ToListAsync(ct);
+            _eventsFor = (c.Id, c.Version);
+        }
+        var events = _events;
+        if (_history is null || _historyFor != c.Id)
+        {
+            _history = await history.ForAsync(c, ct);
+            _historyFor = c.Id;
+        }
+        var past = _history;
         return templates.Render("escalation-card", Model(c, viewer, note, executives, events, past, c.Version));
     }
 

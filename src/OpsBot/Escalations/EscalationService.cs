@@ -24,6 +24,7 @@ public sealed partial class EscalationService(
     public const string CorrelationType = "escalation";
     public const string NoteCorrelationType = "escalation-note";
     private EscalationOptions O => options.Value;
+    private List<Executive>? _executives;
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -102,8 +103,8 @@ public sealed partial class EscalationService(
 
     public async Task<Viewer> ViewerAsync(Complaint c, string userId, string? aadObjectId, string name, CancellationToken ct)
     {
-        var ids = new[] { c.AssigneeId, c.BackupExecutiveId, c.PreviousAssigneeId }.Where(i => i is not null).ToList();
-        var execs = await db.Executives.AsNoTracking().Include(e => e.Delegates).Where(e => ids.Contains(e.Id)).ToListAsync(ct);
+        // The directory is small and does not change within one request: load it once per scope.
+        var execs = _executives ??= await db.Executives.AsNoTracking().Include(e => e.Delegates).ToListAsync(ct);
         var assignee = execs.FirstOrDefault(e => e.Id == c.AssigneeId);
         var backup = execs.FirstOrDefault(e => e.Id == c.BackupExecutiveId);
         var previous = execs.FirstOrDefault(e => e.Id == c.PreviousAssigneeId);
