@@ -56,13 +56,23 @@ public sealed class ExecutiveDirectory(OpsBotDbContext db, TimeProvider time, IO
 }
 
 /// <summary>Seeds the directory table from configuration at start-up (after migrations).</summary>
-public sealed class DirectorySeeder(IServiceScopeFactory scopes) : IHostedService
+public sealed partial class DirectorySeeder(IServiceScopeFactory scopes, ILogger<DirectorySeeder> log) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<ExecutiveDirectory>().SeedAsync(cancellationToken);
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<ExecutiveDirectory>().SeedAsync(cancellationToken);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            LogSeedFailed(ex);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not seed the executive directory from configuration (is the database migrated?)")]
+    private partial void LogSeedFailed(Exception ex);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
