@@ -6,6 +6,8 @@ using OpsBot.BotFramework;
 using OpsBot.Cards;
 using OpsBot.Conversations;
 using OpsBot.Data;
+using OpsBot.People;
+using OpsBot.Escalations;
 
 namespace OpsBot.Hosting;
 
@@ -27,6 +29,8 @@ public static class OpsBotHosting
         builder.Services.AddInboundActivityLog();
         builder.Services.AddConversations();
         builder.Services.AddApiAuthentication(builder.Configuration);
+        builder.Services.AddDirectory(builder.Configuration);
+        builder.Services.AddEscalations(builder.Configuration);
         return builder;
     }
 
@@ -37,6 +41,7 @@ public static class OpsBotHosting
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapBotMessages();
+        app.MapEscalations();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

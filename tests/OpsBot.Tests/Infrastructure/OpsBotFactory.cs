@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
@@ -22,19 +23,31 @@ public class OpsBotFactory : WebApplicationFactory<Program>
         Settings["Database:ConnectionString"] = connectionString ?? $"Data Source={Path.Combine(_dataDir, "opsbot.db")}";
         Settings["Database:MigrateOnStartup"] = "true";
         Settings["MicrosoftAppId"] = "";
-        // Replies are in the connector when the POST returns, however slow a cold first turn is (production answers after 1 s).
+        // Message turns finish before the POST returns, so tests can assert on replies straight away.
         Settings["Bot:MessageInlineWait"] = "00:00:30";
         Settings["Cards:Folder"] = Path.Combine(AppContext.BaseDirectory, "cards");
     }
 
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>Replaces the app's clock (e.g. a <c>FakeTimeProvider</c>) when set before first use.</summary>
+    public TimeProvider? Time { get; set; }
+
+    /// <summary>Extra service registrations applied after the app's own (e.g. a loopback handler for an edge client).</summary>
+    public Action<IServiceCollection>? TestServices { get; set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        // UseSetting reaches the configuration Program reads while building (AddOrderStore); AddInMemoryCollection alone comes too late.
+        // UseSetting reaches WebApplicationBuilder.Configuration before Program reads it (AddOrderStore picks the provider
+        // eagerly); the in-memory source keeps the same values visible to options read later.
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(Settings));
+        builder.ConfigureTestServices(services =>
+        {
+            if (Time is not null) services.AddSingleton(Time);
+            TestServices?.Invoke(services);
+        });
     }
 
     /// <summary>Runs <paramref name="work"/> against the app's database in a fresh scope.</summary>

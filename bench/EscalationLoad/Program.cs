@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
+using OpsBot.Data;
+using OpsBot.Tests.Escalations;
+using OpsBot.Tests.Infrastructure;
+
+// Usage: dotnet run -c Release --project bench/EscalationLoad -- [executives=50] [actionsPerExecutive=20] [output=bench/results/escalation-card-action.md] [thinkMs=1000]
+// Two runs per database: "stress" (each executive clicks again as soon as the answer arrives) and "paced" (a human-like
+// pause of thinkMs ± 50 % between an executive's clicks), all executives at once.
+// Runs OpsBot in-process (WebApplicationFactory, real middleware and /api/messages pipeline) on SQLite and on a
+// PostgreSQL started for the run, and measures each Action.Execute from request to the updated card in the answer.
+var executives = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50;
+var perExecutive = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
+var output = args.Length > 2 ? args[2] : Path.Combine("bench", "results", "escalation-card-action.md");
+var thinkMs = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1000;
+
+// WebApplicationFactory finds OpsBot's content root from this variable when run outside the test project.
+Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_OPSBOT", Path.GetFullPath(Path.Combine("src", "OpsBot")));
+
+var loadAtStart = LoadAverage();
+var results = new List<(string Provider, string Mode, Stats Stats)>();
+foreach (var think in new[] { 0, thinkMs })
+    results.Add(("SQLite", Mode(think), await RunAsync(DatabaseProvider.Sqlite, null, think)));
+var pg = new PostgresServer();
+await pg.InitializeAsync();
+try
+{
+    foreach (var think in new[] { 0, thinkMs })
+        results.Add(("PostgreSQL", Mode(think), await RunAsync(DatabaseProvider.Postgres, await pg.CreateDatabaseAsync(), think)));
+}
+finally { await pg.DisposeAsync(); }
+
+var md = new StringBuilder();
+md.AppendLine("# Escalation card action under load");
+md.AppendLine();
+md.AppendLine(CultureInfo.InvariantCulture, $"`bench/EscalationLoad`, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores shared with other jobs (load average at start {loadAtStart}, at end {LoadAverage()}), .NET {Environment.Version}, Release.");
+md.AppendLine(CultureInfo.InvariantCulture, $"{executives} executives act concurrently, {perExecutive} actions each (after one warm-up action each): every action is an");
+md.AppendLine("`adaptiveCard/action` invoke (`escalation.contact`, a Log contact with note) on the executive's own complaint through `/api/messages`:");
+md.AppendLine("authorise → version check → transactional write (complaint, timeline event, rep notification and card updates in the outbox) →");
+md.AppendLine("updated card rendered into the HTTP answer. In-process host (WebApplicationFactory): no network hop, real pipeline and database.");
+md.AppendLine();
+md.AppendLine("CPU ms/action = process CPU time during the run ÷ actions (includes the load driver itself); it does not depend on how busy the");
+md.AppendLine("shared machine is, unlike the latencies. In stress mode latency ≈ concurrency ÷ throughput (Little's law).");
+md.AppendLine();
+md.AppendLine("| Database | Mode | Actions | Errors | Throughput (actions/s) | CPU ms/action | p50 ms | p95 ms | p99 ms | max ms | p95 < 300 ms |");
+md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+foreach (var (provider, mode, s) in results)
+    md.AppendLine(CultureInfo.InvariantCulture, $"| {provider} | {mode} | {s.Count} | {s.Errors} | {s.Throughput:0} | {s.CpuMsPerAction:0.0} | {s.P50:0.0} | {s.P95:0.0} | {s.P99:0.0} | {s.Max:0.0} | {(s.P95 < 300 ? "yes" : "NO")} |");
+Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+await File.WriteAllTextAsync(output, md.ToString());
+Console.WriteLine(md);
+return results.All(r => r.Stats.Errors == 0) ? 0 : 1;
+
+async Task<Stats> RunAsync(DatabaseProvider provider, string? connectionString, int think)
+{
+    var dir = Path.Combine(Path.GetTempPath(), "opsbot-bench-" + Guid.NewGuid().ToString("n"));
+    Directory.CreateDirectory(dir);
+    await using var app = new OpsBotFactory(provider, connectionString ?? $"Data Source={Path.Combine(dir, "bench.db")}")
+    {
+        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero)),
+    };
+    app.Settings["Escalations:SchedulerEnabled"] = "false";
+    app.Settings["Logging:LogLevel:Default"] = "Warning";
+    for (var i = 0; i < executives; i++)
+    {
+        app.Settings[$"Directory:Executives:{i}:Id"] = $"exec{i}";
+        app.Settings[$"Directory:Executives:{i}:Name"] = $"Executive {i}";
+        app.Settings[$"Directory:Executives:{i}:UserId"] = $"29:exec-{i}";
+        app.Settings[$"Directory:Executives:{i}:MonthlyCapacity"] = "10";
+    }
+    var client = app.CreateClient();
+    const string serviceUrl = "https://smba.trafficmanager.net/teams/";
+
+    var complaints = new long[executives];
+    for (var i = 0; i < executives; i++)
+    {
+        var form = EscalationTestBase.ValidForm($"Account {i}", executive: $"exec{i}");
+        await PostAsync(client, Activities.Execute(serviceUrl, "escalation.submit", form, "29:rep-one", replyToId: $"form-{i}"));
+        var key = "form:" + form["formId"]!.GetValue<string>();
+        complaints[i] = await app.WithDbAsync(db => db.Complaints.Where(c => c.IdempotencyKey == key).Select(c => c.Id).SingleAsync());
+    }
+
+    var versions = new int[executives];
+    var samples = new List<double>[executives];
+    var errors = 0;
+    var clock = Stopwatch.StartNew();
+    var cpu = Environment.CpuUsage.TotalTime;
+    await Task.WhenAll(Enumerable.Range(0, executives).Select(i => Task.Run(async () =>
+    {
+        samples[i] = [];
+        for (var n = 0; n <= perExecutive; n++)
+        {
+            var data = new JsonObject
+            {
+                ["complaintId"] = complaints[i], ["version"] = versions[i],
+                ["contactNote"] = $"Call {n}: walked the customer through the recovery plan.", ["contactChannel"] = "call",
+            };
+            var activity = Activities.Execute(serviceUrl, "escalation.contact", data, $"29:exec-{i}", replyToId: $"card-{i}", conversationId: $"a:exec-{i}");
+            var t = Stopwatch.GetTimestamp();
+            var body = await PostAsync(client, activity);
+            var ms = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            if (body.Contains("Done: you logged a call", StringComparison.Ordinal)) versions[i]++;
+            else Interlocked.Increment(ref errors);
+            if (n > 0) samples[i].Add(ms);
+            if (think > 0) await Task.Delay(Random.Shared.Next(think / 2, think * 3 / 2));
+        }
+    })));
+    var elapsed = clock.Elapsed;
+    var cpuMs = (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds;
+    var all = samples.SelectMany(s => s).Order().ToList();
+    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    try { Directory.Delete(dir, true); } catch (IOException) { }
+    return new Stats(all.Count, errors, (all.Count + executives) / elapsed.TotalSeconds, cpuMs / (all.Count + executives), Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), all[^1]);
+}
+
+static async Task<string> PostAsync(HttpClient client, OpsBot.BotFramework.Schema.Activity activity)
+{
+    var response = await client.PostActivityAsync(activity);
+    var body = await response.Content.ReadAsStringAsync();
+    if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{(int)response.StatusCode}: {body}");
+    return body;
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+static string Mode(int think) => think == 0 ? "stress (no pause)" : $"paced ({think} ms ± 50 %)";
+
+internal sealed record Stats(int Count, int Errors, double Throughput, double CpuMsPerAction, double P50, double P95, double P99, double Max);

@@ -1,0 +1,174 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using OpsBot.Cards;
+using OpsBot.Data;
+using OpsBot.People;
+
+namespace OpsBot.Escalations;
+
+/// <summary>What one person may do with a complaint.</summary>
+public sealed record Viewer(string UserId, string? AadObjectId, string Name, bool IsAssignee, bool IsDelegate, bool IsBackup, bool IsRep, bool IsLeadership,
+    bool IsPreviousOwner = false)
+{
+    public bool CanAct => IsAssignee || IsDelegate || IsBackup;
+    public bool CanSee => CanAct || IsRep || IsLeadership || IsPreviousOwner;
+    public static Viewer Nobody => new("", null, "", false, false, false, false, false);
+}
+
+/// <summary>Builds the view models of the escalation cards from the store.</summary>
+public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates, BusinessCalendar calendar, CustomerHistory history, TimeProvider time)
+{
+    public const int MaxTimeline = 8;
+    private List<Executive>? _executives;
+    private List<ComplaintEvent>? _events;
+    private (long, int) _eventsFor;
+    private List<string>? _history;
+    private long _historyFor;
+
+    public async Task<JsonObject> RenderAsync(Complaint c, Viewer viewer, string? note, CancellationToken ct)
+    {
+        // One request renders several copies (the clicker's answer and every posted copy): load shared data once.
+        var executives = _executives ??= await db.Executives.Where(e => e.Active).Include(e => e.Delegates).AsNoTracking().OrderBy(e => e.DisplayName).ToListAsync(ct);
+        if (_events is null || _eventsFor != (c.Id, c.Version))
+        {
+            _events = c.Id == 0 ? [] : await db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == c.Id).OrderByDescending(e => e.Id).Take(MaxTimeline).ToListAsync(ct);
+            _eventsFor = (c.Id, c.Version);
+        }
+        var events = _events;
+        if (_history is null || _historyFor != c.Id)
+        {
+            _history = await history.ForAsync(c, ct);
+            _historyFor = c.Id;
+        }
+        var past = _history;
+        return templates.Render("escalation-card", Model(c, viewer, note, executives, events, past, c.Version));
+    }
+
+    /// <summary>A card for someone who may not see the complaint: no details.</summary>
+    public JsonObject Restricted(Complaint c) => templates.Render("escalation-card", new EscalationCardModel(
+        c.Id, c.Version, [], $"{c.Number}", "You do not have access to this complaint.", "Attention", true,
+        "Only the assigned executive, their delegates, the rep and leadership can see it.", [], "", "", "", [], [], [], c.RepName, [],
+        new CardActions(false, false, false)));
+
+    private EscalationCardModel Model(Complaint c, Viewer viewer, string? note, List<Executive> executives, List<ComplaintEvent> events, List<string> past, int version)
+    {
+        var assignee = executives.FirstOrDefault(e => e.Id == c.AssigneeId);
+        var backup = executives.FirstOrDefault(e => e.Id == c.BackupExecutiveId);
+        var refresh = new List<string>();
+        void AddUser(string? id) { if (!string.IsNullOrEmpty(id) && !refresh.Contains(id) && refresh.Count < 60) refresh.Add(id); }
+        AddUser(assignee?.UserId);
+        foreach (var d in assignee?.Delegates ?? []) AddUser(d.UserId);
+        AddUser(backup?.UserId);
+        AddUser(c.RepUserId);
+
+        var (statusLine, color) = c.Status switch
+        {
+            ComplaintStatus.Unassigned => ("Unassigned: no executive available", "Attention"),
+            ComplaintStatus.Assigned => ($"Waiting for {assignee?.DisplayName ?? c.AssigneeId} to acknowledge", "Warning"),
+            ComplaintStatus.Acknowledged => ($"Acknowledged by {assignee?.DisplayName ?? c.AssigneeId}", "Accent"),
+            ComplaintStatus.InContact => ($"{assignee?.DisplayName ?? c.AssigneeId} is in contact with the customer", "Accent"),
+            _ => ($"Resolved{(c.CustomerSatisfied == true ? " · customer satisfied" : c.CustomerSatisfied == false ? " · customer not satisfied" : "")}", "Good"),
+        };
+        var facts = new List<NameValue>
+        {
+            new("Executive", assignee is null ? "—" : $"{assignee.DisplayName} ({c.AssignmentReason})"),
+            new("Rep", c.RepName),
+            new("Contact", Or(c.Contact)),
+            new("Order / opportunity", $"{Or(c.OrderRef)} / {Or(c.OpportunityRef)}"),
+        };
+        if (backup is not null) facts.Add(new("Backup", backup.DisplayName));
+        if (!string.IsNullOrEmpty(c.AlertId)) facts.Add(new("Alert", c.AlertId));
+        if (c.Origin == ComplaintOrigin.MessageAction) facts.Add(new("Source", $"Teams message by {Or(c.SourceMessageAuthor)} {c.SourceMessageLink}".Trim()));
+        if (c.Resolution is not null) facts.Add(new("Resolution", c.Resolution));
+
+        var timeline = events.Count == 0 ? [new TextLine("Nothing yet.")]
+            : events.OrderBy(e => e.At).ThenBy(e => e.Id).Select(e => new TextLine($"{calendar.Format(e.At)} · {e.ActorName} {e.Text}")).ToList();
+        var pastLines = past.Count == 0 ? [new TextLine("No earlier complaints from this account.")] : past.Select(p => new TextLine(p)).ToList();
+        var open = c.IsOpen;
+        return new EscalationCardModel(c.Id, version, refresh,
+            $"{c.Number} · {c.Account} · {c.Severity}", statusLine, color, !string.IsNullOrEmpty(note), note ?? "", facts,
+            c.Summary, Or(c.Impact), Or(c.DesiredOutcome), Sla(c), pastLines, timeline, c.RepName,
+            executives.Where(e => e.Id != c.AssigneeId).Select(e => new TitleValue(e.DisplayName, e.Id)).ToList(),
+            new CardActions(open && viewer.CanAct && c.Status == ComplaintStatus.Assigned, open && viewer.CanAct, open && viewer.IsRep && !viewer.CanAct));
+    }
+
+    private List<NameValue> Sla(Complaint c)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        string Line(DateTime? done, DateTime due) => done is { } d
+            ? $"✓ {calendar.Format(d)} ({(d <= due ? "in SLA" : "late")})"
+            : c.IsOpen ? $"{(now > due ? "OVERDUE since" : "due")} {calendar.Format(due)}" : "—";
+        return
+        [
+            new("Acknowledge", Line(c.AcknowledgedAt, c.AcknowledgeDueAt)),
+            new("First contact", Line(c.FirstContactAt, c.ContactDueAt)),
+            new("Resolve", Line(c.ResolvedAt, c.ResolveDueAt)),
+        ];
+    }
+
+    public JsonObject Form(EscalationForm form, FormErrors? errors, IReadOnlyList<Executive> executives, bool inDialog, string? notice)
+    {
+        var e = errors ?? new FormErrors();
+        var choices = new List<TitleValue> { new("Automatic (sponsor or rotation)", "") };
+        choices.AddRange(executives.Select(x => new TitleValue(
+            x.Sponsorships.Count > 0 ? $"{x.DisplayName} (sponsor of {string.Join(", ", x.Sponsorships.Select(s => s.Account))})" : x.DisplayName, x.Id)));
+        var source = form.Origin == ComplaintOrigin.MessageAction && (form.SourceAuthor.Length > 0 || form.SourceLink.Length > 0)
+            ? $"From a message by {Or(form.SourceAuthor)}: {form.SourceLink}".Trim()
+            : !string.IsNullOrEmpty(form.AlertId) ? $"From alert {form.AlertId}" : "";
+        var model = new EscalationFormModel(
+            "An executive will personally own this complaint. All fields except the references are required.",
+            notice is not null || e.Any, notice ?? (e.Any ? "Please fix the fields marked below; nothing was saved yet." : ""),
+            form.Account, form.Contact, form.Summary, form.Impact, form.DesiredOutcome, form.Severity, form.OrderRef, form.OpportunityRef,
+            form.Executive, choices,
+            new FormErrorsModel(e.Account is not null, e.Account ?? "", e.Contact is not null, e.Contact ?? "", e.Summary is not null, e.Summary ?? "",
+                e.Impact is not null, e.Impact ?? "", e.DesiredOutcome is not null, e.DesiredOutcome ?? "", e.Severity is not null, e.Severity ?? "",
+                e.Executive is not null, e.Executive ?? ""),
+            source.Length > 0, source, inDialog, !inDialog, form.FormId, form.AlertId, form.SourceLink, form.SourceAuthor, form.Origin.ToString());
+        return templates.Render("escalation-form", model);
+    }
+
+    private static string Or(string? s) => string.IsNullOrWhiteSpace(s) ? "—" : s;
+
+    public static string Month(DateTime utc) => utc.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+}
+
+public sealed record NameValue(string Title, string Value);
+public sealed record TitleValue(string Title, string Value);
+public sealed record TextLine(string Text);
+public sealed record CardActions(bool Acknowledge, bool Work, bool AddInformation);
+
+public sealed record EscalationCardModel(
+    long ComplaintId, int Version, List<string> RefreshUserIds, string Title, string StatusLine, string StatusColor, bool HasNote, string Note,
+    List<NameValue> Facts, string Summary, string Impact, string DesiredOutcome, List<NameValue> Sla, List<TextLine> History, List<TextLine> Timeline,
+    string RepName, List<TitleValue> Executives, CardActions Actions);
+
+public sealed record FormErrorsModel(
+    bool HasAccount, string Account, bool HasContact, string Contact, bool HasSummary, string Summary, bool HasImpact, string Impact,
+    bool HasDesiredOutcome, string DesiredOutcome, bool HasSeverity, string Severity, bool HasExecutive, string Executive);
+
+public sealed record EscalationFormModel(
+    string Intro, bool HasNotice, string Notice, string Account, string Contact, string Summary, string Impact, string DesiredOutcome,
+    string Severity, string OrderRef, string OpportunityRef, string Executive, List<TitleValue> Executives, FormErrorsModel Errors,
+    bool HasSource, string SourceText, bool InDialog, bool InChat, string FormId, string AlertId, string SourceLink, string SourceAuthor, string Origin);
+
+/// <summary>
+/// A customer's history shown on the executive card. Earlier complaints today; open commitments and recent alerts are
+/// added here as further queries when those tables exist.
+/// </summary>
+public sealed class CustomerHistory(OpsBotDbContext db)
+{
+    public async Task<List<string>> ForAsync(Complaint c, CancellationToken ct)
+    {
+        var account = c.Account.ToLower();
+        var earlier = await db.Complaints.AsNoTracking()
+            .Where(x => x.Id != c.Id && x.Account.ToLower() == account && x.CreatedAt <= c.CreatedAt)
+            .OrderByDescending(x => x.CreatedAt).Take(5)
+            .Select(x => new { x.Id, x.Status, x.CreatedAt, x.Summary, x.CustomerSatisfied })
+            .ToListAsync(ct);
+        return earlier.Select(x => $"ESC-{x.Id} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Summary, 80)}" +
+                                   (x.CustomerSatisfied is { } s ? s ? " (satisfied)" : " (not satisfied)" : "")).ToList();
+    }
+
+    private static string Clip(string s, int max) => s.Length <= max ? s : s[..max] + "…";
+}

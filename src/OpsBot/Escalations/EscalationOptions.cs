@@ -1,0 +1,47 @@
+namespace OpsBot.Escalations;
+
+/// <summary>Configuration section <c>Escalations</c>.</summary>
+public sealed class EscalationOptions
+{
+    public const string Section = "Escalations";
+
+    /// <summary>Teams user ids (29:…) or Entra object ids who see every complaint and the monthly report.</summary>
+    public List<string> Leadership { get; set; } = [];
+
+    public SlaOptions Sla { get; set; } = new();
+    public BusinessHoursOptions BusinessHours { get; set; } = new();
+
+    /// <summary>Channel id (19:…@thread.tacv2) that receives re-escalations and unassignable complaints; empty = none.</summary>
+    public string? ChannelId { get; set; }
+
+    /// <summary>Executive id of the last-resort backup when the assignee has no backup or manager.</summary>
+    public string? BackupExecutiveId { get; set; }
+
+    /// <summary>How often the scheduler looks for due SLA timers.</summary>
+    public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(30);
+    public bool SchedulerEnabled { get; set; } = true;
+
+    /// <summary>Base URL for links to the CSV report (defaults to a relative path).</summary>
+    public string PublicBaseUrl { get; set; } = "";
+
+    public bool IsLeadership(string? userId, string? aadObjectId) =>
+        Leadership.Any(a => (!string.IsNullOrEmpty(userId) && a == userId) || (!string.IsNullOrEmpty(aadObjectId) && string.Equals(a, aadObjectId, StringComparison.OrdinalIgnoreCase)));
+}
+
+public sealed class SlaOptions
+{
+    public double AcknowledgeBusinessHours { get; set; } = 4;
+    public double FirstContactBusinessDays { get; set; } = 1;
+    public double ResolveBusinessDays { get; set; } = 5;
+    /// <summary>Reminder this many business hours before each deadline.</summary>
+    public double ReminderBusinessHoursBefore { get; set; } = 1;
+}
+
+public sealed class BusinessHoursOptions
+{
+    /// <summary>IANA or Windows time zone id.</summary>
+    public string TimeZone { get; set; } = "UTC";
+    public TimeOnly Start { get; set; } = new(9, 0);
+    public TimeOnly End { get; set; } = new(17, 0);
+    public List<DayOfWeek> Days { get; set; } = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
+}

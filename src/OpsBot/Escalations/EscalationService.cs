@@ -1,0 +1,375 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsBot.BotFramework.Schema;
+using OpsBot.Data;
+using OpsBot.People;
+using OpsBot.Messaging;
+
+namespace OpsBot.Escalations;
+
+/// <summary>Who is asking, and where to reach them.</summary>
+public sealed record Requester(string UserId, string? AadObjectId, string Name, string ServiceUrl, string TenantId);
+
+public sealed record CreateResult(Complaint Complaint, bool Created, string? AssigneeName = null);
+
+public sealed record ActionResult(Complaint? Complaint, Viewer Viewer, JsonObject? Card, string? Error);
+
+/// <summary>Creates complaints and applies executive/rep actions: authorise, write with the version check, enqueue the fan-out.</summary>
+public sealed partial class EscalationService(
+    OpsBotDbContext db, EscalationAssigner assigner, ExecutiveDirectory directory, BusinessCalendar calendar, EscalationCards cards,
+    TimeProvider time, IOptions<EscalationOptions> options, ILogger<EscalationService> log)
+{
+    public const string CorrelationType = "escalation";
+    public const string NoteCorrelationType = "escalation-note";
+    private EscalationOptions O => options.Value;
+    private List<Executive>? _executives;
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    public async Task<CreateResult> CreateAsync(EscalationForm form, string idempotencyKey, Requester rep, string? repConversationId, string? repCardActivityId,
+        bool sendRepCopy, CancellationToken ct)
+    {
+        if (await db.Complaints.AsNoTracking().FirstOrDefaultAsync(c => c.IdempotencyKey == idempotencyKey, ct) is { } existing)
+            return new CreateResult(existing, false);
+
+        var now = Now;
+        var assignment = await assigner.AssignAsync(form.Account.Trim(), form.Executive, now, null, ct);
+        var complaint = new Complaint
+        {
+            IdempotencyKey = idempotencyKey,
+            Account = form.Account.Trim(),
+            Contact = form.Contact.Trim(),
+            Summary = form.Summary.Trim(),
+            Impact = form.Impact.Trim(),
+            DesiredOutcome = form.DesiredOutcome.Trim(),
+            Severity = form.ParsedSeverity,
+            OrderRef = Clip(form.OrderRef, 100),
+            OpportunityRef = Clip(form.OpportunityRef, 100),
+            AlertId = Clip(form.AlertId, 100),
+            Origin = form.Origin,
+            SourceMessageLink = Clip(form.SourceLink, 1000),
+            SourceMessageAuthor = Clip(form.SourceAuthor, 200),
+            RepUserId = rep.UserId,
+            RepAadObjectId = rep.AadObjectId,
+            RepName = rep.Name,
+            ServiceUrl = rep.ServiceUrl,
+            TenantId = rep.TenantId,
+            RepConversationId = repConversationId,
+            RepCardActivityId = repCardActivityId,
+            AssigneeId = assignment.Executive?.Id,
+            AssignmentReason = assignment.Reason,
+            Status = assignment.Executive is null ? ComplaintStatus.Unassigned : ComplaintStatus.Assigned,
+            CreatedAt = now,
+            AssignedAt = now,
+            AcknowledgeDueAt = calendar.AddBusinessHours(now, O.Sla.AcknowledgeBusinessHours),
+            ContactDueAt = calendar.AddBusinessDays(now, O.Sla.FirstContactBusinessDays),
+            ResolveDueAt = calendar.AddBusinessDays(now, O.Sla.ResolveBusinessDays),
+            LastAction = $"Escalated by {rep.Name}",
+            LastActionAt = now,
+        };
+        try
+        {
+            await InTransactionAsync(async () =>
+            {
+                db.Complaints.Add(complaint);
+                await db.SaveChangesAsync(ct);
+                AddEvent(complaint, rep, ComplaintEventKind.Created, $"escalated ({Describe(complaint.Origin)})");
+                AddEvent(complaint, rep, ComplaintEventKind.Assigned, assignment.Executive is null
+                    ? $"could not be assigned: {assignment.Reason}" : $"→ assigned to {assignment.Executive.DisplayName}: {assignment.Reason}");
+                ScheduleTimers(complaint);
+                await db.SaveChangesAsync(ct);
+
+                if (assignment.Executive is { } exec)
+                    await SendCardAsync(complaint, exec.UserId, $"esc:{complaint.Id}:exec:{exec.Id}:{complaint.Version}", ct);
+                else if (!string.IsNullOrEmpty(O.ChannelId))
+                    await PostToChannelAsync(complaint, $"esc:{complaint.Id}:unassigned", ct);
+                if (sendRepCopy) await SendCardAsync(complaint, complaint.RepUserId, $"esc:{complaint.Id}:rep", ct);
+                await db.SaveChangesAsync(ct);
+            }, ct);
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            // A concurrent duplicate of the same request won the unique idempotency key: answer with its complaint.
+            var winner = await db.Complaints.AsNoTracking().FirstOrDefaultAsync(c => c.IdempotencyKey == idempotencyKey, ct);
+            if (winner is null) throw;
+            return new CreateResult(winner, false);
+        }
+        LogCreated(complaint.Id, complaint.AssigneeId, complaint.AssignmentReason);
+        return new CreateResult(complaint, true, assignment.Executive?.DisplayName);
+    }
+
+    public async Task<Viewer> ViewerAsync(Complaint c, string userId, string? aadObjectId, string name, CancellationToken ct)
+    {
+        // The directory is small and does not change within one request: load it once per scope.
+        var execs = _executives ??= await db.Executives.AsNoTracking().Include(e => e.Delegates).ToListAsync(ct);
+        var assignee = execs.FirstOrDefault(e => e.Id == c.AssigneeId);
+        var backup = execs.FirstOrDefault(e => e.Id == c.BackupExecutiveId);
+        var previous = execs.FirstOrDefault(e => e.Id == c.PreviousAssigneeId);
+        return new Viewer(userId, aadObjectId, name,
+            assignee?.Is(userId, aadObjectId) == true,
+            assignee?.IsDelegate(userId, aadObjectId) == true,
+            backup is not null && (backup.Is(userId, aadObjectId) || backup.IsDelegate(userId, aadObjectId)),
+            c.RepUserId == userId || (!string.IsNullOrEmpty(aadObjectId) && c.RepAadObjectId == aadObjectId),
+            O.IsLeadership(userId, aadObjectId),
+            previous is not null && (previous.Is(userId, aadObjectId) || previous.IsDelegate(userId, aadObjectId)));
+    }
+
+    /// <summary>A card action. Stale versions and lost races change nothing and answer with the current card and a note.</summary>
+    public async Task<ActionResult> ActAsync(string verb, JsonObject data, Requester actor, CancellationToken ct)
+    {
+        if (!long.TryParse(Str(data, "complaintId"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
+            return new ActionResult(null, Viewer.Nobody, null, "The card does not name a complaint.");
+        var c = await db.Complaints.FirstOrDefaultAsync(x => x.Id == id, ct);
+        if (c is null) return new ActionResult(null, Viewer.Nobody, null, $"ESC-{id} does not exist (any more).");
+        var viewer = await ViewerAsync(c, actor.UserId, actor.AadObjectId, actor.Name, ct);
+        if (!viewer.CanSee) return new ActionResult(c, viewer, cards.Restricted(c), null);
+
+        if (verb == "escalation.view" || Str(data, "trigger") == "automatic")
+            return new ActionResult(c, viewer, await cards.RenderAsync(c, viewer, null, ct), null);
+
+        if (!int.TryParse(Str(data, "version"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var version) || version != c.Version)
+            return await CurrentAsync(c, viewer, $"This card was out of date, so nothing was changed. Latest: {c.LastAction} ({calendar.Format(c.LastActionAt)}).", ct);
+        if (!c.IsOpen)
+            return await CurrentAsync(c, viewer, "This complaint is already resolved; nothing was changed.", ct);
+
+        var now = Now;
+        var problem = verb switch
+        {
+            "escalation.ack" or "escalation.contact" or "escalation.resolve" or "escalation.reassign" or "escalation.ask" when !viewer.CanAct =>
+                "Only the assigned executive or their delegates can do that.",
+            "escalation.info" when !viewer.IsRep => "Only the rep who escalated the complaint can add information.",
+            "escalation.ack" when c.Status != ComplaintStatus.Assigned => "Already acknowledged.",
+            "escalation.contact" when Str(data, "contactNote").Length == 0 => "Write a short note about the contact.",
+            "escalation.contact" when Str(data, "contactChannel") is not ("call" or "visit" or "email") => "Choose call, visit or email.",
+            "escalation.resolve" when Str(data, "resolution").Length == 0 => "Describe the resolution.",
+            "escalation.resolve" when Str(data, "satisfied") is not ("yes" or "no") => "Say whether the customer is satisfied.",
+            "escalation.reassign" when Str(data, "reassignTo").Length == 0 => "Choose the executive to reassign to.",
+            "escalation.reassign" when Str(data, "reassignReason").Length == 0 => "Give a reason for the reassignment.",
+            "escalation.ask" when Str(data, "question").Length == 0 => "Write the question for the rep.",
+            "escalation.info" when Str(data, "information").Length == 0 => "Write the information to add.",
+            _ => null,
+        };
+        if (problem is not null) return await CurrentAsync(c, viewer, problem, ct);
+
+        Executive? newAssignee = null;
+        if (verb == "escalation.reassign")
+        {
+            newAssignee = await directory.FindAsync(Str(data, "reassignTo"), ct);
+            if (newAssignee is null || !newAssignee.Active) return await CurrentAsync(c, viewer, $"'{Str(data, "reassignTo")}' is not an executive.", ct);
+            if (newAssignee.Id == c.AssigneeId) return await CurrentAsync(c, viewer, $"{newAssignee.DisplayName} already owns it.", ct);
+        }
+
+        var actorName = actor.Name;
+        string notice;
+        try
+        {
+            notice = await InTransactionAsync(async () =>
+            {
+                string text;
+                switch (verb)
+                {
+                    case "escalation.ack":
+                        c.Status = ComplaintStatus.Acknowledged;
+                        c.AcknowledgedAt = now;
+                        c.AcknowledgedInSla = now <= c.AcknowledgeDueAt;
+                        text = "acknowledged";
+                        AddEvent(c, actor, ComplaintEventKind.Acknowledged, text);
+                        break;
+                    case "escalation.contact":
+                        c.Status = ComplaintStatus.InContact;
+                        c.FirstContactAt ??= now;
+                        text = $"logged a {Str(data, "contactChannel")}: {Clip(Str(data, "contactNote"), 1500)}";
+                        AddEvent(c, actor, ComplaintEventKind.ContactLogged, text, Str(data, "contactChannel"));
+                        break;
+                    case "escalation.resolve":
+                        c.Status = ComplaintStatus.Resolved;
+                        c.ResolvedAt = now;
+                        c.Resolution = Clip(Str(data, "resolution"), 2000);
+                        c.CustomerSatisfied = Str(data, "satisfied") == "yes";
+                        text = $"resolved ({(c.CustomerSatisfied == true ? "customer satisfied" : "customer not satisfied")}): {c.Resolution}";
+                        AddEvent(c, actor, ComplaintEventKind.Resolved, text);
+                        break;
+                    case "escalation.reassign":
+                        c.PreviousAssigneeId = c.AssigneeId;
+                        c.AssigneeId = newAssignee!.Id;
+                        c.AssignmentReason = Cut($"reassigned by {actorName}: {Str(data, "reassignReason")}", 300);
+                        c.Status = ComplaintStatus.Assigned;
+                        c.AssignedAt = now;
+                        c.AcknowledgedAt = null;
+                        c.AcknowledgeDueAt = calendar.AddBusinessHours(now, O.Sla.AcknowledgeBusinessHours);
+                        text = $"reassigned to {newAssignee.DisplayName}: {Str(data, "reassignReason")}";
+                        AddEvent(c, actor, ComplaintEventKind.Reassigned, text);
+                        await RescheduleAcknowledgeAsync(c, ct);
+                        break;
+                    case "escalation.ask":
+                        text = $"asked the rep: {Clip(Str(data, "question"), 900)}";
+                        AddEvent(c, actor, ComplaintEventKind.QuestionAsked, text);
+                        break;
+                    default:
+                        text = $"added information: {Clip(Str(data, "information"), 1500)}";
+                        AddEvent(c, actor, ComplaintEventKind.InformationAdded, text);
+                        break;
+                }
+                c.LastAction = Cut($"{actorName} {text}", 300);
+                c.LastActionAt = now;
+                await db.SaveChangesAsync(ct);
+
+                await EnqueueCardUpdatesAsync(c, ct);
+                var message = $"{c.Number} ({c.Account}): {actorName} {text}";
+                if (!viewer.IsRep || viewer.CanAct)
+                    Notify(c, c.RepUserId, message, $"esc:{c.Id}:v{c.Version}:rep");
+                if (verb == "escalation.info" && await AssigneeUserIdAsync(c, ct) is { } execUser)
+                    Notify(c, execUser, message, $"esc:{c.Id}:v{c.Version}:exec");
+                if (newAssignee is not null)
+                    await SendCardAsync(c, newAssignee.UserId, $"esc:{c.Id}:exec:{newAssignee.Id}:{c.Version}", ct);
+                await db.SaveChangesAsync(ct);
+                return text;
+            }, ct);
+        }
+        catch (DbUpdateException ex)
+        {
+            LogLostRace(c.Id, verb, ex.GetType().Name);
+            db.ChangeTracker.Clear();
+            var current = await db.Complaints.FirstAsync(x => x.Id == id, ct);
+            var again = await ViewerAsync(current, actor.UserId, actor.AadObjectId, actor.Name, ct);
+            return await CurrentAsync(current, again, $"Someone else changed this complaint at the same moment, so nothing was changed. Latest: {current.LastAction}.", ct);
+        }
+        var after = await ViewerAsync(c, actor.UserId, actor.AadObjectId, actor.Name, ct);
+        return new ActionResult(c, after, await cards.RenderAsync(c, after, $"Done: you {notice}.", ct), null);
+    }
+
+    private async Task<ActionResult> CurrentAsync(Complaint c, Viewer viewer, string note, CancellationToken ct) =>
+        new(c, viewer, await cards.RenderAsync(c, viewer, note, ct), null);
+
+    /// <summary>Replaces every posted copy of the complaint card (found through the outbox) with its current state.</summary>
+    public async Task EnqueueCardUpdatesAsync(Complaint c, CancellationToken ct)
+    {
+        var key = c.Id.ToString(CultureInfo.InvariantCulture);
+        var posted = await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.CorrelationType == CorrelationType && m.CorrelationId == key && m.Kind != OutboxKind.Update
+                        && m.ResultActivityId != null && m.ResultConversationId != null)
+            .ToListAsync(ct);
+        var now = Now;
+        foreach (var m in posted)
+        {
+            var viewer = m.UserId is null ? Viewer.Nobody : await ViewerAsync(c, m.UserId, null, "", ct);
+            var card = viewer.CanSee ? await cards.RenderAsync(c, viewer, null, ct) : cards.Restricted(c);
+            db.EnqueueUpdate(new DeliveryTarget.Conversation(m.ServiceUrl, m.TenantId, m.ResultConversationId!), m.ResultActivityId!,
+                CardActivity(card, c), $"esc:{c.Id}:v{c.Version}:upd:{m.Id}", now, CorrelationType, key);
+        }
+        if (c.RepConversationId is not null && c.RepCardActivityId is not null)
+        {
+            var rep = await ViewerAsync(c, c.RepUserId, c.RepAadObjectId, c.RepName, ct);
+            db.EnqueueUpdate(new DeliveryTarget.Conversation(c.ServiceUrl, c.TenantId, c.RepConversationId), c.RepCardActivityId,
+                CardActivity(await cards.RenderAsync(c, rep, null, ct), c), $"esc:{c.Id}:v{c.Version}:upd:rep", now, CorrelationType, key);
+        }
+    }
+
+    /// <summary>A new 1:1 copy of the card for <paramref name="userId"/> (the executive, a backup, or the rep).</summary>
+    public async Task SendCardAsync(Complaint c, string userId, string dedupeKey, CancellationToken ct)
+    {
+        var viewer = await ViewerAsync(c, userId, null, "", ct);
+        var card = await cards.RenderAsync(c, viewer, null, ct);
+        db.EnqueueSend(new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, userId), CardActivity(card, c), dedupeKey, Now,
+            CorrelationType, c.Id.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public async Task PostToChannelAsync(Complaint c, string dedupeKey, CancellationToken ct)
+    {
+        var card = await cards.RenderAsync(c, Viewer.Nobody with { IsLeadership = true }, null, ct);
+        db.EnqueueSend(new DeliveryTarget.ChannelThread(c.ServiceUrl, c.TenantId, O.ChannelId!), CardActivity(card, c), dedupeKey, Now,
+            CorrelationType, c.Id.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public void Notify(Complaint c, string userId, string text, string dedupeKey) =>
+        db.EnqueueSend(new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, userId), Activity.CreateMessage(text), dedupeKey, Now,
+            NoteCorrelationType, c.Id.ToString(CultureInfo.InvariantCulture));
+
+    public void AddEvent(Complaint c, Requester actor, ComplaintEventKind kind, string text, string? channel = null) =>
+        AddEvent(c, actor.UserId, actor.Name, kind, text, channel);
+
+    public void AddEvent(Complaint c, string actorUserId, string actorName, ComplaintEventKind kind, string text, string? channel = null) =>
+        db.ComplaintEvents.Add(new ComplaintEvent
+        {
+            ComplaintId = c.Id, At = Now, Kind = kind, ActorUserId = actorUserId, ActorName = Cut(actorName, 200),
+            Text = Cut(text, 2000), Channel = channel,
+        });
+
+    public async Task<string?> AssigneeUserIdAsync(Complaint c, CancellationToken ct) =>
+        c.AssigneeId is null ? null : await db.Executives.Where(e => e.Id == c.AssigneeId).Select(e => e.UserId).FirstOrDefaultAsync(ct);
+
+    private void ScheduleTimers(Complaint c)
+    {
+        foreach (var (kind, due) in Deadlines(c))
+            db.EscalationTimers.Add(new EscalationTimer { ComplaintId = c.Id, Kind = kind, DueAt = due });
+    }
+
+    private async Task RescheduleAcknowledgeAsync(Complaint c, CancellationToken ct)
+    {
+        var timers = await db.EscalationTimers.Where(t => t.ComplaintId == c.Id &&
+            (t.Kind == SlaTimerKind.AcknowledgeReminder || t.Kind == SlaTimerKind.AcknowledgeDeadline)).ToListAsync(ct);
+        var deadlines = Deadlines(c).ToDictionary(x => x.Kind, x => x.Due);
+        foreach (var t in timers)
+        {
+            t.DueAt = deadlines[t.Kind];
+            t.FiredAt = null;
+        }
+    }
+
+    private IEnumerable<(SlaTimerKind Kind, DateTime Due)> Deadlines(Complaint c)
+    {
+        var lead = O.Sla.ReminderBusinessHoursBefore;
+        var day = calendar.BusinessDay.TotalHours;
+        yield return (SlaTimerKind.AcknowledgeReminder, calendar.AddBusinessHours(c.AssignedAt, Math.Max(0, O.Sla.AcknowledgeBusinessHours - lead)));
+        yield return (SlaTimerKind.AcknowledgeDeadline, c.AcknowledgeDueAt);
+        yield return (SlaTimerKind.ContactReminder, calendar.AddBusinessHours(c.CreatedAt, Math.Max(0, O.Sla.FirstContactBusinessDays * day - lead)));
+        yield return (SlaTimerKind.ContactDeadline, c.ContactDueAt);
+        yield return (SlaTimerKind.ResolveReminder, calendar.AddBusinessHours(c.CreatedAt, Math.Max(0, O.Sla.ResolveBusinessDays * day - lead)));
+        yield return (SlaTimerKind.ResolveDeadline, c.ResolveDueAt);
+    }
+
+    public static Activity CardActivity(JsonObject card, Complaint c) => new()
+    {
+        Type = ActivityTypes.Message,
+        Summary = $"{c.Number} {c.Account}: {c.Status}",
+        Attachments = [Attachment.AdaptiveCard(card)],
+    };
+
+    public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct) =>
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var result = await work();
+            await tx.CommitAsync(ct);
+            return result;
+        });
+
+    private Task InTransactionAsync(Func<Task> work, CancellationToken ct) => InTransactionAsync(async () => { await work(); return true; }, ct);
+
+    private static string Describe(ComplaintOrigin o) => o switch
+    {
+        ComplaintOrigin.MessageAction => "from a Teams message",
+        ComplaintOrigin.CardButton => "from a card",
+        _ => "with the escalate command",
+    };
+
+    public static string Str(JsonObject data, string key) => data[key] switch
+    {
+        JsonValue v when v.TryGetValue<string>(out var s) => s.Trim(),
+        JsonValue v => v.ToJsonString(),
+        _ => "",
+    };
+
+    private static string Cut(string s, int max) => s.Length <= max ? s : s[..max];
+
+    private static string? Clip(string? s, int max) => string.IsNullOrWhiteSpace(s) ? null : s.Length <= max ? s.Trim() : s[..max];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Complaint {ComplaintId} created, assigned to {ExecutiveId}: {Reason}")]
+    private partial void LogCreated(long complaintId, string? executiveId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Complaint {ComplaintId}: {Verb} lost a concurrent update ({Exception})")]
+    private partial void LogLostRace(long complaintId, string verb, string exception);
+}

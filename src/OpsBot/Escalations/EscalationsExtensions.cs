@@ -1,0 +1,49 @@
+using OpsBot.Api;
+using OpsBot.Conversations;
+
+namespace OpsBot.Escalations;
+
+public static class EscalationsExtensions
+{
+    public static IServiceCollection AddEscalations(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<EscalationOptions>(configuration.GetSection(EscalationOptions.Section));
+        services.AddSingleton<BusinessCalendar>();
+        services.AddScoped<EscalationAssigner>();
+        services.AddScoped<CustomerHistory>();
+        services.AddScoped<EscalationCards>();
+        services.AddScoped<EscalationService>();
+        services.AddScoped<EscalationSla>();
+        services.AddScoped<EscalationReports>();
+        services.AddScoped<EscalationHandlers>();
+        services.AddHostedService<EscalationScheduler>();
+        services.AddBotRoutes(r =>
+        {
+            r.Command<EscalationHandlers>("escalate", "Escalate a customer complaint to an executive", (h, turn, args, ct) => h.StartAsync(turn, args, ct), usage: "escalate [account]")
+             .Command<EscalationHandlers>("my escalations", "Your escalations: status, owner, last action", (h, turn, args, ct) => h.MineAsync(turn, args, ct))
+             .Command<EscalationHandlers>("escalation", "Show one escalated complaint", (h, turn, args, ct) => h.ShowAsync(turn, args, ct), usage: "escalation ESC-<number>")
+             .Command<EscalationHandlers>("escalations report", "Monthly escalation report (leadership)", (h, turn, args, ct) => h.ReportAsync(turn, args, ct), usage: "escalations report [yyyy-MM]")
+             .Verb<EscalationHandlers>("escalation.start", (h, turn, data, ct) => h.StartFromCardAsync(turn, data, ct))
+             .Verb<EscalationHandlers>("escalation.submit", (h, turn, data, ct) => h.SubmitAsync(turn, data, ct))
+             .MessageAction("escalateMessage",
+                 (turn, value, ct) => turn.GetService<EscalationHandlers>().FetchTaskAsync(turn, value, ct),
+                 (turn, value, ct) => turn.GetService<EscalationHandlers>().SubmitActionAsync(turn, value, ct));
+            foreach (var verb in new[] { "escalation.view", "escalation.ack", "escalation.contact", "escalation.resolve", "escalation.reassign", "escalation.ask", "escalation.info" })
+                r.Verb<EscalationHandlers>(verb, (h, turn, data, ct) => h.ActAsync(verb, turn, data, ct));
+        });
+        return services;
+    }
+
+    /// <summary><c>GET /api/escalations/report.csv?month=yyyy-MM</c> for BI tools and leadership downloads (API key, policy <c>api</c>).</summary>
+    public static WebApplication MapEscalations(this WebApplication app)
+    {
+        app.MapGet("/api/escalations/report.csv", async (string? month, EscalationReports reports, CancellationToken ct) =>
+        {
+            if (!EscalationReports.TryParseMonth(month, out var m))
+                return Results.Problem(statusCode: 400, title: "Invalid month", detail: "Use month=yyyy-MM, e.g. 2026-11.");
+            var report = await reports.BuildAsync(m, ct);
+            return Results.Text(EscalationReports.Csv(report), "text/csv; charset=utf-8");
+        }).RequireAuthorization(ApiAuthentication.Policy);
+        return app;
+    }
+}
