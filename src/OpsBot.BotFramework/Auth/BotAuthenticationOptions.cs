@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 
 namespace OpsBot.BotFramework.Auth;
 
+public enum BotAppType { SingleTenant, MultiTenant, UserAssignedMsi }
+
 /// <summary>
 /// Bot credentials and cloud endpoints, read from the configuration ROOT under the names the Bot Framework SDK uses
 /// (protocol doc §2.6), so <c>MicrosoftAppId=…</c> environment variables work unchanged. OpsBot's own switches live under <c>Bot:</c>.

@@ -1,0 +1,421 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace OpsBot.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "ComplaintEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ComplaintId = table.Column<long>(type: "INTEGER", nullable: false),
+                    At = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 24, nullable: false),
+                    ActorUserId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    ActorName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Text = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    Channel = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ComplaintEvents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Complaints",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Account = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Contact = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Summary = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    Impact = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    DesiredOutcome = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    Severity = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    OrderRef = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    OpportunityRef = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    AlertId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    Origin = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    SourceMessageLink = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    SourceMessageAuthor = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    RepUserId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    RepAadObjectId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    RepName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    ServiceUrl = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    RepConversationId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    RepCardActivityId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    AssigneeId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    AssignmentReason = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    BackupExecutiveId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    PreviousAssigneeId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    AssignedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    AcknowledgedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    FirstContactAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    ResolvedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    AcknowledgeDueAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ContactDueAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    ResolveDueAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Resolution = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    CustomerSatisfied = table.Column<bool>(type: "INTEGER", nullable: true),
+                    AcknowledgedInSla = table.Column<bool>(type: "INTEGER", nullable: false),
+                    LastAction = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    LastActionAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Complaints", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ConversationReferences",
+                columns: table => new
+                {
+                    ConversationId = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    ServiceUrl = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    ChannelId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ConversationType = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    BotId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    UserAadObjectId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    TeamId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    TeamAadGroupId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    TeamsChannelId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    SelectedChannelId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    IsActive = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    DeactivatedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    WelcomedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ConversationReferences", x => x.ConversationId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "EscalationTimers",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ComplaintId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 24, nullable: false),
+                    DueAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    FiredAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_EscalationTimers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Executives",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    DisplayName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    AadObjectId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    MonthlyCapacity = table.Column<int>(type: "INTEGER", nullable: false),
+                    BackupExecutiveId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    ManagerAadObjectId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    ManagerName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Source = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Executives", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "OutboxMessages",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DedupeKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    CorrelationType = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    CorrelationId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    ServiceUrl = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    ConversationId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ChannelId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ActivityId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    ActivityJson = table.Column<string>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    NextAttemptAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    LeaseOwner = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    LeaseUntil = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    SentAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    ResultConversationId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ResultActivityId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    Error = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutboxMessages", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ProcessedActivities",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ChannelId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ConversationId = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    ActivityId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    CompletedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    ResponseStatus = table.Column<int>(type: "INTEGER", nullable: true),
+                    ResponseBody = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ProcessedActivities", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ExecutiveDelegates",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ExecutiveId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ExecutiveDelegates", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ExecutiveDelegates_Executives_ExecutiveId",
+                        column: x => x.ExecutiveId,
+                        principalTable: "Executives",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ExecutiveSponsorships",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ExecutiveId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Account = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ExecutiveSponsorships", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ExecutiveSponsorships_Executives_ExecutiveId",
+                        column: x => x.ExecutiveId,
+                        principalTable: "Executives",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ExecutiveTimeOff",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ExecutiveId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    From = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    To = table.Column<DateOnly>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ExecutiveTimeOff", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ExecutiveTimeOff_Executives_ExecutiveId",
+                        column: x => x.ExecutiveId,
+                        principalTable: "Executives",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ComplaintEvents_ComplaintId_Id",
+                table: "ComplaintEvents",
+                columns: new[] { "ComplaintId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Complaints_Account_CreatedAt",
+                table: "Complaints",
+                columns: new[] { "Account", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Complaints_AssignedAt",
+                table: "Complaints",
+                column: "AssignedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Complaints_AssigneeId_Status",
+                table: "Complaints",
+                columns: new[] { "AssigneeId", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Complaints_IdempotencyKey",
+                table: "Complaints",
+                column: "IdempotencyKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Complaints_RepUserId_CreatedAt",
+                table: "Complaints",
+                columns: new[] { "RepUserId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationReferences_TeamId",
+                table: "ConversationReferences",
+                column: "TeamId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationReferences_UserAadObjectId",
+                table: "ConversationReferences",
+                column: "UserAadObjectId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ConversationReferences_UserId",
+                table: "ConversationReferences",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_EscalationTimers_ComplaintId_Kind",
+                table: "EscalationTimers",
+                columns: new[] { "ComplaintId", "Kind" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_EscalationTimers_FiredAt_DueAt",
+                table: "EscalationTimers",
+                columns: new[] { "FiredAt", "DueAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ExecutiveDelegates_ExecutiveId_UserId",
+                table: "ExecutiveDelegates",
+                columns: new[] { "ExecutiveId", "UserId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ExecutiveDelegates_UserId",
+                table: "ExecutiveDelegates",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Executives_AadObjectId",
+                table: "Executives",
+                column: "AadObjectId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Executives_UserId",
+                table: "Executives",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ExecutiveSponsorships_Account",
+                table: "ExecutiveSponsorships",
+                column: "Account",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ExecutiveSponsorships_ExecutiveId",
+                table: "ExecutiveSponsorships",
+                column: "ExecutiveId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ExecutiveTimeOff_ExecutiveId_From",
+                table: "ExecutiveTimeOff",
+                columns: new[] { "ExecutiveId", "From" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_CorrelationType_CorrelationId",
+                table: "OutboxMessages",
+                columns: new[] { "CorrelationType", "CorrelationId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_DedupeKey",
+                table: "OutboxMessages",
+                column: "DedupeKey",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_Status_NextAttemptAt",
+                table: "OutboxMessages",
+                columns: new[] { "Status", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ProcessedActivities_ChannelId_ConversationId_ActivityId",
+                table: "ProcessedActivities",
+                columns: new[] { "ChannelId", "ConversationId", "ActivityId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ProcessedActivities_CreatedAt",
+                table: "ProcessedActivities",
+                column: "CreatedAt");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "ComplaintEvents");
+
+            migrationBuilder.DropTable(
+                name: "Complaints");
+
+            migrationBuilder.DropTable(
+                name: "ConversationReferences");
+
+            migrationBuilder.DropTable(
+                name: "EscalationTimers");
+
+            migrationBuilder.DropTable(
+                name: "ExecutiveDelegates");
+
+            migrationBuilder.DropTable(
+                name: "ExecutiveSponsorships");
+
+            migrationBuilder.DropTable(
+                name: "ExecutiveTimeOff");
+
+            migrationBuilder.DropTable(
+                name: "OutboxMessages");
+
+            migrationBuilder.DropTable(
+                name: "ProcessedActivities");
+
+            migrationBuilder.DropTable(
+                name: "Executives");
+        }
+    }
+}
