@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using OpsBot.Api;
 using OpsBot.BotFramework;
 using OpsBot.Cards;
+using OpsBot.Commitments;
 using OpsBot.Conversations;
 using OpsBot.Data;
 
@@ -25,6 +26,7 @@ public static class OpsBotHosting
         builder.Services.AddBotFramework();
         builder.Services.AddConversations();
         builder.Services.AddApiAuthentication(builder.Configuration);
+        builder.Services.AddCommitments(builder.Configuration);
         return builder;
     }
 
@@ -35,6 +37,7 @@ public static class OpsBotHosting
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapBotMessages();
+        app.MapCommitments();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore;
@@ -27,10 +28,16 @@ public class OpsBotFactory : WebApplicationFactory<Program>
 
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>Replaces the app's clock (e.g. a <c>FakeTimeProvider</c>) when set before first use.</summary>
+    public TimeProvider? Time { get; set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // UseSetting reaches values Program reads eagerly while building (e.g. Database:*); the in-memory source serves the rest.
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(Settings));
+        if (Time is { } time) builder.ConfigureTestServices(s => s.AddSingleton(time));
     }
 
     /// <summary>Runs <paramref name="work"/> against the app's database in a fresh scope.</summary>
