@@ -364,6 +364,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         c.UpdatedById = viewer.Id;
         c.UpdatedByName = viewer.Name;
         c.UpdatedAt = now;
+        db.Entry(c).Property(x => x.UpdatedAt).IsModified = true; // a new version even when the same person edits within the same clock tick
         view = view with { Version = version, UpdatedByName = viewer.Name, UpdatedAt = now };
         db.Audit(now, viewer.Id, viewer.Name, "commitment-enriched", "Commitment", c.OpportunityId, before, view,
             string.Join("; ", changes.Select(ch => $"{Fields.Label(ch.Field)} = {ch.Value}")));

@@ -66,6 +66,7 @@ public abstract class CommitmentTestBase(DatabaseProvider provider) : IAsyncLife
         s["Commitments:Roles:Service:People:0"] = "29:service";
         s["Commitments:AlertsChannelId"] = "19:alerts@thread.tacv2";
         s["Commitments:AlertAfterOverdue"] = "2.00:00:00";
+        s["Commitments:ScanInterval"] = "01:00:00";
         s["Commitments:TrustedApiClients:0"] = "erp";
         s["Api:Keys:erp"] = ApiKeyHandler.Hash(ErpKey);
         s["Api:Keys:partner"] = ApiKeyHandler.Hash(PartnerKey);
@@ -94,7 +95,7 @@ public abstract class CommitmentTestBase(DatabaseProvider provider) : IAsyncLife
     /// <summary>Posts an <c>adaptiveCard/action</c> invoke and returns the invoke response body.</summary>
     protected async Task<JsonObject> ExecuteAsync(string verb, JsonObject data, string user = "29:rep-one", string? name = null, string? replyToId = null, HttpClient? client = null)
     {
-        var activity = Activities.Execute(Connector.ServiceUrl, verb, data, user, replyToId, conversationId: "a:personal-" + user);
+        var activity = Activities.Execute(Connector.ServiceUrl, verb, (JsonObject)data.DeepClone(), user, replyToId, conversationId: "a:personal-" + user);
         activity.From!.Name = name ?? NameOf(user);
         var response = await (client ?? Client).PostActivityAsync(activity);
         response.EnsureSuccessStatusCode();
