@@ -16,7 +16,8 @@ public abstract class CommitmentTestBase(DatabaseProvider provider) : IAsyncLife
     public const string PartnerKey = "partner-key-0123456789";
 
     protected FakeConnector Connector { get; private set; } = null!;
-    protected OpsBotFactory App { get; private set; } = null!;
+    protected OpsBotFactory App { get; set; } = null!;
+    protected string Database { get; private set; } = "";
     protected FakeTimeProvider Clock { get; } = new(Start);
     protected HttpClient Client { get; set; } = null!;
     protected DatabaseProvider Provider => provider;
@@ -27,7 +28,8 @@ public abstract class CommitmentTestBase(DatabaseProvider provider) : IAsyncLife
     public async Task InitializeAsync()
     {
         Connector = await FakeConnector.StartAsync();
-        App = NewApp(await NewDatabaseAsync());
+        Database = await NewDatabaseAsync();
+        App = NewApp(Database);
         Client = App.CreateClient();
     }
 

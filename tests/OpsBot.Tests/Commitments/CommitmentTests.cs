@@ -231,6 +231,37 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
     }
 
     [Fact]
+    public async Task Simultaneous_saves_of_the_same_version_let_exactly_one_win()
+    {
+        await CaptureAsync("OPP-R");
+        JsonObject Save(string value) => new()
+        {
+            ["opportunityId"] = "OPP-R", ["version"] = 1, ["committedValue"] = value, ["requestedDeliveryDate"] = "2027-01-15",
+            ["shipToSite"] = "Acme Plant 3", ["billToSite"] = "Acme HQ", ["paymentTerms"] = "Net 60", ["customerPoNumber"] = "4471",
+            ["masterAgreementRef"] = "MSA-ACME-2024",
+        };
+        for (var round = 0; round < 3; round++)
+        {
+            var version = await App.WithDbAsync(db => db.Commitments.Where(c => c.OpportunityId == "OPP-R").Select(c => c.Version).SingleAsync());
+            var a = Save((300000 + round).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var b = Save((400000 + round).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            a["version"] = version;
+            b["version"] = version;
+            var results = await Task.WhenAll(ExecuteAsync("commitment.save", a, "29:rep-one"), ExecuteAsync("commitment.save", b, "29:rep-two"));
+            var texts = results.Select(r => Text(CardOf(r))).ToList();
+            Assert.Single(texts, t => t.Contains($"Saved as version {version + 1}", StringComparison.Ordinal));
+            Assert.Single(texts, t => t.Contains("Changed by Rep", StringComparison.Ordinal) && t.Contains("reload", StringComparison.Ordinal));
+        }
+        await App.WithDbAsync(async db =>
+        {
+            Assert.Equal(4, await db.Commitments.Where(c => c.OpportunityId == "OPP-R").Select(c => c.Version).SingleAsync());
+            Assert.Equal(3, await db.Enrichments.CountAsync(e => e.OpportunityId == "OPP-R"));
+            Assert.Equal(4, await db.ErpFeed.CountAsync(e => e.OpportunityId == "OPP-R"));
+            return 0;
+        });
+    }
+
+    [Fact]
     public async Task A_restricted_account_is_invisible_to_others_in_every_path()
     {
         await CaptureAsync("OPP-S", account: "SECRET-007", user: "29:strategic-rep");
@@ -308,6 +339,19 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         Assert.Contains("Order flow stalled", alert.ActivityJson, StringComparison.Ordinal);
         Assert.Equal(1, await App.WithDbAsync(db => db.AuditEntries.CountAsync(a => a.Action == "overdue-alert-raised")));
         Assert.Single(await Outbox("commitment-form-reminder")); // supply chain is a channel role: no personal reminder; order desk not reminded twice
+    }
+
+    [Fact]
+    public async Task Due_dates_are_data_so_a_reminder_missed_while_down_is_sent_after_restart()
+    {
+        await CaptureAsync("OPP-RS");
+        await App.DisposeAsync();
+        Clock.Advance(TimeSpan.FromDays(3)); // the service was down when the order desk form fell due
+        App = NewApp(Database);
+        Client = App.CreateClient();
+        await WaitForAsync(() => App.WithDbAsync(db => db.OutboxMessages.AnyAsync(m => m.CorrelationType == "commitment-form-reminder" && m.UserId == "29:order-desk")),
+            "the reminder after restart");
+        Assert.NotNull(await App.WithDbAsync(db => db.DownstreamForms.Where(f => f.Kind == FormKind.SalesOrderDraft).Select(f => f.ReminderSentAt).SingleAsync()));
     }
 
     [Fact]
