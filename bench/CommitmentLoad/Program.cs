@@ -54,7 +54,7 @@ internal static class CommitmentLoad
             return sw.Elapsed.TotalMilliseconds;
         }
 
-        for (var i = 0; i < 20; i++) await CaptureAsync(0, -i - 1); // warm-up: JIT, EF model, connection pool
+        for (var i = 0; i < 100; i++) await CaptureAsync(0, -i - 1); // warm-up: JIT tiers, EF model, connection pool
 
         var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[0] : "n/a";
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -88,8 +88,9 @@ internal static class CommitmentLoad
 
         Card submit (`commitment.submit` invoke) → validated → stored (commitment + 4 downstream forms + audit + ERP feed row +
         owner notices in one transaction) → summary card in the invoke response. OpsBot on real Kestrel, fresh SQLite file,
-        {reps} concurrent reps × {perRep} captures each after 20 warm-up captures. Machine: {Environment.ProcessorCount} cores, shared;
-        1-minute load average at start {load}. The driver runs in the same process as OpsBot, so CPU per capture includes the client side.
+        {reps} concurrent reps × {perRep} captures each after 100 warm-up captures. Machine: {Environment.ProcessorCount} cores, shared;
+        1-minute load average at start {load}. The driver runs in the same process as OpsBot, so CPU per capture includes the client side;
+        tiered compilation is off so a short run measures steady-state code, not the JIT.
 
         | metric | value |
         |---|---|
