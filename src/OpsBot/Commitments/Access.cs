@@ -61,8 +61,9 @@ public static class AccountAccess
 
     public static async Task<Account?> FindAccountAsync(this OpsBotDbContext db, string number, Viewer viewer, DateTime now, string path, CancellationToken ct)
     {
+        var upper = number.Trim().ToUpperInvariant();
         var a = await db.Accounts.Include(x => x.Members).Include(x => x.Sites).AsSplitQuery()
-            .FirstOrDefaultAsync(x => x.Number == number.ToUpperInvariant() || x.Number == number, ct);
+            .FirstOrDefaultAsync(x => x.Number == upper, ct);
         if (a is null) return null;
         if (a.CanSee(viewer)) return a;
         await db.AuditDenialAsync(now, viewer, "Account", a.Number, path, ct);

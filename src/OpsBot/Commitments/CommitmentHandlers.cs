@@ -76,7 +76,8 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
             return turn.CardResponse("commitment-form", CommitmentFormCard.Build(checkedInput, formId, null, result.Warnings,
                 "Please check the warnings below: correct the fields and submit again, or confirm if they are right.", Options, viewer, ownerName));
 
-        var commitment = Create(turn, checkedInput, result.Account!, formId, viewer, ownerName, now);
+        var roles = await db.RoleAssignments.AsNoTracking().ToListAsync(ct);
+        var commitment = Create(turn, checkedInput, result.Account!, formId, viewer, ownerName, roles, now);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -95,7 +96,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         return turn.CardResponse("commitment-summary", CommitmentSummaryCard.Build(CommitmentView.Of(commitment), commitment.Forms, now, "Saved. The downstream forms went to their owners."));
     }
 
-    private Commitment Create(BotTurn turn, CaptureInput i, Account account, string formId, Viewer viewer, string ownerName, DateTime now)
+    private Commitment Create(BotTurn turn, CaptureInput i, Account account, string formId, Viewer viewer, string ownerName, List<RoleAssignment> roles, DateTime now)
     {
         Fields.TryParseDate(i.CommitDate, out var commitDate);
         Fields.TryParseDate(i.RequestedDeliveryDate, out var delivery);
@@ -118,7 +119,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         var view = CommitmentView.Of(c);
         db.Audit(now, viewer.Id, viewer.Name, "commitment-created", "Commitment", c.OpportunityId, after: view);
         AddFeedEntry(c, view, now);
-        foreach (var form in c.Forms) NotifyOwners(form, view, now);
+        foreach (var form in c.Forms) NotifyOwners(form, view, roles, now);
         return c;
     }
 
@@ -137,7 +138,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
             PayloadJson = JsonSerializer.Serialize(view, Json),
         });
 
-    private void NotifyOwners(DownstreamForm form, CommitmentView view, DateTime now)
+    private void NotifyOwners(DownstreamForm form, CommitmentView view, List<RoleAssignment> roles, DateTime now)
     {
         var card = new Activity
         {
@@ -146,7 +147,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
             Attachments = [Attachment.AdaptiveCard(cards.Render("commitment-form-task", CommitmentFormTaskCard.Build(form, view, now)))],
         };
         var correlation = FormCorrelation(view.OpportunityId, form.Kind);
-        foreach (var target in RoleTargets(form.Role, form.Commitment))
+        foreach (var target in RoleTargets(roles, form.Role, form.Commitment))
             db.EnqueueSend(target, card, $"cmt:{view.OpportunityId}:{form.Kind}:assign:{TargetKey(target)}", now, "commitment-form", correlation);
     }
 
@@ -296,11 +297,11 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         {
             var c = await db.FindCommitmentAsync(parts[0], viewer, Now, "enrich", ct);
             if (c is null) { await turn.SendTextAsync(AccountAccess.NotFound("commitment", parts[0]), ct); return; }
-            var error = Check(field, value, c);
+            var error = await CheckAsync(field, value, c, ct);
             if (error is not null) { await turn.SendTextAsync(error, ct); return; }
             try
             {
-                var view = Append(c, [(field.Field, Normalize(field, value))], note, viewer);
+                var view = await AppendAsync(c, [(field.Field, Normalize(field, value))], note, viewer, ct);
                 await db.SaveChangesAsync(ct);
                 await turn.SendCardAsync("commitment-summary", CommitmentSummaryCard.Build(view, c.Forms, Now,
                     $"{field.Label} recorded. Type 'history {c.OpportunityId}' for the full trail."), $"Commitment {c.OpportunityId}", ct);
@@ -313,7 +314,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         }
     }
 
-    private string? Check(Fields.Enrichable field, string value, Commitment c)
+    private async Task<string?> CheckAsync(Fields.Enrichable field, string value, Commitment c, CancellationToken ct)
     {
         switch (field.Kind)
         {
@@ -328,7 +329,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
             case Fields.ValueKind.Text when value.Length > 1000:
                 return "That is too long (at most 1000 characters).";
         }
-        if (field.Field == Fields.CustomerPoNumber && db.Commitments.Any(x => x.AccountId == c.AccountId && x.Id != c.Id && x.CustomerPoNumber == value))
+        if (field.Field == Fields.CustomerPoNumber && await db.Commitments.AnyAsync(x => x.CustomerPoNumber == value && x.AccountId == c.AccountId && x.Id != c.Id, ct))
             return $"PO {value} is already used on this account.";
         return null;
     }
@@ -345,7 +346,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
     /// Appends enrichment rows (with the value each replaces in the current view), bumps the version, writes the ERP
     /// snapshot, the audit record and the in-place updates of posted cards — all in the caller's unit of work.
     /// </summary>
-    private CommitmentView Append(Commitment c, IReadOnlyList<(string Field, string Value)> changes, string? note, Viewer viewer)
+    private async Task<CommitmentView> AppendAsync(Commitment c, IReadOnlyList<(string Field, string Value)> changes, string? note, Viewer viewer, CancellationToken ct)
     {
         var now = Now;
         var before = CommitmentView.Of(c);
@@ -369,20 +370,20 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         db.Audit(now, viewer.Id, viewer.Name, "commitment-enriched", "Commitment", c.OpportunityId, before, view,
             string.Join("; ", changes.Select(ch => $"{Fields.Label(ch.Field)} = {ch.Value}")));
         AddFeedEntry(c, view, now);
-        UpdatePostedCards(c, view, now);
+        await UpdatePostedCardsAsync(c, view, now, ct);
         return view;
     }
 
-    private void UpdatePostedCards(Commitment c, CommitmentView view, DateTime now)
+    private async Task UpdatePostedCardsAsync(Commitment c, CommitmentView view, DateTime now, CancellationToken ct)
     {
         if (c.SummaryActivityId is { Length: > 0 } activityId && c.SummaryConversationId is { Length: > 0 } conversation)
             db.EnqueueUpdate(new DeliveryTarget.Conversation(c.ServiceUrl, c.TenantId, conversation), activityId,
                 CardActivity("commitment-summary", CommitmentSummaryCard.Build(view, c.Forms, now)),
                 $"cmt:{c.OpportunityId}:summary:v{view.Version}", now, "commitment", c.OpportunityId);
         var correlations = c.Forms.ToDictionary(f => FormCorrelation(c.OpportunityId, f.Kind));
-        var posted = db.OutboxMessages.AsNoTracking()
+        var posted = await db.OutboxMessages.AsNoTracking()
             .Where(m => m.CorrelationType == "commitment-form" && correlations.Keys.Contains(m.CorrelationId!) && m.ResultActivityId != null && m.Kind != OutboxKind.Update)
-            .Select(m => new { m.Id, m.CorrelationId, m.ServiceUrl, m.TenantId, m.ResultConversationId, m.ResultActivityId }).ToList();
+            .Select(m => new { m.Id, m.CorrelationId, m.ServiceUrl, m.TenantId, m.ResultConversationId, m.ResultActivityId }).ToListAsync(ct);
         foreach (var m in posted)
         {
             var form = correlations[m.CorrelationId!];
@@ -435,7 +436,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
             var raw = Str(data, key)?.Trim() ?? "";
             var field = Fields.ByAlias[alias];
             if (raw.Length == 0) continue;
-            if (Check(field, raw, c) is { } error)
+            if (await CheckAsync(field, raw, c, ct) is { } error)
                 return turn.CardResponse("commitment-edit", CommitmentEditCard.Build(current, $"{field.Label}: {error}") with { Version = version });
             var normalized = Normalize(field, raw);
             if (!string.Equals(normalized, current.Get(field.Field), StringComparison.Ordinal)) changes.Add((field.Field, normalized));
@@ -444,7 +445,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         if (!string.IsNullOrEmpty(note)) changes.Add((Fields.Note, note));
         if (changes.Count == 0) return turn.CardResponse("commitment-summary", CommitmentSummaryCard.Build(current, c.Forms, Now, "Nothing changed."));
 
-        var view = Append(c, changes, null, viewer);
+        var view = await AppendAsync(c, changes, null, viewer, ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -522,9 +523,9 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
     }
 
     /// <summary>Where a role's notices go: each person's 1:1 chat and/or a new thread in the role's channel.</summary>
-    private IEnumerable<DeliveryTarget> RoleTargets(OwnerRole role, Commitment c)
+    private static IEnumerable<DeliveryTarget> RoleTargets(List<RoleAssignment> roles, OwnerRole role, Commitment c)
     {
-        foreach (var a in RoleCache.Where(r => r.Role == role))
+        foreach (var a in roles.Where(r => r.Role == role))
         {
             // A restricted account's forms go only to role members who may see the account, never to a channel.
             if (a.UserId is { Length: > 0 } user && (!c.Account.Restricted || c.Account.Members.Any(m => m.UserId == user)))
@@ -533,9 +534,6 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
                 yield return new DeliveryTarget.ChannelThread(c.ServiceUrl, c.TenantId, channel);
         }
     }
-
-    private List<RoleAssignment> RoleCache => _roles ??= db.RoleAssignments.AsNoTracking().ToList();
-    private List<RoleAssignment>? _roles;
 
     public static string TargetKey(DeliveryTarget t) => t switch
     {

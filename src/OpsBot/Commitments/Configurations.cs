@@ -69,7 +69,7 @@ namespace OpsBot.Commitments
             b.Property(c => c.Segment).HasConversion<string>().HasMaxLength(16);
             b.Property(c => c.MasterAgreementRef).HasMaxLength(64);
             b.Property(c => c.CustomerPoNumber).HasMaxLength(64);
-            b.HasIndex(c => new { c.AccountId, c.CustomerPoNumber });
+            b.HasIndex(c => new { c.CustomerPoNumber, c.AccountId });
             b.Property(c => c.Currency).HasMaxLength(3);
             b.Property(c => c.ShipToSite).HasMaxLength(200);
             b.Property(c => c.BillToSite).HasMaxLength(200);

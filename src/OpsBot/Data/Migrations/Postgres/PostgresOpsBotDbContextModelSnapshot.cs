@@ -312,6 +312,8 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AccountId");
+
                     b.HasIndex("AccountOwnerId");
 
                     b.HasIndex("CaptureFormId")
@@ -322,7 +324,7 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.HasIndex("OpportunityId")
                         .IsUnique();
 
-                    b.HasIndex("AccountId", "CustomerPoNumber");
+                    b.HasIndex("CustomerPoNumber", "AccountId");
 
                     b.ToTable("Commitments", (string)null);
                 });

@@ -312,6 +312,8 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AccountId");
+
                     b.HasIndex("AccountOwnerId");
 
                     b.HasIndex("CaptureFormId")
@@ -323,7 +325,7 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.HasIndex("OpportunityId")
                         .IsUnique();
 
-                    b.HasIndex("AccountId", "CustomerPoNumber");
+                    b.HasIndex("CustomerPoNumber", "AccountId");
 
                     b.ToTable("Commitments", (string)null);
                 });

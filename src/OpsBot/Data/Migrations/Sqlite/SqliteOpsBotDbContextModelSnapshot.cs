@@ -297,6 +297,8 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AccountId");
+
                     b.HasIndex("AccountOwnerId");
 
                     b.HasIndex("CaptureFormId")
@@ -307,7 +309,7 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.HasIndex("OpportunityId")
                         .IsUnique();
 
-                    b.HasIndex("AccountId", "CustomerPoNumber");
+                    b.HasIndex("CustomerPoNumber", "AccountId");
 
                     b.ToTable("Commitments", (string)null);
                 });

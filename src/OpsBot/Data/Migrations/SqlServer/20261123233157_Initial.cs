@@ -314,9 +314,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                 columns: new[] { "EntityType", "EntityId", "At" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Commitments_AccountId_CustomerPoNumber",
+                name: "IX_Commitments_AccountId",
                 table: "Commitments",
-                columns: new[] { "AccountId", "CustomerPoNumber" });
+                column: "AccountId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Commitments_AccountOwnerId",
@@ -334,6 +334,11 @@ namespace OpsBot.Data.Migrations.SqlServer
                 name: "IX_Commitments_CreatedById",
                 table: "Commitments",
                 column: "CreatedById");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Commitments_CustomerPoNumber_AccountId",
+                table: "Commitments",
+                columns: new[] { "CustomerPoNumber", "AccountId" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Commitments_OpportunityId",

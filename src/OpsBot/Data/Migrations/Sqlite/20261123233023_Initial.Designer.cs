@@ -11,7 +11,7 @@ using OpsBot.Data;
 namespace OpsBot.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteOpsBotDbContext))]
-    [Migration("20261123223209_Initial")]
+    [Migration("20261123233023_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -300,6 +300,8 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("AccountId");
+
                     b.HasIndex("AccountOwnerId");
 
                     b.HasIndex("CaptureFormId")
@@ -310,7 +312,7 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.HasIndex("OpportunityId")
                         .IsUnique();
 
-                    b.HasIndex("AccountId", "CustomerPoNumber");
+                    b.HasIndex("CustomerPoNumber", "AccountId");
 
                     b.ToTable("Commitments", (string)null);
                 });
