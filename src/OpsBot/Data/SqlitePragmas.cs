@@ -4,24 +4,24 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace OpsBot.Data;
 
 /// <summary>
-/// Every SQLite connection runs in WAL mode with <c>synchronous=NORMAL</c>: a commit survives a process crash without an fsync
-/// per transaction (with the default rollback journal every inbound activity's redelivery record cost ~10 ms of disk sync).
+/// SQLite settings for many concurrent writers: WAL (readers never block the writer), NORMAL sync (durable at checkpoints,
+/// safe with WAL), and SQLite's own busy wait (fine-grained) instead of the provider's coarse retry sleeps.
 /// </summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        command.ExecuteNonQuery();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = Pragmas;
+        cmd.ExecuteNonQuery();
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = Pragmas;
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using OpsBot.Api;
 using OpsBot.BotFramework;
 using OpsBot.Cards;
+using OpsBot.Commitments;
 using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.People;
@@ -31,6 +32,7 @@ public static class OpsBotHosting
         builder.Services.AddApiAuthentication(builder.Configuration);
         builder.Services.AddDirectory(builder.Configuration);
         builder.Services.AddEscalations(builder.Configuration);
+        builder.Services.AddCommitments(builder.Configuration);
         return builder;
     }
 
@@ -42,6 +44,7 @@ public static class OpsBotHosting
         app.UseAuthorization();
         app.MapBotMessages();
         app.MapEscalations();
+        app.MapCommitments();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

@@ -13,6 +13,48 @@ namespace OpsBot.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "Accounts",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Number = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Segment = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Restricted = table.Column<bool>(type: "boolean", nullable: false),
+                    MasterAgreementRef = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    PaymentTerms = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    UsualValueMin = table.Column<decimal>(type: "numeric(18,4)", precision: 18, scale: 4, nullable: true),
+                    UsualValueMax = table.Column<decimal>(type: "numeric(18,4)", precision: 18, scale: 4, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Accounts", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AuditEntries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UserId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Action = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    EntityType = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    EntityId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    BeforeJson = table.Column<string>(type: "text", nullable: true),
+                    AfterJson = table.Column<string>(type: "text", nullable: true),
+                    Note = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditEntries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ComplaintEvents",
                 columns: table => new
                 {
@@ -110,6 +152,21 @@ namespace OpsBot.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "ErpCursors",
+                columns: table => new
+                {
+                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Position = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    LastError = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ErpCursors", x => x.Name);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "EscalationTimers",
                 columns: table => new
                 {
@@ -203,6 +260,107 @@ namespace OpsBot.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "RoleAssignments",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Role = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    UserId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    ChannelId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RoleAssignments", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AccountMembers",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    UserId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AccountMembers", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AccountMembers_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AccountSites",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AccountSites", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AccountSites_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Commitments",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    OpportunityId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    CustomerName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Segment = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    MasterAgreementRef = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CustomerPoNumber = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CommittedValue = table.Column<decimal>(type: "numeric(18,4)", precision: 18, scale: 4, nullable: false),
+                    Currency = table.Column<string>(type: "character varying(3)", maxLength: 3, nullable: false),
+                    CommitDate = table.Column<DateOnly>(type: "date", nullable: false),
+                    RequestedDeliveryDate = table.Column<DateOnly>(type: "date", nullable: false),
+                    ShipToSite = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    BillToSite = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    PaymentTerms = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    AccountOwnerId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    AccountOwnerName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    CreatedById = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatedByName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UpdatedById = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    UpdatedByName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CaptureFormId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    ServiceUrl = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false),
+                    TenantId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    SummaryConversationId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    SummaryActivityId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Commitments", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Commitments_Accounts_AccountId",
+                        column: x => x.AccountId,
+                        principalTable: "Accounts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ExecutiveDelegates",
                 columns: table => new
                 {
@@ -263,6 +421,148 @@ namespace OpsBot.Data.Migrations.Postgres
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "DownstreamForms",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    CommitmentId = table.Column<int>(type: "integer", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Role = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    DueAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    ConfirmedById = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    ConfirmedByName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    ConfirmedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    ReminderSentAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    AlertRaisedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DownstreamForms", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DownstreamForms_Commitments_CommitmentId",
+                        column: x => x.CommitmentId,
+                        principalTable: "Commitments",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Enrichments",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    CommitmentId = table.Column<int>(type: "integer", nullable: false),
+                    OpportunityId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Field = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Value = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    PreviousValue = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    ById = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    ByName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Note = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Enrichments", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Enrichments_Commitments_CommitmentId",
+                        column: x => x.CommitmentId,
+                        principalTable: "Commitments",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ErpFeed",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Sequence = table.Column<long>(type: "bigint", nullable: true),
+                    CommitmentId = table.Column<int>(type: "integer", nullable: false),
+                    OpportunityId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    AccountId = table.Column<int>(type: "integer", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    PayloadJson = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ErpFeed", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ErpFeed_Commitments_CommitmentId",
+                        column: x => x.CommitmentId,
+                        principalTable: "Commitments",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AccountMembers_AccountId_UserId",
+                table: "AccountMembers",
+                columns: new[] { "AccountId", "UserId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Accounts_Number",
+                table: "Accounts",
+                column: "Number",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AccountSites_AccountId_Kind_Name",
+                table: "AccountSites",
+                columns: new[] { "AccountId", "Kind", "Name" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_Action_At",
+                table: "AuditEntries",
+                columns: new[] { "Action", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_EntityType_EntityId_At",
+                table: "AuditEntries",
+                columns: new[] { "EntityType", "EntityId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Commitments_AccountId",
+                table: "Commitments",
+                column: "AccountId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Commitments_AccountOwnerId",
+                table: "Commitments",
+                column: "AccountOwnerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Commitments_CaptureFormId",
+                table: "Commitments",
+                column: "CaptureFormId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Commitments_CreatedById",
+                table: "Commitments",
+                column: "CreatedById");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Commitments_CustomerPoNumber_AccountId",
+                table: "Commitments",
+                columns: new[] { "CustomerPoNumber", "AccountId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Commitments_OpportunityId",
+                table: "Commitments",
+                column: "OpportunityId",
+                unique: true);
+
             migrationBuilder.CreateIndex(
                 name: "IX_ComplaintEvents_ComplaintId_Id",
                 table: "ComplaintEvents",
@@ -308,6 +608,39 @@ namespace OpsBot.Data.Migrations.Postgres
                 name: "IX_ConversationReferences_UserId",
                 table: "ConversationReferences",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DownstreamForms_CommitmentId_Kind",
+                table: "DownstreamForms",
+                columns: new[] { "CommitmentId", "Kind" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DownstreamForms_Role_Status",
+                table: "DownstreamForms",
+                columns: new[] { "Role", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DownstreamForms_Status_DueAt",
+                table: "DownstreamForms",
+                columns: new[] { "Status", "DueAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Enrichments_CommitmentId_Id",
+                table: "Enrichments",
+                columns: new[] { "CommitmentId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ErpFeed_CommitmentId_Version",
+                table: "ErpFeed",
+                columns: new[] { "CommitmentId", "Version" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ErpFeed_Sequence",
+                table: "ErpFeed",
+                column: "Sequence",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_EscalationTimers_ComplaintId_Kind",
@@ -383,11 +716,30 @@ namespace OpsBot.Data.Migrations.Postgres
                 name: "IX_ProcessedActivities_CreatedAt",
                 table: "ProcessedActivities",
                 column: "CreatedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RoleAssignments_Role_UserId",
+                table: "RoleAssignments",
+                columns: new[] { "Role", "UserId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RoleAssignments_UserId",
+                table: "RoleAssignments",
+                column: "UserId");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "AccountMembers");
+
+            migrationBuilder.DropTable(
+                name: "AccountSites");
+
+            migrationBuilder.DropTable(
+                name: "AuditEntries");
+
             migrationBuilder.DropTable(
                 name: "ComplaintEvents");
 
@@ -396,6 +748,18 @@ namespace OpsBot.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "ConversationReferences");
+
+            migrationBuilder.DropTable(
+                name: "DownstreamForms");
+
+            migrationBuilder.DropTable(
+                name: "Enrichments");
+
+            migrationBuilder.DropTable(
+                name: "ErpCursors");
+
+            migrationBuilder.DropTable(
+                name: "ErpFeed");
 
             migrationBuilder.DropTable(
                 name: "EscalationTimers");
@@ -416,7 +780,16 @@ namespace OpsBot.Data.Migrations.Postgres
                 name: "ProcessedActivities");
 
             migrationBuilder.DropTable(
+                name: "RoleAssignments");
+
+            migrationBuilder.DropTable(
+                name: "Commitments");
+
+            migrationBuilder.DropTable(
                 name: "Executives");
+
+            migrationBuilder.DropTable(
+                name: "Accounts");
         }
     }
 }

@@ -1,0 +1,67 @@
+namespace OpsBot.Commitments;
+
+/// <summary>Configuration section <c>Commitments</c>; accounts and roles are seeded into the store at start-up.</summary>
+public sealed class CommitmentOptions
+{
+    public const string Section = "Commitments";
+
+    /// <summary>Teams user ids or Entra object ids allowed to run <c>account add / restrict</c>.</summary>
+    public List<string> Admins { get; set; } = [];
+    public List<AccountSeed> Accounts { get; set; } = [];
+    /// <summary>Owning role → people and/or channel.</summary>
+    public Dictionary<OwnerRole, RoleSeed> Roles { get; set; } = [];
+    /// <summary>Days after the commit date each downstream form is due.</summary>
+    public Dictionary<FormKind, int> DueDays { get; set; } = new()
+    {
+        [FormKind.SalesOrderDraft] = 2,
+        [FormKind.CommissionCredit] = 5,
+        [FormKind.SupplyPlanRequest] = 3,
+        [FormKind.ServiceWorkOrder] = 7,
+    };
+    /// <summary>How long past its due date a form may stay open before an interruption alert is raised for the account.</summary>
+    public TimeSpan AlertAfterOverdue { get; set; } = TimeSpan.FromDays(2);
+    /// <summary>How often the overdue scheduler looks at due dates.</summary>
+    public TimeSpan ScanInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>Channel receiving overdue interruption alerts (until the Alerts feature takes them over).</summary>
+    public string? AlertsChannelId { get; set; }
+    /// <summary>ISO 4217 codes accepted for committed values.</summary>
+    public List<string> Currencies { get; set; } = ["USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "CNY", "INR", "SEK"];
+    /// <summary>A value outside [usual min / factor, usual max × factor] is "far from the usual range".</summary>
+    public decimal UnusualValueFactor { get; set; } = 3m;
+    /// <summary>API clients (names from <c>Api:Keys</c>) that may read restricted accounts (the ERP itself).</summary>
+    public List<string> TrustedApiClients { get; set; } = [];
+    public ErpWebhookOptions ErpWebhook { get; set; } = new();
+}
+
+public sealed class AccountSeed
+{
+    public string Number { get; set; } = "";
+    public string Name { get; set; } = "";
+    public AccountSegment Segment { get; set; } = AccountSegment.Standard;
+    public bool Restricted { get; set; }
+    public List<string> AllowedUsers { get; set; } = [];
+    public List<string> ShipToSites { get; set; } = [];
+    public List<string> BillToSites { get; set; } = [];
+    public string? MasterAgreementRef { get; set; }
+    public string? PaymentTerms { get; set; }
+    public decimal? UsualValueMin { get; set; }
+    public decimal? UsualValueMax { get; set; }
+}
+
+public sealed class RoleSeed
+{
+    public List<string> People { get; set; } = [];
+    public string? ChannelId { get; set; }
+}
+
+public sealed class ErpWebhookOptions
+{
+    /// <summary>Where feed entries are POSTed in order; empty disables the push.</summary>
+    public string? Url { get; set; }
+    /// <summary>Sent as <c>X-Api-Key</c> to the ERP endpoint, if set.</summary>
+    public string? ApiKey { get; set; }
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RetryBase { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RetryMax { get; set; } = TimeSpan.FromMinutes(5);
+    public int BatchSize { get; set; } = 50;
+}

@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsBot.Api;
+using OpsBot.Data;
+
+namespace OpsBot.Commitments;
+
+/// <summary>
+/// The ERP hand-off. Feed rows are written with the commitment (same transaction) and numbered later, in commit order, by
+/// <see cref="SequencePendingAsync"/>: a row only gets a sequence once it is visible, so a reader's cursor never skips a row
+/// that committed late. Rows are immutable snapshots keyed (commitment, version).
+/// </summary>
+public static class ErpFeed
+{
+    public const string WebhookCursor = "webhook";
+
+    public static async Task SequencePendingAsync(OpsBotDbContext db, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var pending = await db.ErpFeed.Where(e => e.Sequence == null).OrderBy(e => e.Id).Take(500).ToListAsync(ct);
+            if (pending.Count == 0) return;
+            var next = (await db.ErpFeed.MaxAsync(e => e.Sequence, ct) ?? 0) + 1;
+            foreach (var e in pending) e.Sequence = next++;
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                if (pending.Count < 500) return;
+            }
+            catch (DbUpdateException ex) when (DbErrors.IsUniqueViolation(ex) || ex is DbUpdateConcurrencyException)
+            {
+                db.ChangeTracker.Clear(); // another instance numbered them at the same moment; read again
+            }
+        }
+    }
+
+    public sealed record FeedItem(long Sequence, string OpportunityId, string AccountNumber, int Version, DateTime PublishedAt, JsonNode? Commitment);
+
+    public sealed record FeedPage(IReadOnlyList<FeedItem> Items, string Next);
+
+    /// <summary>Entries after <paramref name="since"/> in order; entries of accounts the client may not see are skipped (the cursor still moves past them).</summary>
+    public static async Task<FeedPage> ReadAsync(OpsBotDbContext db, long since, int limit, Viewer viewer, CancellationToken ct)
+    {
+        await SequencePendingAsync(db, ct);
+        var rows = await db.ErpFeed.AsNoTracking().Where(e => e.Sequence > since).OrderBy(e => e.Sequence).Take(limit)
+            .Select(e => new { e.Sequence, e.OpportunityId, e.Version, e.CreatedAt, e.PayloadJson, e.AccountId }).ToListAsync(ct);
+        var accountIds = rows.Select(r => r.AccountId).Distinct().ToList();
+        var accounts = await db.Accounts.AsNoTracking().Include(a => a.Members).Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+        var items = rows.Where(r => accounts[r.AccountId].CanSee(viewer))
+            .Select(r => new FeedItem(r.Sequence!.Value, r.OpportunityId, accounts[r.AccountId].Number, r.Version, r.CreatedAt, JsonNode.Parse(r.PayloadJson)))
+            .ToList();
+        var next = rows.Count > 0 ? rows[^1].Sequence!.Value : since;
+        return new FeedPage(items, next.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public static Viewer ApiViewer(ClaimsPrincipal user, CommitmentOptions options)
+    {
+        var client = user.FindFirstValue("client") ?? user.Identity?.Name ?? "api";
+        return new Viewer("api:" + client, null, client, options.TrustedApiClients.Contains(client, StringComparer.Ordinal));
+    }
+
+    /// <summary><c>GET /api/erp/commitments?since=&amp;limit=</c> and <c>GET /api/commitments/{opportunityId}</c>, API key required.</summary>
+    public static WebApplication MapCommitmentsApi(this WebApplication app)
+    {
+        app.MapGet("/api/erp/commitments", async (HttpContext http, OpsBotDbContext db, IOptions<CommitmentOptions> options, TimeProvider time, string? since, int? limit, CancellationToken ct) =>
+        {
+            var cursor = 0L;
+            if (!string.IsNullOrEmpty(since) && !long.TryParse(since, NumberStyles.None, CultureInfo.InvariantCulture, out cursor))
+                return Results.Problem(statusCode: 400, title: "Bad cursor", detail: "'since' is the 'next' value of a previous page (or empty to start).");
+            var viewer = ApiViewer(http.User, options.Value);
+            var page = await ReadAsync(db, cursor, Math.Clamp(limit ?? 100, 1, 500), viewer, ct);
+            if (page.Items.Count > 0)
+            {
+                db.Audit(time.GetUtcNow().UtcDateTime, viewer.Id, viewer.Name, "erp-pull", "ErpFeed", page.Next,
+                    note: $"{page.Items.Count} entries after {cursor}: {string.Join(", ", page.Items.Select(i => $"{i.OpportunityId} v{i.Version}"))}");
+                await db.SaveChangesAsync(ct);
+            }
+            return Results.Ok(page);
+        }).RequireAuthorization(ApiAuthentication.Policy);
+
+        app.MapGet("/api/commitments/{opportunityId}", async (HttpContext http, string opportunityId, OpsBotDbContext db, IOptions<CommitmentOptions> options, TimeProvider time, CancellationToken ct) =>
+        {
+            var viewer = ApiViewer(http.User, options.Value);
+            var c = await db.FindCommitmentAsync(opportunityId, viewer, time.GetUtcNow().UtcDateTime, "api", ct);
+            return c is null
+                ? Results.Problem(statusCode: 404, title: "Not found", detail: AccountAccess.NotFound("commitment", opportunityId))
+                : Results.Ok(new
+                {
+                    commitment = CommitmentView.Of(c),
+                    forms = c.Forms.OrderBy(f => f.Kind).Select(f => new { kind = f.Kind.ToString(), role = f.Role.ToString(), f.DueAt, status = f.Status.ToString(), f.ConfirmedByName, f.ConfirmedAt }),
+                });
+        }).RequireAuthorization(ApiAuthentication.Policy);
+        return app;
+    }
+}
+
+/// <summary>
+/// Pushes feed entries, in order, to <c>Commitments:ErpWebhook:Url</c>; the delivered position is a row in the store, so a
+/// restart resumes where it stopped. A failed POST is retried with exponential backoff and nothing after it is sent first.
+/// </summary>
+public sealed partial class ErpWebhookPusher(IServiceScopeFactory scopes, IHttpClientFactory http, IOptions<CommitmentOptions> options,
+    TimeProvider time, ILogger<ErpWebhookPusher> log) : BackgroundService
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value.ErpWebhook;
+        if (string.IsNullOrWhiteSpace(o.Url)) return;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                var (sent, failed) = await PushOnceAsync(o, stoppingToken);
+                failures = failed ? failures + 1 : 0;
+                wait = failed ? Backoff(o, failures) : sent > 0 ? TimeSpan.Zero : o.PollInterval;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failures++;
+                LogPushFailed(ex);
+                wait = Backoff(o, failures);
+            }
+            if (wait > TimeSpan.Zero)
+            {
+                try { await Task.Delay(wait, time, stoppingToken); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private static TimeSpan Backoff(ErpWebhookOptions o, int failures) =>
+        TimeSpan.FromTicks(Math.Min(o.RetryMax.Ticks, o.RetryBase.Ticks * (1L << Math.Min(failures - 1, 20))));
+
+    /// <summary>Delivers the next batch; returns how many were delivered and whether a POST failed.</summary>
+    public async Task<(int Sent, bool Failed)> PushOnceAsync(ErpWebhookOptions o, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
+        var cursor = await db.ErpCursors.FirstOrDefaultAsync(c => c.Name == ErpFeed.WebhookCursor, ct);
+        if (cursor is null)
+        {
+            cursor = new ErpCursor { Name = ErpFeed.WebhookCursor, UpdatedAt = time.GetUtcNow().UtcDateTime };
+            db.ErpCursors.Add(cursor);
+            await db.SaveChangesAsync(ct);
+        }
+        var page = await ErpFeed.ReadAsync(db, cursor.Position, o.BatchSize, new Viewer("erp-webhook", null, "ERP webhook", Trusted: true), ct);
+        var client = http.CreateClient(nameof(ErpWebhookPusher));
+        var sent = 0;
+        foreach (var item in page.Items)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, o.Url)
+            {
+                Content = new StringContent(JsonSerializer.Serialize(item, Json), Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
+            };
+            request.Headers.Add("Idempotency-Key", $"{item.OpportunityId}:v{item.Version}");
+            if (!string.IsNullOrEmpty(o.ApiKey)) request.Headers.Add("X-Api-Key", o.ApiKey);
+            var now = time.GetUtcNow().UtcDateTime;
+            string? error = null;
+            try
+            {
+                using var response = await client.SendAsync(request, ct);
+                if (!response.IsSuccessStatusCode) error = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+            }
+            catch (HttpRequestException ex)
+            {
+                error = ex.Message;
+            }
+            catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
+            {
+                error = "timeout: " + ex.Message;
+            }
+            if (error is not null)
+            {
+                cursor.Attempts++;
+                cursor.LastError = error.Length > 1000 ? error[..1000] : error;
+                cursor.UpdatedAt = now;
+                await db.SaveChangesAsync(ct);
+                LogDeliveryFailed(item.Sequence, item.OpportunityId, cursor.Attempts, error);
+                return (sent, true);
+            }
+            cursor.Position = item.Sequence;
+            cursor.Attempts = 0;
+            cursor.LastError = null;
+            cursor.UpdatedAt = now;
+            db.Audit(now, "erp-webhook", "ERP webhook", "erp-handoff", "Commitment", item.OpportunityId, note: $"v{item.Version} sequence {item.Sequence}");
+            await db.SaveChangesAsync(ct);
+            sent++;
+        }
+        if (page.Items.Count == 0 && long.Parse(page.Next, CultureInfo.InvariantCulture) > cursor.Position)
+        {
+            cursor.Position = long.Parse(page.Next, CultureInfo.InvariantCulture);
+            await db.SaveChangesAsync(ct);
+        }
+        return (sent, false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ERP webhook delivery of sequence {Sequence} ({OpportunityId}) failed, attempt {Attempt}: {Error}")]
+    private partial void LogDeliveryFailed(long sequence, string opportunityId, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "ERP webhook push failed")]
+    private partial void LogPushFailed(Exception ex);
+}
