@@ -9,6 +9,8 @@ if (args is ["--cpu-time", ..])
     bench.Setup();
     Measure("Expand", () => bench.Expand(), 20_000);
     Measure("Render", () => bench.Render(), 5_000);
+    var web = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+    Measure("calibration: JsonSerializer.Serialize(model)", () => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(CardExpansionBenchmark.Model, web), 20_000);
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(CardExpansionBenchmark).Assembly).Run(args);
