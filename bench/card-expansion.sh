@@ -22,7 +22,9 @@ mkdir -p bench/results
   echo
   echo "## Process CPU time per operation (same benchmark class, 20 000 / 5 000 operations after warm-up)"
   echo
-  echo "On a shared machine the wall-clock mean above includes time the benchmark thread waits for a core; CPU time does not."
+  echo "On a shared machine the wall-clock mean above includes time the benchmark thread waits for a core; CPU time does not"
+  echo "(it is still inflated by cache/SMT contention: compare the calibration row, System.Text.Json serialising the same view model,"
+  echo "which takes a few µs on an idle machine, and the lower bound: merely writing the 8.9 KB expanded card with Utf8JsonWriter)."
   echo
   echo "| Method | CPU time / op | Wall time / op | Allocated / op |"
   echo "|------- |-------------:|--------------:|---------------:|"
