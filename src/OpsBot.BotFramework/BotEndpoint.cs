@@ -22,13 +22,6 @@ public static partial class BotEndpoint
         services.AddHttpClient(OpenIdKeySet.HttpClientName);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => BotAuthenticationOptions.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
-        services.TryAddSingleton(sp =>
-        {
-            var config = sp.GetRequiredService<IConfiguration>();
-            var env = sp.GetRequiredService<IHostEnvironment>();
-            var hosts = TrustedServiceUrls.DefaultHostSuffixes.Concat(BotAuthenticationOptions.ReadList(config, "Bot:TrustedServiceUrlHosts"));
-            return new TrustedServiceUrls(hosts, allowLoopbackAndHttp: env.IsDevelopment() || env.IsEnvironment("Testing"));
-        });
         services.AddBotConnector();
         services.TryAddSingleton<BotAuthenticator>();
         services.AddHostedService<BotAuthenticationStartup>();

@@ -110,7 +110,7 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
     public JsonObject Form(EscalationForm form, FormErrors? errors, IReadOnlyList<Executive> executives, bool inDialog, string? notice)
     {
         var e = errors ?? new FormErrors();
-        var choices = new List<TitleValue> { new("Automatic (sponsor or rotation)", "") };
+        var choices = new List<TitleValue> { new("Automatic (sponsor or rotation)", EscalationForm.AutomaticExecutive) };
         choices.AddRange(executives.Select(x => new TitleValue(
             x.Sponsorships.Count > 0 ? $"{x.DisplayName} (sponsor of {string.Join(", ", x.Sponsorships.Select(s => s.Account))})" : x.DisplayName, x.Id)));
         var source = form.Origin == ComplaintOrigin.MessageAction && (form.SourceAuthor.Length > 0 || form.SourceLink.Length > 0)
@@ -120,7 +120,7 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
             "An executive will personally own this complaint. All fields except the references are required.",
             notice is not null || e.Any, notice ?? (e.Any ? "Please fix the fields marked below; nothing was saved yet." : ""),
             form.Account, form.Contact, form.Summary, form.Impact, form.DesiredOutcome, form.Severity, form.OrderRef, form.OpportunityRef,
-            form.Executive, choices,
+            form.Executive.Length > 0 ? form.Executive : EscalationForm.AutomaticExecutive, choices,
             new FormErrorsModel(e.Account is not null, e.Account ?? "", e.Contact is not null, e.Contact ?? "", e.Summary is not null, e.Summary ?? "",
                 e.Impact is not null, e.Impact ?? "", e.DesiredOutcome is not null, e.DesiredOutcome ?? "", e.Severity is not null, e.Severity ?? "",
                 e.Executive is not null, e.Executive ?? ""),

@@ -10,6 +10,9 @@ public sealed partial record EscalationForm(
     string Account, string Contact, string Summary, string Impact, string DesiredOutcome, string Severity,
     string OrderRef, string OpportunityRef, string Executive, string FormId, string AlertId, string SourceLink, string SourceAuthor, ComplaintOrigin Origin)
 {
+    /// <summary>The executive choice meaning "let OpsBot assign" (a choice needs a non-empty value).</summary>
+    public const string AutomaticExecutive = "auto";
+
     public static EscalationForm Empty(ComplaintOrigin origin) =>
         new("", "", "", "", "", nameof(Escalations.Severity.Medium), "", "", "", Guid.NewGuid().ToString("n"), "", "", "", origin);
 
@@ -19,7 +22,7 @@ public sealed partial record EscalationForm(
         var formId = Text(data, "formId");
         return new EscalationForm(Text(data, "account"), Text(data, "contact"), Text(data, "summary"), Text(data, "impact"),
             Text(data, "desiredOutcome"), Text(data, "severity") is { Length: > 0 } s ? s : "Medium", Text(data, "orderRef"),
-            Text(data, "opportunityRef"), Text(data, "executive"), formId, Text(data, "alertId"), Text(data, "sourceLink"),
+            Text(data, "opportunityRef"), Text(data, "executive") is AutomaticExecutive ? "" : Text(data, "executive"), formId, Text(data, "alertId"), Text(data, "sourceLink"),
             Text(data, "sourceAuthor"), origin);
     }
 
