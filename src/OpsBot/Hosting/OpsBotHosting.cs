@@ -6,6 +6,7 @@ using OpsBot.BotFramework;
 using OpsBot.Cards;
 using OpsBot.Conversations;
 using OpsBot.Data;
+using OpsBot.Messaging;
 
 namespace OpsBot.Hosting;
 
@@ -25,6 +26,7 @@ public static class OpsBotHosting
         builder.Services.AddBotFramework();
         builder.Services.AddConversations();
         builder.Services.AddApiAuthentication(builder.Configuration);
+        builder.Services.AddMessaging(builder.Configuration);
         return builder;
     }
 

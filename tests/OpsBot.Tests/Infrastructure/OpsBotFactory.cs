@@ -30,6 +30,8 @@ public class OpsBotFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // UseSetting reaches WebApplicationBuilder.Configuration before Program reads it (AddOrderStore reads it eagerly).
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(Settings));
     }
 

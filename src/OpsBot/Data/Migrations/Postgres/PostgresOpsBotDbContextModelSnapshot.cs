@@ -38,6 +38,9 @@ namespace OpsBot.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<DateTime?>("AttemptStartedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
@@ -84,6 +87,9 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("RepeatedAfterAmbiguousFailure")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("ResultActivityId")
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
@@ -94,6 +100,10 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.Property<DateTime?>("SentAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SentBy")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
 
                     b.Property<string>("ServiceUrl")
                         .IsRequired()
@@ -127,6 +137,41 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.ToTable("OutboxMessages", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Messaging.OutboxThrottle", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<DateTime>("NextAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("NextAt");
+
+                    b.ToTable("OutboxThrottles", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Messaging.UnreachableRecipient", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("UnreachableRecipients", (string)null);
                 });
 #pragma warning restore 612, 618
         }

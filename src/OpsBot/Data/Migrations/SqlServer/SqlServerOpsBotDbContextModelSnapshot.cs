@@ -38,6 +38,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .IsRequired()
                         .HasColumnType("nvarchar(max)");
 
+                    b.Property<DateTime?>("AttemptStartedAt")
+                        .HasColumnType("datetime2");
+
                     b.Property<int>("Attempts")
                         .HasColumnType("int");
 
@@ -84,6 +87,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<bool>("RepeatedAfterAmbiguousFailure")
+                        .HasColumnType("bit");
+
                     b.Property<string>("ResultActivityId")
                         .HasMaxLength(128)
                         .HasColumnType("nvarchar(128)");
@@ -94,6 +100,10 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.Property<DateTime?>("SentAt")
                         .HasColumnType("datetime2");
+
+                    b.Property<string>("SentBy")
+                        .HasMaxLength(128)
+                        .HasColumnType("nvarchar(128)");
 
                     b.Property<string>("ServiceUrl")
                         .IsRequired()
@@ -127,6 +137,41 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.ToTable("OutboxMessages", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Messaging.OutboxThrottle", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.Property<DateTime>("NextAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("NextAt");
+
+                    b.ToTable("OutboxThrottles", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Messaging.UnreachableRecipient", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("UnreachableRecipients", (string)null);
                 });
 #pragma warning restore 612, 618
         }

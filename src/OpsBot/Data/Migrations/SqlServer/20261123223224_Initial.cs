@@ -34,7 +34,10 @@ namespace OpsBot.Data.Migrations.SqlServer
                     NextAttemptAt = table.Column<DateTime>(type: "datetime2", nullable: false),
                     LeaseOwner = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
                     LeaseUntil = table.Column<DateTime>(type: "datetime2", nullable: true),
+                    AttemptStartedAt = table.Column<DateTime>(type: "datetime2", nullable: true),
+                    RepeatedAfterAmbiguousFailure = table.Column<bool>(type: "bit", nullable: false),
                     SentAt = table.Column<DateTime>(type: "datetime2", nullable: true),
+                    SentBy = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
                     ResultConversationId = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
                     ResultActivityId = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: true),
                     Error = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: true),
@@ -43,6 +46,31 @@ namespace OpsBot.Data.Migrations.SqlServer
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_OutboxMessages", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "OutboxThrottles",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: false),
+                    NextAt = table.Column<DateTime>(type: "datetime2", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutboxThrottles", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UnreachableRecipients",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: false),
+                    Reason = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: false),
+                    At = table.Column<DateTime>(type: "datetime2", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UnreachableRecipients", x => x.Key);
                 });
 
             migrationBuilder.CreateIndex(
@@ -60,6 +88,11 @@ namespace OpsBot.Data.Migrations.SqlServer
                 name: "IX_OutboxMessages_Status_NextAttemptAt",
                 table: "OutboxMessages",
                 columns: new[] { "Status", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxThrottles_NextAt",
+                table: "OutboxThrottles",
+                column: "NextAt");
         }
 
         /// <inheritdoc />
@@ -67,6 +100,12 @@ namespace OpsBot.Data.Migrations.SqlServer
         {
             migrationBuilder.DropTable(
                 name: "OutboxMessages");
+
+            migrationBuilder.DropTable(
+                name: "OutboxThrottles");
+
+            migrationBuilder.DropTable(
+                name: "UnreachableRecipients");
         }
     }
 }

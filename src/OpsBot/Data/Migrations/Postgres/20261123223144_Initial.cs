@@ -35,7 +35,10 @@ namespace OpsBot.Data.Migrations.Postgres
                     NextAttemptAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     LeaseOwner = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
                     LeaseUntil = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    AttemptStartedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    RepeatedAfterAmbiguousFailure = table.Column<bool>(type: "boolean", nullable: false),
                     SentAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    SentBy = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
                     ResultConversationId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
                     ResultActivityId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
                     Error = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
@@ -44,6 +47,31 @@ namespace OpsBot.Data.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_OutboxMessages", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "OutboxThrottles",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    NextAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutboxThrottles", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UnreachableRecipients",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    Reason = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UnreachableRecipients", x => x.Key);
                 });
 
             migrationBuilder.CreateIndex(
@@ -61,6 +89,11 @@ namespace OpsBot.Data.Migrations.Postgres
                 name: "IX_OutboxMessages_Status_NextAttemptAt",
                 table: "OutboxMessages",
                 columns: new[] { "Status", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxThrottles_NextAt",
+                table: "OutboxThrottles",
+                column: "NextAt");
         }
 
         /// <inheritdoc />
@@ -68,6 +101,12 @@ namespace OpsBot.Data.Migrations.Postgres
         {
             migrationBuilder.DropTable(
                 name: "OutboxMessages");
+
+            migrationBuilder.DropTable(
+                name: "OutboxThrottles");
+
+            migrationBuilder.DropTable(
+                name: "UnreachableRecipients");
         }
     }
 }

@@ -12,7 +12,7 @@ using OpsBot.Data;
 namespace OpsBot.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresOpsBotDbContext))]
-    [Migration("20261123221636_Initial")]
+    [Migration("20261123223144_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -40,6 +40,9 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.Property<string>("ActivityJson")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<DateTime?>("AttemptStartedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
@@ -87,6 +90,9 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("RepeatedAfterAmbiguousFailure")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("ResultActivityId")
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
@@ -97,6 +103,10 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.Property<DateTime?>("SentAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SentBy")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
 
                     b.Property<string>("ServiceUrl")
                         .IsRequired()
@@ -130,6 +140,41 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.ToTable("OutboxMessages", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Messaging.OutboxThrottle", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<DateTime>("NextAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("NextAt");
+
+                    b.ToTable("OutboxThrottles", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Messaging.UnreachableRecipient", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("UnreachableRecipients", (string)null);
                 });
 #pragma warning restore 612, 618
         }

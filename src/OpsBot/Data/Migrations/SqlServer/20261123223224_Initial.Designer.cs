@@ -12,7 +12,7 @@ using OpsBot.Data;
 namespace OpsBot.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerOpsBotDbContext))]
-    [Migration("20261123221644_Initial")]
+    [Migration("20261123223224_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -40,6 +40,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.Property<string>("ActivityJson")
                         .IsRequired()
                         .HasColumnType("nvarchar(max)");
+
+                    b.Property<DateTime?>("AttemptStartedAt")
+                        .HasColumnType("datetime2");
 
                     b.Property<int>("Attempts")
                         .HasColumnType("int");
@@ -87,6 +90,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<bool>("RepeatedAfterAmbiguousFailure")
+                        .HasColumnType("bit");
+
                     b.Property<string>("ResultActivityId")
                         .HasMaxLength(128)
                         .HasColumnType("nvarchar(128)");
@@ -97,6 +103,10 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.Property<DateTime?>("SentAt")
                         .HasColumnType("datetime2");
+
+                    b.Property<string>("SentBy")
+                        .HasMaxLength(128)
+                        .HasColumnType("nvarchar(128)");
 
                     b.Property<string>("ServiceUrl")
                         .IsRequired()
@@ -130,6 +140,41 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.ToTable("OutboxMessages", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Messaging.OutboxThrottle", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.Property<DateTime>("NextAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("NextAt");
+
+                    b.ToTable("OutboxThrottles", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Messaging.UnreachableRecipient", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("UnreachableRecipients", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -11,7 +11,7 @@ using OpsBot.Data;
 namespace OpsBot.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteOpsBotDbContext))]
-    [Migration("20261123221626_Initial")]
+    [Migration("20261123223113_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -32,6 +32,9 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.Property<string>("ActivityJson")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("AttemptStartedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Attempts")
@@ -80,6 +83,9 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("RepeatedAfterAmbiguousFailure")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ResultActivityId")
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
@@ -89,6 +95,10 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("SentAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SentBy")
+                        .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("ServiceUrl")
@@ -123,6 +133,41 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.ToTable("OutboxMessages", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Messaging.OutboxThrottle", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NextAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("NextAt");
+
+                    b.ToTable("OutboxThrottles", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Messaging.UnreachableRecipient", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("UnreachableRecipients", (string)null);
                 });
 #pragma warning restore 612, 618
         }
