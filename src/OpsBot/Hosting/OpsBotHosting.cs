@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpsBot.Alerts;
 using OpsBot.Api;
 using OpsBot.BotFramework;
 using OpsBot.Cards;
@@ -27,6 +28,7 @@ public static class OpsBotHosting
         builder.Services.AddConversations();
         builder.Services.AddApiAuthentication(builder.Configuration);
         builder.Services.AddMessaging(builder.Configuration);
+        builder.Services.AddAlerts(builder.Configuration);
         return builder;
     }
 
@@ -37,6 +39,7 @@ public static class OpsBotHosting
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapBotMessages();
+        app.MapAlertsApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

@@ -157,7 +157,12 @@ public sealed class FakeConnector : IAsyncDisposable
         var id = Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
         ctx.Response.ContentType = "application/json";
         if (ctx.Request.Method == "POST" && ctx.Request.Path.Value!.EndsWith("/v3/conversations", StringComparison.Ordinal))
-            await ctx.Response.WriteAsync($$"""{"id":"a:created-{{id}}","activityId":"{{id}}"}""");
+        {
+            // A new channel thread is "<channel>;messageid=<root id>", as Teams answers; a 1:1 chat gets an a: id.
+            var channel = call.Body?["channelData"]?["channel"]?["id"]?.GetValue<string>();
+            var conversation = channel is null ? $"a:created-{id}" : $"{channel};messageid={id}";
+            await ctx.Response.WriteAsync($$"""{"id":"{{conversation}}","activityId":"{{id}}"}""");
+        }
         else if (ctx.Request.Method == "DELETE")
             ctx.Response.StatusCode = 200;
         else
