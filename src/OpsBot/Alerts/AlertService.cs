@@ -235,15 +235,13 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         var id = alert.Id.ToString(CultureInfo.InvariantCulture);
         var activity = CardActivity(await CardAsync(alert, null, ct), alert);
         var json = System.Text.Json.JsonSerializer.Serialize(activity, BotJson.Options);
-        var posts = await db.OutboxMessages.Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update
-                                                       && (m.Status == OutboxStatus.Sent || m.Status == OutboxStatus.Queued)).ToListAsync(ct);
+        // Posts not sent yet carry the newest card (conditional UPDATE: a row the dispatcher just claimed is left alone).
+        await db.OutboxMessages.Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update && m.Status == OutboxStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.ActivityJson, json), ct);
+        var posts = await db.OutboxMessages.AsNoTracking().Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update
+                                                       && m.Status == OutboxStatus.Sent).ToListAsync(ct);
         foreach (var post in posts)
         {
-            if (post.Status == OutboxStatus.Queued)
-            {
-                post.ActivityJson = json;
-                continue;
-            }
             if (post.ResultConversationId is null || post.ResultActivityId is null) continue;
             db.EnqueueUpdate(new DeliveryTarget.Conversation(post.ServiceUrl, post.TenantId, post.ResultConversationId), post.ResultActivityId,
                 activity, $"alert:{id}:v{alert.Version}:u{post.Id}", now, Correlation, id);

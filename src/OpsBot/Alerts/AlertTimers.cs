@@ -17,11 +17,17 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
 {
     private readonly AlertOptions _options = options.Value;
 
+    /// <summary>Hosted services start before the server listens: the routes exist before the first alert can arrive.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await SeedRoutesAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await SeedRoutesAsync(stoppingToken);
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, _options.TimerSeconds)), clock);
             do
             {
@@ -68,7 +74,7 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
         var again = now.AddHours(-_options.RemindEveryHours);
         var due = await db.AlertPlanSteps.Where(s => s.DoneAt == null && s.DueAt < now && (s.RemindedAt == null || s.RemindedAt < again))
             .Join(db.Alerts.Where(a => a.Status != AlertStatus.Resolved), s => s.AlertId, a => a.Id, (s, a) => new { Step = s, Alert = a })
-            .Take(200).ToListAsync(ct);
+            .OrderBy(x => x.Step.DueAt).Take(200).ToListAsync(ct);
         foreach (var d in due)
         {
             d.Step.Reminders++;

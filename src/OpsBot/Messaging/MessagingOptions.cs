@@ -13,6 +13,13 @@ public sealed class MessagingOptions
     public double PerConversationPerSecond { get; set; } = 7;
     /// <summary>Messages per second for the whole app in one tenant, across all instances (Teams: 50).</summary>
     public double PerTenantPerSecond { get; set; } = 50;
+    /// <summary>
+    /// Teams counts calls in sliding windows and network jitter can bring evenly spaced calls closer together, so the
+    /// dispatcher paces at this fraction of the limits above (avoids 429s, each of which pauses the tenant for Retry-After).
+    /// </summary>
+    public double RateSafetyFactor { get; set; } = 0.97;
+    internal TimeSpan TenantGap => TimeSpan.FromSeconds(1 / (PerTenantPerSecond * RateSafetyFactor));
+    internal TimeSpan ConversationGap => TimeSpan.FromSeconds(1 / (PerConversationPerSecond * RateSafetyFactor));
     public int BatchSize { get; set; } = 100;
     /// <summary>Connector calls in flight at once in this instance.</summary>
     public int MaxInFlight { get; set; } = 64;

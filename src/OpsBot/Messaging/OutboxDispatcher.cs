@@ -129,8 +129,8 @@ public sealed partial class OutboxDispatcher(
         var conversations = await db.OutboxThrottles.Where(t => convKeys.Contains(t.Key)).ToDictionaryAsync(t => t.Key, StringComparer.Ordinal, ct);
 
         var horizon = now.AddMilliseconds(_options.HorizonMilliseconds);
-        var tenantGap = TimeSpan.FromSeconds(1 / _options.PerTenantPerSecond);
-        var conversationGap = TimeSpan.FromSeconds(1 / _options.PerConversationPerSecond);
+        var tenantGap = _options.TenantGap;
+        var conversationGap = _options.ConversationGap;
         var lease = TimeSpan.FromSeconds(_options.LeaseSeconds);
         foreach (var m in sendable)
         {
@@ -148,7 +148,8 @@ public sealed partial class OutboxDispatcher(
                 if (m.Status == OutboxStatus.Queued) m.NextAttemptAt = conversation.NextAt;
                 continue;
             }
-            tenant.NextAt = slot + tenantGap;
+            // A 1:1 chat not created yet costs two calls (create + send).
+            tenant.NextAt = slot + (m.Kind == OutboxKind.CreatePersonal && m.ResultConversationId is null ? tenantGap * 2 : tenantGap);
             conversation.NextAt = slot + conversationGap;
             m.Status = OutboxStatus.InFlight;
             m.LeaseOwner = InstanceId;
@@ -207,8 +208,8 @@ public sealed partial class OutboxDispatcher(
     private async Task TakeTurnAsync(OutboxMessage m, CancellationToken ct)
     {
         string tenant = TenantKey(m), conversation = ConversationKey(m);
-        var tenantGap = TimeSpan.FromSeconds(1 / _options.PerTenantPerSecond);
-        var conversationGap = TimeSpan.FromSeconds(1 / _options.PerConversationPerSecond);
+        var tenantGap = _options.TenantGap;
+        var conversationGap = _options.ConversationGap;
         while (true)
         {
             TimeSpan wait;
@@ -217,7 +218,9 @@ public sealed partial class OutboxDispatcher(
                 var now = clock.GetUtcNow().UtcDateTime;
                 if (_pace.Count > 20_000)
                     foreach (var stale in _pace.Where(p => p.Value < now.AddMinutes(-1)).Select(p => p.Key).ToList()) _pace.Remove(stale);
-                var at = Max(_pace.GetValueOrDefault(tenant) + tenantGap, _pace.GetValueOrDefault(conversation) + conversationGap);
+                var tenantAt = _pace.GetValueOrDefault(tenant) + tenantGap;
+                var conversationAt = _pace.GetValueOrDefault(conversation) + conversationGap;
+                var at = Max(tenantAt, conversationAt);
                 if (at <= now)
                 {
                     _pace[tenant] = now;
@@ -307,6 +310,7 @@ public sealed partial class OutboxDispatcher(
                             .ExecuteUpdateAsync(s => s.SetProperty(x => x.ResultConversationId, conversationId));
                     }
                     activity.Conversation = new ConversationAccount { Id = conversationId };
+                    await TakeTurnAsync(m, CancellationToken.None);
                     postStarted = await MarkAttemptStartedAsync(db, m.Id);
                     activityId = (await connector.SendToConversationAsync(m.ServiceUrl, activity, timeout.Token)).Id;
                     break;
@@ -407,18 +411,21 @@ public sealed partial class OutboxDispatcher(
     private async Task FailAsync(OpsBotDbContext db, OutboxMessage m, ConnectorException ex)
     {
         var reason = $"{(int)ex.Status} {ex.SubCode ?? ex.Code}".TrimEnd();
-        await FinishAsync(db, m.Id, s => s.SetProperty(x => x.Status, OutboxStatus.Failed).SetProperty(x => x.Error, Truncate(reason + ": " + ex.Message, 1000)));
-        LogFailed(m.Id, reason);
         var unreachable = (int)ex.Status == 403 && (ex.Code is "ConversationBlockedByUser" or "BotNotInConversationRoster" or "BotDisabledByAdmin" || ex.SubCode == "MessageWritesBlocked")
                           || ((int)ex.Status == 404 && ex.Code == "ConversationNotFound");
-        if (!unreachable) return;
-        var key = m.ResultConversationId ?? m.ConversationId ?? m.UserId ?? m.ChannelId ?? "";
-        var now = clock.GetUtcNow().UtcDateTime;
-        var row = await db.UnreachableRecipients.FindAsync(key);
-        if (row is null) db.UnreachableRecipients.Add(new UnreachableRecipient { Key = key, Reason = reason, At = now });
-        else { row.Reason = reason; row.At = now; }
-        try { await db.SaveChangesAsync(); }
-        catch (DbUpdateException) { }
+        if (unreachable)
+        {
+            // Recorded before the row is marked failed, so whoever sees the failure also sees the recipient as unreachable.
+            var key = m.ResultConversationId ?? m.ConversationId ?? m.UserId ?? m.ChannelId ?? "";
+            var now = clock.GetUtcNow().UtcDateTime;
+            var row = await db.UnreachableRecipients.FindAsync(key);
+            if (row is null) db.UnreachableRecipients.Add(new UnreachableRecipient { Key = key, Reason = reason, At = now });
+            else { row.Reason = reason; row.At = now; }
+            try { await db.SaveChangesAsync(); }
+            catch (DbUpdateException e) { LogRecordRetry(e, m.Id); }
+        }
+        await FinishAsync(db, m.Id, s => s.SetProperty(x => x.Status, OutboxStatus.Failed).SetProperty(x => x.Error, Truncate(reason + ": " + ex.Message, 1000)));
+        LogFailed(m.Id, reason);
     }
 
     private async Task<bool> FinishAsync(OpsBotDbContext db, long id,

@@ -64,7 +64,6 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         _api = _app.CreateClient();
         _api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
         _bot = _app.CreateClient();
-        await _app.Services.GetRequiredService<AlertTimers>().SeedRoutesAsync(default);
     }
 
     public async Task DisposeAsync()

