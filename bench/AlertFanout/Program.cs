@@ -138,7 +138,7 @@ try
     report.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on the shared 2-core build machine (other helpers' builds and tests running), Release build,");
     report.AppendLine("OpsBot as a separate process on SQLite, loopback fake connector enforcing Teams' limits (7 calls/s per conversation,");
     report.AppendLine($"{TenantLimit} calls/s per tenant, else 429 Retry-After 1). Dispatcher defaults (PerTenantPerSecond 50). Driver: `bench/AlertFanout`:");
-    report.AppendLine("`dotnet run -c Release --project bench/AlertFanout -- <conversations> <latencyAlerts>`).");
+    report.AppendLine("`dotnet run -c Release --project bench/AlertFanout -- <conversations> <latencyAlerts>`.");
     report.AppendLine();
     report.AppendLine($"## Fan-out of one alert to {conversations:N0} channel conversations");
     if (conversations < 10_000) report.AppendLine($"Shortened variant ({conversations:N0} instead of 10,000, ≈{conversations / 50} s instead of ≈200 s) to keep the run bounded on the shared machine; the rate is independent of the count because the tenant limit binds. Run with `10000` for the full figure.");
