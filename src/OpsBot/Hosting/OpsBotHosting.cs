@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpsBot.Alerts;
 using OpsBot.Api;
 using OpsBot.BotFramework;
 using OpsBot.Cards;
@@ -9,6 +10,7 @@ using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.People;
 using OpsBot.Escalations;
+using OpsBot.Messaging;
 
 namespace OpsBot.Hosting;
 
@@ -33,6 +35,8 @@ public static class OpsBotHosting
         builder.Services.AddDirectory(builder.Configuration);
         builder.Services.AddEscalations(builder.Configuration);
         builder.Services.AddCommitments(builder.Configuration);
+        builder.Services.AddMessaging(builder.Configuration);
+        builder.Services.AddAlerts(builder.Configuration);
         return builder;
     }
 
@@ -45,6 +49,7 @@ public static class OpsBotHosting
         app.MapBotMessages();
         app.MapEscalations();
         app.MapCommitments();
+        app.MapAlertsApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

@@ -35,15 +35,26 @@ public sealed class OutboxMessage : IVersioned
     public DateTime NextAttemptAt { get; set; }
     public string? LeaseOwner { get; set; }
     public DateTime? LeaseUntil { get; set; }
+    /// <summary>Set just before a non-idempotent connector call; a row found in flight with this set may have been delivered.</summary>
+    public DateTime? AttemptStartedAt { get; set; }
+    /// <summary>True once a POST was repeated after an answer that did not prove the first one failed (5xx, timeout).</summary>
+    public bool RepeatedAfterAmbiguousFailure { get; set; }
     public DateTime? SentAt { get; set; }
+    /// <summary>The instance that delivered the message.</summary>
+    public string? SentBy { get; set; }
     /// <summary>Where the message landed: conversation id and activity id returned by the connector.</summary>
     public string? ResultConversationId { get; set; }
     public string? ResultActivityId { get; set; }
-    /// <summary>Why delivery failed for good (e.g. "403 ConversationBlockedByUser").</summary>
+    /// <summary>Why delivery failed for good (e.g. "403 ConversationBlockedByUser"), or the last transient failure while retrying.</summary>
     public string? Error { get; set; }
     public int Version { get; set; }
 }
 
 public enum OutboxKind { Send, Update, CreatePersonal, CreateChannelThread }
 
-public enum OutboxStatus { Queued, InFlight, Sent, Failed }
+/// <summary>
+/// <see cref="PossiblySent"/>: an instance stopped during a non-idempotent connector call, so the message may or may not have
+/// arrived; it is not re-sent automatically (see docs/decisions/0003-outbox-and-dispatch.md).
+/// <see cref="Superseded"/>: an update replaced by a newer update of the same message before it was sent.
+/// </summary>
+public enum OutboxStatus { Queued, InFlight, Sent, Failed, PossiblySent, Superseded }

@@ -22,6 +22,7 @@ public sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outbox
         b.Property(m => m.ChannelId).HasMaxLength(256);
         b.Property(m => m.ActivityId).HasMaxLength(128);
         b.Property(m => m.LeaseOwner).HasMaxLength(128);
+        b.Property(m => m.SentBy).HasMaxLength(128);
         b.Property(m => m.ResultConversationId).HasMaxLength(256);
         b.Property(m => m.ResultActivityId).HasMaxLength(128);
         b.Property(m => m.Error).HasMaxLength(1000);

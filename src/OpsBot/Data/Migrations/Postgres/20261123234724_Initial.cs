@@ -1,4 +1,5 @@
 ﻿using System;
+using System.Collections.Generic;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
@@ -31,6 +32,63 @@ namespace OpsBot.Data.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Accounts", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AlertRoutes",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Account = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    Segment = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    MaxSeverity = table.Column<int>(type: "integer", nullable: false),
+                    People = table.Column<List<string>>(type: "text[]", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AlertRoutes", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Alerts",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Account = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Segment = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    Reference = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Impact = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    Severity = table.Column<int>(type: "integer", nullable: false),
+                    Description = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Source = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    OwnerId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    OwnerName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    RaisedById = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    RaisedByName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    AcknowledgedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    ResolvedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    Resolution = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    Restricted = table.Column<bool>(type: "boolean", nullable: false),
+                    GroupKey = table.Column<string>(type: "character varying(210)", maxLength: 210, nullable: false),
+                    ThreadAlertId = table.Column<long>(type: "bigint", nullable: true),
+                    ServiceUrl = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false),
+                    TenantId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    ApiClient = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    IdempotencyKey = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    RequestHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    KpiName = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Alerts", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -207,6 +265,38 @@ namespace OpsBot.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "KpiReadings",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Value = table.Column<decimal>(type: "numeric(18,4)", precision: 18, scale: 4, nullable: false),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Level = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_KpiReadings", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "KpiStates",
+                columns: table => new
+                {
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Level = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    LastValue = table.Column<decimal>(type: "numeric(18,4)", precision: 18, scale: 4, nullable: false),
+                    LastAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    AlertId = table.Column<long>(type: "bigint", nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_KpiStates", x => x.Name);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "OutboxMessages",
                 columns: table => new
                 {
@@ -229,7 +319,10 @@ namespace OpsBot.Data.Migrations.Postgres
                     NextAttemptAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     LeaseOwner = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
                     LeaseUntil = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    AttemptStartedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    RepeatedAfterAmbiguousFailure = table.Column<bool>(type: "boolean", nullable: false),
                     SentAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    SentBy = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
                     ResultConversationId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
                     ResultActivityId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
                     Error = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
@@ -238,6 +331,18 @@ namespace OpsBot.Data.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_OutboxMessages", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "OutboxThrottles",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    NextAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OutboxThrottles", x => x.Key);
                 });
 
             migrationBuilder.CreateTable(
@@ -272,6 +377,19 @@ namespace OpsBot.Data.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_RoleAssignments", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UnreachableRecipients",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    Reason = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UnreachableRecipients", x => x.Key);
                 });
 
             migrationBuilder.CreateTable(
@@ -358,6 +476,81 @@ namespace OpsBot.Data.Migrations.Postgres
                         principalTable: "Accounts",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AlertRouteChannels",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    RouteId = table.Column<long>(type: "bigint", nullable: false),
+                    TeamId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    ChannelId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    ServiceUrl = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    TenantId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AlertRouteChannels", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AlertRouteChannels_AlertRoutes_RouteId",
+                        column: x => x.RouteId,
+                        principalTable: "AlertRoutes",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AlertEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AlertId = table.Column<long>(type: "bigint", nullable: false),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ActorId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    ActorName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Action = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Text = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    ConversationId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AlertEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AlertEvents_Alerts_AlertId",
+                        column: x => x.AlertId,
+                        principalTable: "Alerts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AlertPlanSteps",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    AlertId = table.Column<long>(type: "bigint", nullable: false),
+                    Title = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
+                    OwnerId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    OwnerName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    DueAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    DoneAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    DoneBy = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    RemindedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    Reminders = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AlertPlanSteps", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_AlertPlanSteps_Alerts_AlertId",
+                        column: x => x.AlertId,
+                        principalTable: "Alerts",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -520,6 +713,48 @@ namespace OpsBot.Data.Migrations.Postgres
                 table: "AccountSites",
                 columns: new[] { "AccountId", "Kind", "Name" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertEvents_AlertId_At",
+                table: "AlertEvents",
+                columns: new[] { "AlertId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertPlanSteps_AlertId",
+                table: "AlertPlanSteps",
+                column: "AlertId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertPlanSteps_DoneAt_DueAt",
+                table: "AlertPlanSteps",
+                columns: new[] { "DoneAt", "DueAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertRouteChannels_RouteId",
+                table: "AlertRouteChannels",
+                column: "RouteId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AlertRoutes_Name",
+                table: "AlertRoutes",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Alerts_ApiClient_IdempotencyKey",
+                table: "Alerts",
+                columns: new[] { "ApiClient", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Alerts_GroupKey_Status",
+                table: "Alerts",
+                columns: new[] { "GroupKey", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Alerts_Status_Account",
+                table: "Alerts",
+                columns: new[] { "Status", "Account" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEntries_Action_At",
@@ -691,6 +926,11 @@ namespace OpsBot.Data.Migrations.Postgres
                 columns: new[] { "ExecutiveId", "From" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_KpiReadings_Name_At",
+                table: "KpiReadings",
+                columns: new[] { "Name", "At" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_OutboxMessages_CorrelationType_CorrelationId",
                 table: "OutboxMessages",
                 columns: new[] { "CorrelationType", "CorrelationId" });
@@ -705,6 +945,11 @@ namespace OpsBot.Data.Migrations.Postgres
                 name: "IX_OutboxMessages_Status_NextAttemptAt",
                 table: "OutboxMessages",
                 columns: new[] { "Status", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxThrottles_NextAt",
+                table: "OutboxThrottles",
+                column: "NextAt");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ProcessedActivities_ChannelId_ConversationId_ActivityId",
@@ -736,6 +981,15 @@ namespace OpsBot.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "AccountSites");
+
+            migrationBuilder.DropTable(
+                name: "AlertEvents");
+
+            migrationBuilder.DropTable(
+                name: "AlertPlanSteps");
+
+            migrationBuilder.DropTable(
+                name: "AlertRouteChannels");
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
@@ -774,13 +1028,31 @@ namespace OpsBot.Data.Migrations.Postgres
                 name: "ExecutiveTimeOff");
 
             migrationBuilder.DropTable(
+                name: "KpiReadings");
+
+            migrationBuilder.DropTable(
+                name: "KpiStates");
+
+            migrationBuilder.DropTable(
                 name: "OutboxMessages");
+
+            migrationBuilder.DropTable(
+                name: "OutboxThrottles");
 
             migrationBuilder.DropTable(
                 name: "ProcessedActivities");
 
             migrationBuilder.DropTable(
                 name: "RoleAssignments");
+
+            migrationBuilder.DropTable(
+                name: "UnreachableRecipients");
+
+            migrationBuilder.DropTable(
+                name: "Alerts");
+
+            migrationBuilder.DropTable(
+                name: "AlertRoutes");
 
             migrationBuilder.DropTable(
                 name: "Commitments");

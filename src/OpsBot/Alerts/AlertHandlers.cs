@@ -1,0 +1,303 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsBot.BotFramework.Schema;
+using OpsBot.Conversations;
+using OpsBot.Data;
+using OpsBot.Messaging;
+
+namespace OpsBot.Alerts;
+
+/// <summary>Chat commands and card verbs of the Alerts feature.</summary>
+public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOptions<AlertOptions> options, TimeProvider clock)
+{
+    private readonly AlertOptions _options = options.Value;
+
+    public Task FormAsync(BotTurn turn, string args, CancellationToken ct) =>
+        turn.SendCardAsync("alert-form", FormModel.Empty(args.Trim()), "Raise an alert", ct);
+
+    public async Task<InvokeResponse> CreateAsync(BotTurn turn, JsonObject data, CancellationToken ct)
+    {
+        var input = new AlertInput(Str(data, "account"), Str(data, "reference"), Str(data, "kind"), Str(data, "impact"),
+            int.TryParse(Str(data, "severity"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var sev) ? sev : null, Str(data, "description"));
+        var errors = AlertService.Validate(input);
+        if (errors.Count > 0) return turn.CardResponse("alert-form", FormModel.From(input, Str(data, "formId") ?? Guid.NewGuid().ToString("n"), errors));
+
+        var formId = Str(data, "formId");
+        var client = "chat:" + turn.UserId;
+        if (formId is not null && await db.Alerts.FirstOrDefaultAsync(a => a.ApiClient == client && a.IdempotencyKey == formId, ct) is { } already)
+            return AdaptiveCardInvoke.Card(await alerts.CardAsync(already, "This alert was already raised from this form.", ct));
+
+        var alert = await alerts.RaiseAsync(input, AlertSource.Chat, Actor(turn), turn.Activity.ServiceUrl ?? alerts.DefaultServiceUrl, turn.TenantId,
+            client, formId, ct: ct);
+        if (turn.Activity.ReplyToId is { } cardId)
+        {
+            // The form message itself now shows the alert: record it so later actions update it in place too.
+            var origin = db.EnqueueSend(new DeliveryTarget.Conversation(turn.Activity.ServiceUrl ?? "", turn.TenantId, turn.ConversationId),
+                new Activity { Type = ActivityTypes.Message }, $"alert:{alert.Id}:origin", clock.GetUtcNow().UtcDateTime, AlertService.Correlation,
+                alert.Id.ToString(CultureInfo.InvariantCulture));
+            origin.Status = OutboxStatus.Sent;
+            origin.SentAt = origin.CreatedAt;
+            origin.ResultConversationId = turn.ConversationId;
+            origin.ResultActivityId = cardId;
+            await db.SaveChangesAsync(ct);
+        }
+        return AdaptiveCardInvoke.Card(await alerts.CardAsync(alert, null, ct));
+    }
+
+    public Task<InvokeResponse> AckAsync(BotTurn turn, JsonObject data, CancellationToken ct) => ActAsync(turn, data, "ack", null, ct);
+    public Task<InvokeResponse> OwnAsync(BotTurn turn, JsonObject data, CancellationToken ct) => ActAsync(turn, data, "own", null, ct);
+    public Task<InvokeResponse> UpdateAsync(BotTurn turn, JsonObject data, CancellationToken ct) => ActAsync(turn, data, "update", Str(data, "updateText"), ct);
+    public Task<InvokeResponse> ResolveAsync(BotTurn turn, JsonObject data, CancellationToken ct) => ActAsync(turn, data, "resolve", Str(data, "resolution"), ct);
+
+    private async Task<InvokeResponse> ActAsync(BotTurn turn, JsonObject data, string action, string? text, CancellationToken ct)
+    {
+        if (Long(data, "alertId") is not { } id) return AdaptiveCardInvoke.Error(400, "BadRequest", "The card does not say which alert it is.");
+        try
+        {
+            var (result, alert, message) = await alerts.ActAsync(id, (int?)Long(data, "version"), action, Actor(turn), text, ct);
+            return result switch
+            {
+                AlertService.ActionResult.Applied => AdaptiveCardInvoke.Card(await alerts.CardAsync(alert!, null, ct)),
+                AlertService.ActionResult.NotAllowed => AdaptiveCardInvoke.Error(403, "Forbidden", message),
+                _ when alert is null => AdaptiveCardInvoke.Error(404, "NotFound", message),
+                _ => AdaptiveCardInvoke.Card(await alerts.CardAsync(alert, message, ct)),
+            };
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            db.ChangeTracker.Clear();
+            var current = await db.Alerts.AsNoTracking().FirstAsync(a => a.Id == id, ct);
+            return AdaptiveCardInvoke.Card(await alerts.CardAsync(current, "Someone changed this alert at the same moment, so your click was not applied. Here is the current alert.", ct));
+        }
+    }
+
+    public async Task StatusAsync(BotTurn turn, string args, CancellationToken ct)
+    {
+        if (!long.TryParse(args.Trim().TrimStart('#'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
+        {
+            await turn.SendTextAsync("Usage: alert status <alert id>, e.g. alert status 42", ct);
+            return;
+        }
+        var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
+        if (alert is null || !alerts.MayView(alert, turn.UserId))
+        {
+            await turn.SendTextAsync($"I can't find alert #{id} (or it is on an account you are not allowed on).", ct);
+            return;
+        }
+        var model = await DeliveryStatusModelAsync(alert, ct);
+        await turn.SendCardAsync("alert-list", model, $"Delivery status of alert #{id}", ct);
+    }
+
+    public async Task<AlertListModel> DeliveryStatusModelAsync(Alert alert, CancellationToken ct)
+    {
+        var id = alert.Id.ToString(CultureInfo.InvariantCulture);
+        var rows = await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.CorrelationType == AlertService.Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update)
+            .OrderBy(m => m.Id).ToListAsync(ct);
+        var acks = await db.AlertEvents.AsNoTracking().Where(e => e.AlertId == alert.Id && (e.Action == "acknowledged" || e.Action == "owned"))
+            .ToListAsync(ct);
+        var lines = rows.Select(m =>
+        {
+            var where = m.Kind switch
+            {
+                OutboxKind.CreatePersonal => "Person " + m.UserId,
+                OutboxKind.CreateChannelThread => "Channel " + m.ChannelId,
+                _ => "Conversation " + m.ConversationId,
+            };
+            var state = m.Status switch
+            {
+                OutboxStatus.Sent => $"Sent {m.SentAt:HH:mm:ss}",
+                OutboxStatus.Failed => "Failed: " + m.Error,
+                OutboxStatus.PossiblySent => "Possibly sent (check): " + m.Error,
+                OutboxStatus.Queued when m.Attempts > 0 => $"Queued, attempt {m.Attempts + 1}: {m.Error}",
+                _ => m.Status.ToString(),
+            };
+            var conv = m.ResultConversationId;
+            var acked = acks.Where(e => e.ConversationId is not null && conv is not null && (e.ConversationId == conv || conv.StartsWith(e.ConversationId + ";", StringComparison.Ordinal))
+                                        || (m.Kind == OutboxKind.CreatePersonal && e.ActorId == m.UserId)).Select(e => e.ActorName).Distinct().ToList();
+            if (acked.Count > 0) state += " · acknowledged by " + string.Join(", ", acked);
+            return new AlertListLine(where, state);
+        }).ToList();
+        var sent = rows.Count(r => r.Status == OutboxStatus.Sent);
+        return new AlertListModel($"Delivery status · Alert #{alert.Id}",
+            $"{sent} of {rows.Count} delivered · {alert.Account} · {alert.Status} · as of {clock.GetUtcNow():HH:mm:ss} UTC",
+            [new AlertListGroup("Recipients", lines.Count == 0 ? [new AlertListLine("—", "No routed conversations")] : lines)]);
+    }
+
+    public async Task OverviewAsync(BotTurn turn, string args, CancellationToken ct)
+    {
+        var open = (await db.Alerts.AsNoTracking().Where(a => a.Status != AlertStatus.Resolved).ToListAsync(ct))
+            .Where(a => alerts.MayView(a, turn.UserId)).ToList();
+        await turn.SendCardAsync("alert-list", OverviewModel(open, "Open alerts", clock.GetUtcNow().UtcDateTime), "Open alerts", ct);
+    }
+
+    public static AlertListModel OverviewModel(IReadOnlyList<Alert> open, string title, DateTime now) => new(
+        title,
+        open.Count == 0 ? $"No open alerts · {now:yyyy-MM-dd HH:mm} UTC" : $"{open.Count} open alert(s) on {open.Select(a => a.Account).Distinct(StringComparer.OrdinalIgnoreCase).Count()} account(s) · {now:yyyy-MM-dd HH:mm} UTC",
+        open.GroupBy(a => a.Account, StringComparer.OrdinalIgnoreCase).OrderBy(g => g.Min(a => a.Severity)).ThenBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
+            .Select(g => new AlertListGroup(g.Key, g.OrderBy(a => a.Severity).ThenBy(a => a.Id)
+                .Select(a => new AlertListLine($"#{a.Id} · Sev {a.Severity}", $"{AlertCardModel.KindLabel(a.Kind)}: {AlertService.Trim(a.Impact, 120)} ({(a.OwnerName is null ? "no owner" : "owner " + a.OwnerName)})")).ToList()))
+            .ToList());
+
+    public async Task PlanAsync(BotTurn turn, string args, CancellationToken ct)
+    {
+        if (!long.TryParse(args.Trim().TrimStart('#'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)
+            || await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !alerts.MayView(alert, turn.UserId))
+        {
+            await turn.SendTextAsync("Usage: alert plan <alert id> — and the alert must exist and be visible to you.", ct);
+            return;
+        }
+        await turn.SendCardAsync("alert-plan", await PlanModelAsync(alert, turn.UserId, null, ct), $"Action plan of alert #{id}", ct);
+    }
+
+    public async Task<InvokeResponse> AddStepAsync(BotTurn turn, JsonObject data, CancellationToken ct)
+    {
+        if (Long(data, "alertId") is not { } id || await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !alerts.MayView(alert, turn.UserId))
+            return AdaptiveCardInvoke.Error(404, "NotFound", "That alert does not exist or is not visible to you.");
+        var title = Str(data, "stepTitle")?.Trim();
+        var owner = Str(data, "stepOwner")?.Trim();
+        if (string.IsNullOrEmpty(title) || string.IsNullOrEmpty(owner)
+            || !DateOnly.TryParseExact(Str(data, "stepDue"), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var due))
+            return turn.CardResponse("alert-plan", await PlanModelAsync(alert, turn.UserId, "Give the step, its owner and a due date (yyyy-MM-dd).", ct));
+        if (alert.Status == AlertStatus.Resolved)
+            return turn.CardResponse("alert-plan", await PlanModelAsync(alert, turn.UserId, "The alert is resolved; its plan is closed.", ct));
+        var now = clock.GetUtcNow().UtcDateTime;
+        var ownerName = owner == turn.UserId ? turn.UserName : owner;
+        db.AlertPlanSteps.Add(new AlertPlanStep { AlertId = id, Title = AlertService.Trim(title, 500), OwnerId = owner, OwnerName = ownerName, DueAt = due.ToDateTime(new TimeOnly(17, 0), DateTimeKind.Utc) });
+        await alerts.RecordAsync(alert, Actor(turn), "plan", $"{turn.UserName} added step \"{AlertService.Trim(title, 80)}\" for {ownerName}, due {due:yyyy-MM-dd}", now, ct);
+        return turn.CardResponse("alert-plan", await PlanModelAsync(alert, turn.UserId, null, ct));
+    }
+
+    public async Task<InvokeResponse> StepDoneAsync(BotTurn turn, JsonObject data, CancellationToken ct)
+    {
+        if (Long(data, "alertId") is not { } id || Long(data, "stepId") is not { } stepId
+            || await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !alerts.MayView(alert, turn.UserId))
+            return AdaptiveCardInvoke.Error(404, "NotFound", "That step does not exist or is not visible to you.");
+        var step = await db.AlertPlanSteps.FirstOrDefaultAsync(s => s.Id == stepId && s.AlertId == id, ct);
+        if (step is null) return AdaptiveCardInvoke.Error(404, "NotFound", "That step does not exist.");
+        if (step.DoneAt is null)
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            step.DoneAt = now;
+            step.DoneBy = turn.UserName;
+            await alerts.RecordAsync(alert, Actor(turn), "plan", $"{turn.UserName} closed step \"{AlertService.Trim(step.Title, 80)}\"", now, ct);
+        }
+        return turn.CardResponse("alert-plan", await PlanModelAsync(alert, turn.UserId, null, ct));
+    }
+
+    private async Task<PlanModel> PlanModelAsync(Alert alert, string userId, string? notice, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var steps = await db.AlertPlanSteps.AsNoTracking().Where(s => s.AlertId == alert.Id).OrderBy(s => s.DueAt).ThenBy(s => s.Id).ToListAsync(ct);
+        var open = steps.Count(s => s.DoneAt is null);
+        var id = alert.Id.ToString(CultureInfo.InvariantCulture);
+        return new PlanModel($"Action plan · Alert #{alert.Id} ({alert.Account})", notice ?? "", notice is not null,
+            steps.Count == 0 ? "No steps yet." : $"{steps.Count - open} of {steps.Count} steps done" + (steps.Any(s => s.DoneAt is null && s.DueAt < now) ? " · overdue steps" : ""),
+            id, userId,
+            steps.Select(s => new PlanStepLine(id, s.Id.ToString(CultureInfo.InvariantCulture), s.Title,
+                s.DoneAt is { } done ? $"{s.OwnerName} · done {done:yyyy-MM-dd HH:mm} by {s.DoneBy}" : $"{s.OwnerName} · due {s.DueAt:yyyy-MM-dd}" + (s.DueAt < now ? " · overdue" : ""),
+                s.DoneAt is null)).ToList());
+    }
+
+    public async Task RouteAsync(BotTurn turn, string args, CancellationToken ct)
+    {
+        var words = args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var verb = words.FirstOrDefault()?.ToLowerInvariant() ?? "list";
+        if (verb == "list")
+        {
+            var routes = await db.AlertRoutes.AsNoTracking().Include(r => r.Channels).OrderBy(r => r.Id).ToListAsync(ct);
+            await turn.SendCardAsync("alert-list", new AlertListModel("Alert routes", $"{routes.Count} rule(s). Admins: alert route add|remove.",
+                routes.Select(r => new AlertListGroup($"#{r.Id} {r.Name}", [
+                    new AlertListLine("Matches", $"account {r.Account ?? "any"} · segment {r.Segment ?? "any"} · kind {r.Kind ?? "any"} · severity 1–{r.MaxSeverity}"),
+                    new AlertListLine("Channels", r.Channels.Count == 0 ? "—" : string.Join(", ", r.Channels.Select(c => c.ChannelId))),
+                    new AlertListLine("People", r.People.Count == 0 ? "—" : string.Join(", ", r.People)),
+                ])).ToList()), "Alert routes", ct);
+            return;
+        }
+        if (!_options.Admins.Contains(turn.UserId) && (turn.UserAadObjectId is null || !_options.Admins.Contains(turn.UserAadObjectId)))
+        {
+            await turn.SendTextAsync("Only alert admins can change routing rules.", ct);
+            return;
+        }
+        if (verb == "remove" && words.Length == 2 && long.TryParse(words[1].TrimStart('#'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rid))
+        {
+            var removed = await db.AlertRoutes.Where(r => r.Id == rid).ExecuteDeleteAsync(ct);
+            await turn.SendTextAsync(removed == 0 ? $"There is no route #{rid}." : $"Route #{rid} removed.", ct);
+            return;
+        }
+        if (verb == "add" && words.Length >= 2)
+        {
+            var route = new AlertRoute { Name = words[1] };
+            foreach (var w in words.Skip(2))
+            {
+                var eq = w.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0) continue;
+                var (key, value) = (w[..eq].ToLowerInvariant(), w[(eq + 1)..]);
+                switch (key)
+                {
+                    case "account": route.Account = value.Replace('_', ' '); break;
+                    case "segment": route.Segment = value.Replace('_', ' '); break;
+                    case "kind": route.Kind = value.ToLowerInvariant(); break;
+                    case "maxseverity" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s is >= 1 and <= 4: route.MaxSeverity = s; break;
+                    case "channel":
+                        var slash = value.IndexOf('/', StringComparison.Ordinal);
+                        route.Channels.Add(slash > 0 ? new AlertRouteChannel { TeamId = value[..slash], ChannelId = value[(slash + 1)..] } : new AlertRouteChannel { ChannelId = value });
+                        break;
+                    case "person": route.People.Add(value); break;
+                }
+            }
+            if (route.Kind is not null && !AlertOptions.Kinds.Contains(route.Kind))
+            {
+                await turn.SendTextAsync("kind must be one of: " + string.Join(", ", AlertOptions.Kinds), ct);
+                return;
+            }
+            if (await db.AlertRoutes.AnyAsync(r => r.Name == route.Name, ct))
+            {
+                await turn.SendTextAsync($"A route named {route.Name} already exists; remove it first.", ct);
+                return;
+            }
+            db.AlertRoutes.Add(route);
+            await db.SaveChangesAsync(ct);
+            await turn.SendTextAsync($"Route #{route.Id} {route.Name} added: {route.Channels.Count} channel(s), {route.People.Count} person(s).", ct);
+            return;
+        }
+        await turn.SendTextAsync("Usage: alert route list | alert route add <name> [account=X] [segment=Y] [kind=K] [maxseverity=N] [channel=teamId/channelId] [person=29:…] | alert route remove <id>", ct);
+    }
+
+    private static Actor Actor(BotTurn turn) => new(turn.UserId, turn.UserName, turn.ConversationId);
+
+    internal static string? Str(JsonObject data, string key) => data[key] switch
+    {
+        JsonValue v when v.TryGetValue<string>(out var s) => string.IsNullOrWhiteSpace(s) ? null : s,
+        JsonValue v => v.ToJsonString(),
+        _ => null,
+    };
+
+    private static long? Long(JsonObject data, string key) =>
+        long.TryParse(Str(data, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+}
+
+public sealed record AlertListModel(string Title, string Subtitle, IReadOnlyList<AlertListGroup> Groups);
+public sealed record AlertListGroup(string Heading, IReadOnlyList<AlertListLine> Lines);
+public sealed record AlertListLine(string Label, string Value);
+public sealed record PlanModel(string Title, string Notice, bool HasNotice, string Summary, string AlertId, string DefaultOwner, IReadOnlyList<PlanStepLine> Steps);
+public sealed record PlanStepLine(string AlertId, string StepId, string Text, string Detail, bool IsOpen);
+
+public sealed record FormModel(
+    string Notice, bool HasNotice, string FormId, string Account, string Reference, string Kind, string Impact, string Severity, string Description,
+    string AccountError, bool HasAccountError, string ReferenceError, bool HasReferenceError, string KindError, bool HasKindError,
+    string ImpactError, bool HasImpactError, string SeverityError, bool HasSeverityError, string DescriptionError, bool HasDescriptionError)
+{
+    public static FormModel Empty(string account) => From(new AlertInput(account, "", "", "", null, ""), Guid.NewGuid().ToString("n"), new Dictionary<string, string>());
+
+    public static FormModel From(AlertInput input, string formId, IReadOnlyDictionary<string, string> errors)
+    {
+        string E(string f) => errors.GetValueOrDefault(f) ?? "";
+        return new FormModel(errors.Count > 0 ? "Please fix the highlighted fields." : "", errors.Count > 0, formId,
+            input.Account ?? "", input.Reference ?? "", input.Kind ?? "", input.Impact ?? "", input.Severity?.ToString(CultureInfo.InvariantCulture) ?? "", input.Description ?? "",
+            E("account"), errors.ContainsKey("account"), E("reference"), errors.ContainsKey("reference"), E("kind"), errors.ContainsKey("kind"),
+            E("impact"), errors.ContainsKey("impact"), E("severity"), errors.ContainsKey("severity"), E("description"), errors.ContainsKey("description"));
+    }
+}

@@ -1,0 +1,321 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsBot.BotFramework.Schema;
+using OpsBot.Cards;
+using OpsBot.Data;
+using OpsBot.Messaging;
+
+namespace OpsBot.Alerts;
+
+public sealed record AlertInput(string? Account, string? Reference, string? Kind, string? Impact, int? Severity, string? Description);
+
+public sealed record Actor(string Id, string Name, string? ConversationId = null);
+
+/// <summary>Raises alerts, routes them, applies actions and keeps every posted card current (through the outbox).</summary>
+public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> options, IConfiguration configuration, CardTemplates cards, TimeProvider clock)
+{
+    public const string Correlation = "alert";
+    private readonly AlertOptions _options = options.Value;
+
+    /// <summary>Field → message for every invalid field; empty when the input is valid.</summary>
+    public static Dictionary<string, string> Validate(AlertInput input)
+    {
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(input.Account)) errors["account"] = "Enter the customer account.";
+        else if (input.Account.Trim().Length > 100) errors["account"] = "The account name is longer than 100 characters.";
+        if (input.Reference is { Length: > 100 }) errors["reference"] = "The reference is longer than 100 characters.";
+        if (string.IsNullOrWhiteSpace(input.Kind) || !AlertOptions.Kinds.Contains(input.Kind.Trim().ToLowerInvariant()))
+            errors["kind"] = "Choose one of: " + string.Join(", ", AlertOptions.Kinds) + ".";
+        if (string.IsNullOrWhiteSpace(input.Impact)) errors["impact"] = "Describe the impact on the customer.";
+        else if (input.Impact.Length > 500) errors["impact"] = "The impact is longer than 500 characters.";
+        if (input.Severity is not (>= 1 and <= 4)) errors["severity"] = "Severity is 1 (highest) to 4.";
+        if (input.Description is { Length: > 4000 }) errors["description"] = "The description is longer than 4,000 characters.";
+        return errors;
+    }
+
+    public string DefaultServiceUrl => _options.ServiceUrl ?? configuration["Bot:DefaultServiceUrl"] ?? "https://smba.trafficmanager.net/teams/";
+
+    /// <summary>Creates the alert, its timeline entry and one outbox row per routed conversation, in one unit of work.</summary>
+    public async Task<Alert> RaiseAsync(AlertInput input, AlertSource source, Actor actor, string serviceUrl, string? tenantId,
+        string? apiClient = null, string? idempotencyKey = null, string? requestHash = null, string? kpiName = null, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var account = input.Account!.Trim();
+        _options.Accounts.TryGetValue(account, out var accountOptions);
+        var groupKey = (account + "|" + (input.Reference ?? "").Trim()).ToLowerInvariant();
+        var alert = new Alert
+        {
+            Account = account,
+            Segment = accountOptions?.Segment,
+            Reference = string.IsNullOrWhiteSpace(input.Reference) ? null : input.Reference.Trim(),
+            Kind = input.Kind!.Trim().ToLowerInvariant(),
+            Impact = input.Impact!.Trim(),
+            Severity = input.Severity!.Value,
+            Description = input.Description?.Trim() ?? "",
+            Source = source,
+            RaisedById = actor.Id,
+            RaisedByName = actor.Name,
+            CreatedAt = now,
+            Restricted = accountOptions?.Restricted ?? false,
+            GroupKey = groupKey,
+            ServiceUrl = serviceUrl,
+            TenantId = tenantId ?? _options.TenantId,
+            ApiClient = apiClient,
+            IdempotencyKey = idempotencyKey,
+            RequestHash = requestHash,
+            KpiName = kpiName,
+        };
+        if (!string.IsNullOrEmpty(alert.Reference))
+        {
+            var root = await db.Alerts.Where(a => a.GroupKey == groupKey && a.Status != AlertStatus.Resolved)
+                .OrderBy(a => a.Id).Select(a => new { a.Id, a.ThreadAlertId }).FirstOrDefaultAsync(ct);
+            alert.ThreadAlertId = root is null ? null : root.ThreadAlertId ?? root.Id;
+        }
+        alert.Timeline.Add(new AlertEvent
+        {
+            At = now, ActorId = actor.Id, ActorName = actor.Name, Action = "raised", ConversationId = actor.ConversationId,
+            Text = $"Raised by {actor.Name} ({source.ToString().ToLowerInvariant()})" + (alert.ThreadAlertId is { } t ? $", related to alert #{t}" : ""),
+        });
+        db.Alerts.Add(alert);
+        await InTransactionAsync(async () =>
+        {
+            await db.SaveChangesAsync(ct);
+            await EnqueueDeliveriesAsync(alert, now, ct);
+            await db.SaveChangesAsync(ct);
+        }, ct);
+        return alert;
+    }
+
+    public record Recipient(string Key, DeliveryTarget Target, string Label);
+
+    /// <summary>Every conversation the alert goes to under the current rules (restricted accounts: allowed people and channels only).</summary>
+    public async Task<List<Recipient>> RecipientsAsync(Alert alert, CancellationToken ct)
+    {
+        var routes = await db.AlertRoutes.AsNoTracking().Include(r => r.Channels).ToListAsync(ct);
+        var matched = routes.Where(r => r.Matches(alert)).ToList();
+        _options.Accounts.TryGetValue(alert.Account, out var account);
+        var recipients = new Dictionary<string, Recipient>(StringComparer.Ordinal);
+        foreach (var channel in matched.SelectMany(r => r.Channels))
+        {
+            if (alert.Restricted && account?.AllowedChannels.Contains(channel.ChannelId) != true) continue;
+            var serviceUrl = channel.ServiceUrl ?? alert.ServiceUrl;
+            var tenant = channel.TenantId ?? alert.TenantId ?? "";
+            recipients.TryAdd("ch:" + channel.ChannelId, new Recipient("ch:" + channel.ChannelId,
+                new DeliveryTarget.ChannelThread(serviceUrl, tenant, channel.ChannelId), "channel " + channel.ChannelId));
+        }
+        var people = matched.SelectMany(r => r.People).Select(p => (Id: p, Label: "person " + p)).ToList();
+        if (alert.Severity <= 2) people.AddRange(_options.Executives.Select(e => (e.UserId, $"executive {e.Name}")));
+        foreach (var (id, label) in people)
+        {
+            if (alert.Restricted && account?.AllowedUsers.Contains(id) != true) continue;
+            recipients.TryAdd("p:" + id, new Recipient("p:" + id, new DeliveryTarget.Person(alert.ServiceUrl, alert.TenantId ?? "", id), label));
+        }
+        return recipients.Values.ToList();
+    }
+
+    /// <summary>Queues the card for every routed conversation that does not have it yet; channel posts of a grouped alert go into the group's thread.</summary>
+    public async Task EnqueueDeliveriesAsync(Alert alert, DateTime now, CancellationToken ct)
+    {
+        var prefix = $"alert:{alert.Id}:";
+        var existing = (await db.OutboxMessages.Where(m => m.CorrelationType == Correlation && m.CorrelationId == alert.Id.ToString(CultureInfo.InvariantCulture))
+            .Select(m => m.DedupeKey).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var threads = new Dictionary<string, OutboxMessage>(StringComparer.Ordinal);
+        if (alert.ThreadAlertId is { } rootId)
+        {
+            var root = rootId.ToString(CultureInfo.InvariantCulture);
+            foreach (var m in await db.OutboxMessages.AsNoTracking()
+                         .Where(m => m.CorrelationType == Correlation && m.CorrelationId == root && m.Kind == OutboxKind.CreateChannelThread
+                                     && m.Status == OutboxStatus.Sent).ToListAsync(ct))
+                threads[m.ChannelId!] = m;
+        }
+        var activity = CardActivity(await CardAsync(alert, null, ct), alert);
+        foreach (var r in await RecipientsAsync(alert, ct))
+        {
+            var key = prefix + r.Key;
+            if (existing.Contains(key)) continue;
+            var target = r.Target;
+            if (target is DeliveryTarget.ChannelThread channel && threads.TryGetValue(channel.ChannelId, out var thread))
+                target = new DeliveryTarget.Conversation(thread.ServiceUrl, thread.TenantId, thread.ResultConversationId!);
+            db.EnqueueSend(target, activity, key, now, Correlation, alert.Id.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    public enum ActionResult { Applied, NoChange, Stale, NotAllowed, Invalid }
+
+    /// <summary>
+    /// Applies one card action. A click carrying an old <paramref name="version"/> changes nothing (stale card); a repeated
+    /// acknowledgement or ownership is a no-op. Any change is recorded in the timeline and every posted card is updated in place.
+    /// </summary>
+    public async Task<(ActionResult Result, Alert? Alert, string Message)> ActAsync(long alertId, int? version, string action, Actor actor, string? text, CancellationToken ct)
+    {
+        var alert = await db.Alerts.Include(a => a.Plan).FirstOrDefaultAsync(a => a.Id == alertId, ct);
+        if (alert is null) return (ActionResult.Invalid, null, $"There is no alert #{alertId}.");
+        if (!MayView(alert, actor.Id)) return (ActionResult.NotAllowed, null, $"Alert #{alertId} is on a restricted account you are not allowed on.");
+        if (version is { } v && v != alert.Version)
+            return (ActionResult.Stale, alert, "This card was out of date, so your click was not applied. Here is the current alert; try again if still needed.");
+        if (alert.Status == AlertStatus.Resolved && action != "update")
+            return (ActionResult.NoChange, alert, "This alert is already resolved.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        string entry;
+        switch (action)
+        {
+            case "ack":
+                if (await db.AlertEvents.AnyAsync(e => e.AlertId == alert.Id && e.Action == "acknowledged" && e.ActorId == actor.Id, ct))
+                    return (ActionResult.NoChange, alert, "You already acknowledged this alert.");
+                if (alert.Status == AlertStatus.Open) alert.Status = AlertStatus.Acknowledged;
+                alert.AcknowledgedAt ??= now;
+                entry = $"Acknowledged by {actor.Name}";
+                action = "acknowledged";
+                break;
+            case "own":
+                if (alert.OwnerId == actor.Id) return (ActionResult.NoChange, alert, "You already own this alert.");
+                alert.OwnerId = actor.Id;
+                alert.OwnerName = actor.Name;
+                if (alert.Status == AlertStatus.Open) alert.Status = AlertStatus.Acknowledged;
+                alert.AcknowledgedAt ??= now;
+                entry = $"{actor.Name} took ownership";
+                action = "owned";
+                break;
+            case "update":
+                if (string.IsNullOrWhiteSpace(text)) return (ActionResult.Invalid, alert, "Write the update first.");
+                entry = $"{actor.Name}: {Trim(text, 500)}";
+                action = "updated";
+                break;
+            case "resolve":
+                var openSteps = alert.Plan.Count(s => s.DoneAt is null);
+                if (openSteps > 0 && string.IsNullOrWhiteSpace(text))
+                    return (ActionResult.Invalid, alert, $"The action plan has {openSteps} open step(s). Close them, or give a reason to resolve anyway.");
+                alert.Status = AlertStatus.Resolved;
+                alert.ResolvedAt = now;
+                alert.Resolution = string.IsNullOrWhiteSpace(text) ? null : Trim(text, 1000);
+                entry = $"Resolved by {actor.Name}" + (alert.Resolution is null ? "" : $": {alert.Resolution}");
+                action = "resolved";
+                break;
+            default:
+                return (ActionResult.Invalid, alert, $"Unknown action '{action}'.");
+        }
+        await RecordAsync(alert, actor, action, entry, now, ct);
+        return (ActionResult.Applied, alert, entry);
+    }
+
+    /// <summary>Appends to the timeline, saves (version bump = concurrency check) and queues the card update everywhere it was posted.</summary>
+    public async Task RecordAsync(Alert alert, Actor actor, string action, string text, DateTime now, CancellationToken ct)
+    {
+        db.AlertEvents.Add(new AlertEvent { AlertId = alert.Id, At = now, ActorId = actor.Id, ActorName = actor.Name, Action = action, Text = text, ConversationId = actor.ConversationId });
+        if (db.Entry(alert).State == EntityState.Unchanged) db.Entry(alert).State = EntityState.Modified;
+        await InTransactionAsync(async () =>
+        {
+            await db.SaveChangesAsync(ct);
+            await EnqueueCardUpdatesAsync(alert, now, ct);
+            await db.SaveChangesAsync(ct);
+        }, ct);
+    }
+
+    /// <summary>One unit of work that needs a generated id half-way (alert id → outbox correlation): two saves, one transaction.</summary>
+    public async Task InTransactionAsync(Func<Task> work, CancellationToken ct)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            await work();
+            return;
+        }
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await work();
+            await tx.CommitAsync(ct);
+        });
+    }
+
+    /// <summary>Every posted copy of the card gets the current state: sent ones by PUT, queued ones by replacing their payload.</summary>
+    public async Task EnqueueCardUpdatesAsync(Alert alert, DateTime now, CancellationToken ct)
+    {
+        var id = alert.Id.ToString(CultureInfo.InvariantCulture);
+        var activity = CardActivity(await CardAsync(alert, null, ct), alert);
+        var json = System.Text.Json.JsonSerializer.Serialize(activity, BotJson.Options);
+        // Posts not sent yet carry the newest card (conditional UPDATE: a row the dispatcher just claimed is left alone).
+        await db.OutboxMessages.Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update && m.Status == OutboxStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.ActivityJson, json), ct);
+        var posts = await db.OutboxMessages.AsNoTracking().Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update
+                                                       && m.Status == OutboxStatus.Sent).ToListAsync(ct);
+        foreach (var post in posts)
+        {
+            if (post.ResultConversationId is null || post.ResultActivityId is null) continue;
+            db.EnqueueUpdate(new DeliveryTarget.Conversation(post.ServiceUrl, post.TenantId, post.ResultConversationId), post.ResultActivityId,
+                activity, $"alert:{id}:v{alert.Version}:u{post.Id}", now, Correlation, id);
+        }
+        await EnqueueDeliveriesAsync(alert, now, ct);
+    }
+
+    public bool MayView(Alert alert, string userId)
+    {
+        if (!alert.Restricted) return true;
+        return _options.Accounts.TryGetValue(alert.Account, out var account) && account.AllowedUsers.Contains(userId);
+    }
+
+    private static Activity CardActivity(JsonObject card, Alert alert) => new()
+    {
+        Type = ActivityTypes.Message,
+        Summary = $"Alert #{alert.Id} · Sev {alert.Severity} · {alert.Account}: {Trim(alert.Impact, 80)}",
+        Attachments = [Attachment.AdaptiveCard(card)],
+    };
+
+    public async Task<JsonObject> CardAsync(Alert alert, string? notice, CancellationToken ct)
+    {
+        var id = alert.Id.ToString(CultureInfo.InvariantCulture);
+        var timeline = await db.AlertEvents.AsNoTracking().Where(e => e.AlertId == alert.Id).OrderByDescending(e => e.Id).Take(6).ToListAsync(ct);
+        var deliveries = await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update)
+            .GroupBy(m => m.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        var plan = await db.AlertPlanSteps.AsNoTracking().Where(s => s.AlertId == alert.Id).ToListAsync(ct);
+        return cards.Render("alert", AlertCardModel.From(alert, timeline, plan, deliveries.ToDictionary(d => d.Key, d => d.Count), notice, clock.GetUtcNow().UtcDateTime));
+    }
+
+    internal static string Trim(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
+}
+
+public sealed record AlertCardModel(
+    string AlertId, int Version, string Title, string SeverityText, string SeverityColor, string Account, string Reference, string KindText,
+    string Impact, string Description, bool HasDescription, string StatusText, string OwnerText, string RaisedText, string DeliveryText,
+    string PlanText, IReadOnlyList<TimelineLine> Timeline, string Notice, bool HasNotice, bool IsOpen)
+{
+    public static AlertCardModel From(Alert a, IEnumerable<AlertEvent> timeline, IReadOnlyList<AlertPlanStep> plan,
+        IReadOnlyDictionary<OutboxStatus, int> deliveries, string? notice, DateTime now)
+    {
+        int Count(OutboxStatus s) => deliveries.GetValueOrDefault(s);
+        var total = deliveries.Values.Sum();
+        var queued = Count(OutboxStatus.Queued) + Count(OutboxStatus.InFlight);
+        var deliveryText = total == 0
+            ? "No routed conversations"
+            : $"Delivered to {Count(OutboxStatus.Sent)} of {total}" + (queued > 0 ? $" · {queued} queued" : "")
+              + (Count(OutboxStatus.Failed) > 0 ? $" · {Count(OutboxStatus.Failed)} failed" : "")
+              + (Count(OutboxStatus.PossiblySent) > 0 ? $" · {Count(OutboxStatus.PossiblySent)} possibly sent" : "");
+        var open = plan.Count(s => s.DoneAt is null);
+        var overdue = plan.Count(s => s.DoneAt is null && s.DueAt < now);
+        var planText = plan.Count == 0 ? "No action plan" : $"{plan.Count - open} of {plan.Count} steps done" + (overdue > 0 ? $" · {overdue} overdue" : "");
+        return new AlertCardModel(
+            a.Id.ToString(CultureInfo.InvariantCulture), a.Version,
+            $"Alert #{a.Id}: {KindLabel(a.Kind)} at {a.Account}",
+            $"Severity {a.Severity}", a.Severity switch { 1 => "Attention", 2 => "Attention", 3 => "Warning", _ => "Accent" },
+            a.Account, a.Reference ?? "—", KindLabel(a.Kind), a.Impact, a.Description, a.Description.Length > 0,
+            a.Status switch { AlertStatus.Open => "Open", AlertStatus.Acknowledged => "Acknowledged", _ => $"Resolved {a.ResolvedAt:yyyy-MM-dd HH:mm} UTC" },
+            a.OwnerName ?? "Nobody yet",
+            $"{a.RaisedByName} · {a.CreatedAt:yyyy-MM-dd HH:mm} UTC",
+            deliveryText, planText,
+            timeline.Select(e => new TimelineLine($"{e.At:MM-dd HH:mm}", e.Text)).ToList(),
+            notice ?? "", !string.IsNullOrEmpty(notice), a.Status != AlertStatus.Resolved);
+    }
+
+    public static string KindLabel(string kind) => kind switch
+    {
+        "late-shipment" => "Late shipment",
+        "order-error" => "Order error",
+        "supply-shortage" => "Supply shortage",
+        "line-down" => "Line down",
+        _ => "Other interruption",
+    };
+}
+
+public sealed record TimelineLine(string At, string Text);

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using OpsBot.Alerts;
+using OpsBot.Data;
+using OpsBot.Messaging;
+
+namespace OpsBot.Api;
+
+/// <summary>
+/// <c>POST /api/alerts</c> (with <c>Idempotency-Key</c>), <c>GET /api/alerts/{id}</c> (alert + delivery per recipient) and
+/// <c>POST /api/kpis/{name}/readings</c> for other systems. Errors are RFC 9457 problem details.
+/// </summary>
+public static class AlertsApi
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public sealed record AlertRequest(string? Account, string? Reference, string? Kind, string? Impact, int? Severity, string? Description);
+    public sealed record KpiReadingRequest(decimal? Value);
+
+    public static WebApplication MapAlertsApi(this WebApplication app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization(ApiAuthentication.Policy);
+        api.MapPost("/alerts", CreateAsync);
+        api.MapGet("/alerts/{id:long}", GetAsync);
+        api.MapPost("/kpis/{name}/readings", KpiAsync);
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, AlertService alerts, OpsBotDbContext db, CancellationToken ct)
+    {
+        var (request, raw, problem) = await ReadAsync<AlertRequest>(http, ct);
+        if (problem is not null) return problem;
+        var input = new AlertInput(request!.Account, request.Reference, request.Kind, request.Impact, request.Severity, request.Description);
+        var errors = AlertService.Validate(input);
+        if (errors.Count > 0) return Results.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }), title: "The alert is not valid.");
+
+        var client = http.User.FindFirst("client")?.Value ?? http.User.Identity?.Name ?? "api";
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        if (key.Length > 100) return Results.Problem(statusCode: 400, title: "Idempotency-Key too long", detail: "Use at most 100 characters.");
+        var hash = Convert.ToHexStringLower(SHA256.HashData(raw!));
+        if (key.Length > 0 && await ReplayAsync(db, client, key, hash, ct) is { } replay) return replay;
+        try
+        {
+            var alert = await alerts.RaiseAsync(input, AlertSource.Api, new Actor("api:" + client, client), alerts.DefaultServiceUrl, null,
+                client, key.Length > 0 ? key : null, hash, ct: ct);
+            return Results.Created($"/api/alerts/{alert.Id}", await ViewAsync(db, alert, ct));
+        }
+        catch (DbUpdateException) when (key.Length > 0)
+        {
+            // A concurrent retry with the same key won the race.
+            db.ChangeTracker.Clear();
+            return await ReplayAsync(db, client, key, hash, ct) ?? Results.Problem(statusCode: 409, title: "Concurrent request", detail: "Retry the request.");
+        }
+    }
+
+    private static async Task<IResult?> ReplayAsync(OpsBotDbContext db, string client, string key, string hash, CancellationToken ct)
+    {
+        var existing = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.ApiClient == client && a.IdempotencyKey == key, ct);
+        if (existing is null) return null;
+        if (existing.RequestHash != hash)
+            return Results.Problem(statusCode: 422, title: "Idempotency-Key reused",
+                detail: $"The key '{key}' was already used for a different request (alert #{existing.Id}). Use a new key for a new alert.");
+        return Results.Ok(await ViewAsync(db, existing, ct));
+    }
+
+    private static async Task<IResult> GetAsync(long id, OpsBotDbContext db, CancellationToken ct)
+    {
+        var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
+        return alert is null ? Results.Problem(statusCode: 404, title: "No such alert", detail: $"There is no alert #{id}.") : Results.Ok(await ViewAsync(db, alert, ct));
+    }
+
+    private static async Task<IResult> KpiAsync(string name, HttpContext http, KpiMonitor monitor, CancellationToken ct)
+    {
+        var (request, _, problem) = await ReadAsync<KpiReadingRequest>(http, ct);
+        if (problem is not null) return problem;
+        if (request!.Value is not { } value)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["value"] = ["Give the reading as a number, e.g. {\"value\": 93.5}."] });
+        var result = await monitor.RecordAsync(name, value, ct);
+        return result is null
+            ? Results.Problem(statusCode: 404, title: "Unknown KPI", detail: $"No alert levels are configured for KPI '{name}' (Alerts:Kpis).")
+            : Results.Ok(result);
+    }
+
+    public sealed record DeliveryView(string Target, string Status, string? Error, DateTime? SentAt, int Attempts);
+    public sealed record AlertView(long Id, int Version, string Account, string? Reference, string Kind, int Severity, string Impact, string Status,
+        string? Owner, DateTime CreatedAt, long? ThreadAlertId, IReadOnlyList<DeliveryView> Deliveries);
+
+    private static async Task<AlertView> ViewAsync(OpsBotDbContext db, Alert a, CancellationToken ct)
+    {
+        var id = a.Id.ToString(CultureInfo.InvariantCulture);
+        var rows = await db.OutboxMessages.AsNoTracking()
+            .Where(m => m.CorrelationType == AlertService.Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update).OrderBy(m => m.Id).ToListAsync(ct);
+        return new AlertView(a.Id, a.Version, a.Account, a.Reference, a.Kind, a.Severity, a.Impact, a.Status.ToString(), a.OwnerName, a.CreatedAt, a.ThreadAlertId,
+            rows.Select(m => new DeliveryView(m.UserId ?? m.ChannelId ?? m.ConversationId ?? "", m.Status.ToString(), m.Error, m.SentAt, m.Attempts)).ToList());
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.AllowReadingFromString };
+
+    private static async Task<(T? Value, byte[]? Raw, IResult? Problem)> ReadAsync<T>(HttpContext http, CancellationToken ct) where T : class
+    {
+        if (http.Request.ContentLength > MaxBodyBytes)
+            return (null, null, Results.Problem(statusCode: 413, title: "Request too large", detail: $"The body must be at most {MaxBodyBytes / 1024} KB."));
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int n;
+        while ((n = await http.Request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            buffer.Write(chunk, 0, n);
+            if (buffer.Length > MaxBodyBytes)
+                return (null, null, Results.Problem(statusCode: 413, title: "Request too large", detail: $"The body must be at most {MaxBodyBytes / 1024} KB."));
+        }
+        var raw = buffer.ToArray();
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(raw, Json);
+            return value is null
+                ? (null, null, Results.Problem(statusCode: 400, title: "Malformed request", detail: "The body must be a JSON object."))
+                : (value, raw, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, null, Results.Problem(statusCode: 400, title: "Malformed request", detail: "The body is not valid JSON for this endpoint: " + ex.Message.Split('.')[0] + "."));
+        }
+    }
+
+}
