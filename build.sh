@@ -3,7 +3,7 @@
 #   ./build.sh test         restore, install test peers (PostgreSQL, Chromium, npm packages) when missing, run every test
 #   ./build.sh migrations   regenerate the Initial migration for all three providers after a model change
 #   ./build.sh gallery      render every card to docs/cards/*.png
-#   ./build.sh bench        run the benchmarks and write bench/results/
+#   ./build.sh bench [name] run the benchmarks (all, or messages|cards|commitments|escalations|alerts), results in bench/results/
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -63,7 +63,8 @@ case "${1:-}" in
     ;;
   bench)
     install_test_prerequisites
-    bash bench/run.sh
+    shift
+    bash bench/run.sh "$@"
     ;;
   *)
     sed -n '2,7p' "$0"; exit 2 ;;

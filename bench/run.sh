@@ -64,4 +64,15 @@ NOTES
   echo "wrote bench/results/messages-throughput.md"
 }
 
-messages_throughput
+# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts]
+run_all=("${@:-messages cards commitments escalations alerts}")
+for b in ${run_all[@]}; do
+  case "$b" in
+    messages) messages_throughput ;;
+    cards) bash bench/card-expansion.sh ;;
+    commitments) bash bench/commitment-capture.sh ;;
+    escalations) dotnet run -c Release --project bench/EscalationLoad -- 50 10 bench/results/escalation-card-action.md ;;
+    alerts) dotnet run -c Release --project bench/AlertFanout -- "${FANOUT_CONVERSATIONS:-10000}" 20 ;;
+    *) echo "unknown benchmark '$b' (messages, cards, commitments, escalations, alerts)" >&2; exit 2 ;;
+  esac
+done
