@@ -39,12 +39,20 @@ public sealed class CardTemplate
     }
 
     /// <summary>Expands with <paramref name="data"/> as <c>$root</c>; the result must be one card object.</summary>
-    public JsonObject Expand(JsonNode? data)
+    public JsonObject Expand(JsonNode? data) => Expand(data, requireComplete: false);
+
+    /// <summary>
+    /// Expands; with <paramref name="requireComplete"/> a binding to missing data is an error instead of literal <c>${…}</c> text
+    /// in the card (OpsBot's view models supply every field, so a gap is a bug, never something to show a user).
+    /// </summary>
+    public JsonObject Expand(JsonNode? data, bool requireComplete)
     {
         JsonNode? result;
         try
         {
-            result = Compiled.Expand(data);
+            result = Compiled.Expand(data, null, out var missing);
+            if (requireComplete && missing is not null)
+                throw new CardRenderException($"{File}: the data has no value for '{missing}' (the view model must supply every field).");
         }
         catch (CardRenderException)
         {

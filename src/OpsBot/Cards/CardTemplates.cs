@@ -31,7 +31,7 @@ public sealed class CardTemplates
     {
         var template = this[name];
         var data = model as JsonNode ?? JsonSerializer.SerializeToNode(model, model.GetType(), ModelJson);
-        return template.Expand(data);
+        return template.Expand(data, requireComplete: true);
     }
 
     public static string DefaultFolder => Path.Combine(AppContext.BaseDirectory, "cards");

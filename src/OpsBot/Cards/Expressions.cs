@@ -13,6 +13,11 @@ internal sealed class EvalContext(object? root, object? host)
     public object? Host { get; } = host;
     public object? Data { get; set; } = Undefined.Value;
     public object? Index { get; set; } = Undefined.Value;
+
+    /// <summary>The first path that resolved to undefined and was substituted by its <c>${path}</c> text (reference behaviour).</summary>
+    public string? FirstMissingPath { get; private set; }
+
+    public void NoteMissing(string path) => FirstMissingPath ??= path;
     public LambdaFrame? Lambdas { get; set; }
 
     /// <summary>The reference's <c>$data</c> getter: the root until a <c>$data</c> property sets it.</summary>
@@ -188,7 +193,11 @@ internal sealed class AccessorExpr : Expr
             var scope = left.Eval(c, subst);
             value = scope is Undefined ? Undefined.Value : Memory.Walk(scope, parts, 0);
         }
-        if (value is Undefined && subst) return _substitute ?? "${" + path + "}";
+        if (value is Undefined && subst)
+        {
+            c.NoteMissing(path);
+            return _substitute ?? "${" + path + "}";
+        }
         return value;
     }
 

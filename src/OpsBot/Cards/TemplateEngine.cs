@@ -161,19 +161,26 @@ public sealed class CompiledTemplate
     public string File { get; }
 
     /// <summary>Expands into a JSON node (null when the root is removed by <c>$when</c>).</summary>
-    public JsonNode? Expand(JsonNode? data, JsonNode? host = null)
+    public JsonNode? Expand(JsonNode? data, JsonNode? host = null) => Expand(data, host, out _);
+
+    /// <summary>As <see cref="Expand(JsonNode?, JsonNode?)"/>; <paramref name="missingPath"/> is the first binding whose data was missing.</summary>
+    public JsonNode? Expand(JsonNode? data, JsonNode? host, out string? missingPath)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = TemplateEngine.CreateWriter(buffer)) WriteTo(writer, data, host);
+        using (var writer = TemplateEngine.CreateWriter(buffer)) missingPath = WriteTo(writer, data, host);
         return JsonNode.Parse(buffer.WrittenSpan);
     }
 
-    /// <summary>Streams the expansion of <paramref name="data"/> (the reference's <c>$root</c>) to <paramref name="writer"/>.</summary>
-    public void WriteTo(Utf8JsonWriter writer, JsonNode? data, JsonNode? host = null)
+    /// <summary>
+    /// Streams the expansion of <paramref name="data"/> (the reference's <c>$root</c>) to <paramref name="writer"/>;
+    /// returns the first path that was missing from the data (left as <c>${path}</c> text, as the reference does), if any.
+    /// </summary>
+    public string? WriteTo(Utf8JsonWriter writer, JsonNode? data, JsonNode? host = null)
     {
         var context = new EvalContext(Js.FromNode(data), host is null ? Undefined.Value : Js.FromNode(host));
         new Expander(File, context, writer).WriteRoot(_root);
         writer.Flush();
+        return context.FirstMissingPath;
     }
 }
 
