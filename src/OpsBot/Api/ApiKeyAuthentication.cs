@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 
 namespace OpsBot.Api;
@@ -45,17 +46,65 @@ public sealed class ApiKeyOptions : AuthenticationSchemeOptions
     public Dictionary<string, string> Keys { get; set; } = new(StringComparer.Ordinal);
 }
 
+/// <summary>
+/// <c>Api:Entra</c>: other systems may instead present an Entra ID bearer token (client credentials) issued by
+/// <c>TenantId</c> for <c>Audience</c> (OpsBot's API app id URI or client id); <c>AllowedClients</c> lists the caller app ids.
+/// </summary>
+public sealed class ApiEntraOptions
+{
+    public string? TenantId { get; set; }
+    public string? Audience { get; set; }
+    public string[] AllowedClients { get; set; } = [];
+    /// <summary>Override of the OpenID metadata document (private clouds, tests); default: the tenant's v2.0 document.</summary>
+    public string? MetadataAddress { get; set; }
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(TenantId) && !string.IsNullOrWhiteSpace(Audience);
+}
+
 public static class ApiAuthentication
 {
     /// <summary>The authorization policy every endpoint for other systems requires.</summary>
     public const string Policy = "api";
+    public const string EntraScheme = "ApiEntra";
 
     public static IServiceCollection AddApiAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddAuthentication()
+        var authentication = services.AddAuthentication()
             .AddScheme<ApiKeyOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, o => configuration.GetSection("Api").Bind(o));
+        string[] schemes = [ApiKeyHandler.SchemeName];
+
+        var entra = configuration.GetSection("Api:Entra").Get<ApiEntraOptions>() ?? new ApiEntraOptions();
+        if (entra.Enabled)
+        {
+            authentication.AddJwtBearer(EntraScheme, o =>
+            {
+                o.MetadataAddress = entra.MetadataAddress ?? $"https://login.microsoftonline.com/{entra.TenantId}/v2.0/.well-known/openid-configuration";
+                o.RequireHttpsMetadata = entra.RequireHttpsMetadata;
+                o.MapInboundClaims = false;
+                o.TokenValidationParameters.ValidAudiences = [entra.Audience!];
+                o.TokenValidationParameters.ValidIssuers =
+                    [$"https://login.microsoftonline.com/{entra.TenantId}/v2.0", $"https://sts.windows.net/{entra.TenantId}/"];
+                o.TokenValidationParameters.ValidAlgorithms = ["RS256"];
+                o.Events = new JwtBearerEvents { OnTokenValidated = ctx => AcceptClient(ctx, entra) };
+            });
+            schemes = [.. schemes, EntraScheme];
+        }
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(ApiKeyHandler.SchemeName).RequireAuthenticatedUser());
+            .AddPolicy(Policy, p => p.AddAuthenticationSchemes(schemes).RequireAuthenticatedUser().RequireClaim("client"));
         return services;
+    }
+
+    /// <summary>The caller app id (<c>azp</c> in v2 tokens, <c>appid</c> in v1) must be allowed; it becomes the <c>client</c> claim.</summary>
+    private static Task AcceptClient(TokenValidatedContext ctx, ApiEntraOptions entra)
+    {
+        var caller = ctx.Principal?.FindFirst("azp")?.Value ?? ctx.Principal?.FindFirst("appid")?.Value;
+        if (caller is null || !entra.AllowedClients.Contains(caller, StringComparer.OrdinalIgnoreCase))
+        {
+            ctx.Fail("The calling application is not allowed to use the OpsBot API.");
+            return Task.CompletedTask;
+        }
+        ctx.Principal!.AddIdentity(new ClaimsIdentity([new Claim("client", caller), new Claim(ClaimTypes.Name, caller)], EntraScheme));
+        return Task.CompletedTask;
     }
 }
