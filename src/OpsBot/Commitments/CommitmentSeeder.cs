@@ -8,28 +8,22 @@ namespace OpsBot.Commitments;
 /// Seeds the <c>Commitments</c> configuration into the store at start-up, idempotently: accounts are upserted by number
 /// (accounts added by admins at runtime are kept), role assignments are replaced by the configured ones.
 /// </summary>
-public sealed partial class CommitmentSeeder(IServiceScopeFactory scopes, IOptions<CommitmentOptions> options, TimeProvider time, ILogger<CommitmentSeeder> log)
-    : IHostedService, IDisposable
+public sealed partial class CommitmentSeeder(
+    IServiceScopeFactory scopes, IOptions<CommitmentOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<CommitmentSeeder> log)
+    : IHostedService
 {
     /// <summary>How often seeding is retried while the database cannot be reached at start-up.</summary>
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(30);
 
-    private readonly CancellationTokenSource _stopping = new();
     private Task _retries = Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // An unreachable database must not stop the process: /healthz stays live, /readyz reports it, seeding retries.
-        if (!await TrySeedAsync(cancellationToken)) _retries = RetryAsync(_stopping.Token);
+        if (!await TrySeedAsync(cancellationToken)) _retries = RetryAsync(lifetime.ApplicationStopping);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync();
-        await _retries.WaitAsync(cancellationToken);
-    }
-
-    public void Dispose() => _stopping.Dispose();
+    public Task StopAsync(CancellationToken cancellationToken) => _retries.WaitAsync(cancellationToken);
 
     private async Task RetryAsync(CancellationToken ct)
     {
