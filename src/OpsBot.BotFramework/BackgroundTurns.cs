@@ -27,6 +27,7 @@ public sealed partial class BackgroundTurns(ILogger<BackgroundTurns> log) : IHos
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_running.IsEmpty) return; // nothing to drain; the host may already have disposed this service (test hosts do)
         await using var abortOnTimeout = cancellationToken.Register(_abort.Cancel);
         while (!_running.IsEmpty)
         {

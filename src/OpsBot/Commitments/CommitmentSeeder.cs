@@ -8,24 +8,62 @@ namespace OpsBot.Commitments;
 /// Seeds the <c>Commitments</c> configuration into the store at start-up, idempotently: accounts are upserted by number
 /// (accounts added by admins at runtime are kept), role assignments are replaced by the configured ones.
 /// </summary>
-public sealed class CommitmentSeeder(IServiceScopeFactory scopes, IOptions<CommitmentOptions> options, TimeProvider time, ILogger<CommitmentSeeder> log) : IHostedService
+public sealed partial class CommitmentSeeder(
+    IServiceScopeFactory scopes, IOptions<CommitmentOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<CommitmentSeeder> log)
+    : IHostedService
 {
+    /// <summary>How often seeding is retried while the database cannot be reached at start-up.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(30);
+
+    private Task _retries = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // An unreachable database must not stop the process: /healthz stays live, /readyz reports it, seeding retries.
+        if (!await TrySeedAsync(cancellationToken)) _retries = RetryAsync(lifetime.ApplicationStopping);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _retries.WaitAsync(cancellationToken);
+
+    private async Task RetryAsync(CancellationToken ct)
+    {
+        try
+        {
+            do await Task.Delay(RetryInterval, time, ct);
+            while (!await TrySeedAsync(ct));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped before the database came back.
+        }
+    }
+
+    private async Task<bool> TrySeedAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
         try
         {
-            await SeedAsync(db, options.Value, time.GetUtcNow().UtcDateTime, cancellationToken);
+            await SeedAsync(db, options.Value, time.GetUtcNow().UtcDateTime, ct);
         }
         catch (DbUpdateException ex)
         {
             // Another instance seeded at the same moment; its rows are the same configuration.
-            log.LogWarning(ex, "Commitments seeding raced with another instance; keeping the stored rows.");
+            LogSeedRaced(ex);
         }
+        catch (Exception ex) when (ex is System.Data.Common.DbException || ex.InnerException is System.Data.Common.DbException)
+        {
+            LogSeedFailed(ex, RetryInterval);
+            return false;
+        }
+        return true;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Commitments seeding raced with another instance; keeping the stored rows.")]
+    private partial void LogSeedRaced(Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not seed the Commitments configuration (database unreachable?); retrying every {Interval}")]
+    private partial void LogSeedFailed(Exception ex, TimeSpan interval);
 
     public static async Task SeedAsync(OpsBotDbContext db, CommitmentOptions o, DateTime now, CancellationToken ct)
     {

@@ -11,8 +11,6 @@ namespace OpsBot.Conversations;
 /// <summary>OpsBot's <see cref="IBot"/>: turns an activity into a call to the feature handler registered for it.</summary>
 public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvider services, CardTemplates cards, TimeProvider time, ILogger<BotRouter> log) : IBot
 {
-    /// <summary>Work that takes longer than this shows the typing indicator.</summary>
-    public static readonly TimeSpan TypingDelay = TimeSpan.FromSeconds(1);
 
     private static readonly HashSet<string?> KnownTypes =
     [
@@ -110,12 +108,12 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         {
             if (CardValue(turn.Activity.Value) is { } data && data["verb"]?.GetValue<string>() is { } verb)
             {
-                await WithTypingAsync(turn, OnSubmitAsync(turn, verb, data, ct), ct);
+                await OnSubmitAsync(turn, verb, data, ct);
                 return;
             }
             var text = CommandText.Normalize(turn.Activity);
             if (_routes.MatchCommand(text) is { } match)
-                await WithTypingAsync(turn, match.Route.Handler(turn, match.Args, ct), ct);
+                await match.Route.Handler(turn, match.Args, ct);
             else
                 await HelpHandlers.SendHelpAsync(turn, _routes, text, ct);
         }
@@ -124,31 +122,6 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
             LogHandlerFailed(ex, turn.Activity.Type, turn.Activity.Id);
             await turn.SendCardAsync("error", ErrorCardModel.Unexpected(turn.Activity.Id), ct: ct);
         }
-    }
-
-    /// <summary>Sends the typing indicator once if <paramref name="work"/> is still running after <see cref="TypingDelay"/>.</summary>
-    private async Task WithTypingAsync(BotTurn turn, Task work, CancellationToken ct)
-    {
-        if (work.IsCompleted || turn.Context.ExpectReplies)
-        {
-            await work;
-            return;
-        }
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var delay = Task.Delay(TypingDelay, time, stop.Token);
-        if (await Task.WhenAny(work, delay) == delay && !work.IsCompleted)
-        {
-            try
-            {
-                await turn.Context.SendActivityAsync(new Activity { Type = ActivityTypes.Typing }, ct);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogTypingFailed(ex, turn.Activity.Id);
-            }
-        }
-        await stop.CancelAsync();
-        await work;
     }
 
     /// <summary>An <c>Action.Submit</c>: the same verb handler as Execute; a returned card replaces the clicked one.</summary>
@@ -230,8 +203,6 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         catch (JsonException) { return null; }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the typing indicator for {ActivityId}")]
-    private partial void LogTypingFailed(Exception ex, string? activityId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not store the conversation reference of {ActivityType} {ActivityId}")]
     private partial void LogReferenceFailed(Exception ex, string? activityType, string? activityId);

@@ -65,7 +65,7 @@ public sealed partial class DirectorySeeder(IServiceScopeFactory scopes, ILogger
         {
             await scope.ServiceProvider.GetRequiredService<ExecutiveDirectory>().SeedAsync(cancellationToken);
         }
-        catch (System.Data.Common.DbException ex)
+        catch (Exception ex) when (ex is System.Data.Common.DbException || ex.InnerException is System.Data.Common.DbException)
         {
             LogSeedFailed(ex);
         }

@@ -180,7 +180,7 @@ public sealed class InboundHttpTests(InboundHttpFixture f) : IClassFixture<Inbou
     [Fact]
     public async Task I1_adaptive_card_action_answers_200_with_a_card()
     {
-        var response = await f.Client.PostActivityAsync(InboundActivities.Invoke(ServiceUrl, "alert.ack", new JsonObject { ["alertId"] = "A-42" }));
+        var response = await f.Client.PostActivityAsync(InboundActivities.Invoke(ServiceUrl, "test.ack", new JsonObject { ["alertId"] = "A-42" }));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
@@ -197,7 +197,7 @@ public sealed class InboundHttpTests(InboundHttpFixture f) : IClassFixture<Inbou
     [InlineData("{\"action\":{\"type\":\"Action.Submit\",\"data\":{}}}", "NotSupported")] // I3
     public async Task I2_I3_malformed_card_actions_get_http_400_with_an_error_body(string? value, string code)
     {
-        var activity = InboundActivities.Invoke(ServiceUrl, "alert.ack");
+        var activity = InboundActivities.Invoke(ServiceUrl, "test.ack");
         activity.Value = value is null ? null : JsonNode.Parse(value);
         var response = await f.Client.PostActivityAsync(activity);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

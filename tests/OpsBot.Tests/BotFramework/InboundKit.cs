@@ -195,7 +195,7 @@ public sealed class TurnProbe
 
 /// <summary>
 /// <see cref="OpsBotFactory"/> plus test routes: <c>probe</c> (records, no reply), <c>echo</c> (records, replies), <c>slow</c>
-/// (records, waits for <see cref="TurnProbe.Gate"/>, replies), verbs <c>test.count</c>, <c>test.slow</c>, <c>test.twice</c>, <c>alert.ack</c>.
+/// (records, waits for <see cref="TurnProbe.Gate"/>, replies), verbs <c>test.count</c>, <c>test.slow</c>, <c>test.twice</c>, <c>test.ack</c>.
 /// </summary>
 public sealed class InboundFactory : OpsBotFactory
 {
@@ -246,7 +246,7 @@ public sealed class InboundFactory : OpsBotFactory
                     await turn.SendTextAsync("second", ct);
                     return AdaptiveCardInvoke.Message("sent two");
                 })
-                .Verb("alert.ack", (turn, data, _) =>
+                .Verb("test.ack", (turn, data, _) =>
                 {
                     Probe.Record(turn);
                     return Task.FromResult(AdaptiveCardInvoke.Card(new JsonObject

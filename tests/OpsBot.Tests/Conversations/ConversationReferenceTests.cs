@@ -74,7 +74,7 @@ public abstract class ConversationReferenceTests(DatabaseProvider provider) : IA
         var welcome = Assert.Single(_connector.Posts);
         Assert.Equal("/_connector/v3/conversations/a%3Apersonal-rep-one/activities", welcome.Path);
         var card = welcome.Body!["attachments"]![0]!["content"]!.ToJsonString();
-        Assert.Contains("Welcome to OpsBot, Rep One", card, StringComparison.Ordinal);
+        Assert.Contains("Hi Rep One, welcome to OpsBot!", card, StringComparison.Ordinal);
         Assert.Contains("Show what OpsBot can do", card, StringComparison.Ordinal);
         Assert.DoesNotContain("ping", card, StringComparison.Ordinal);
     }
@@ -109,7 +109,9 @@ public abstract class ConversationReferenceTests(DatabaseProvider provider) : IA
         Assert.Null(await FindPersonalAsync("29:rep-one"));
         Assert.Single(_connector.Posts);
 
-        await _client.PostActivityAsync(install);
+        var reinstall = Personal(ActivityTypes.InstallationUpdate);
+        reinstall.Action = "add";
+        await _client.PostActivityAsync(reinstall);
         Assert.True((await ReferenceAsync("a:personal-rep-one")).IsActive);
         Assert.Equal(2, _connector.Posts.Count());
     }

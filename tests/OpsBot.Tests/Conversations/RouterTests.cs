@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Conversations;
@@ -24,14 +25,15 @@ public sealed class RouterTests : IAsyncLifetime
     {
         _connector = await FakeConnector.StartAsync();
         _root = new OpsBotFactory();
+        _root.Settings["Bot:MessageInlineWait"] = "00:00:01";
         _app = _root.WithWebHostBuilder(b => b.ConfigureServices(services =>
         {
             services.AddSingleton<TimeProvider>(_time);
             services.AddBotRoutes(r => r
                 .Command("echo", "Repeat the text", (turn, args, ct) =>
                     turn.SendTextAsync($"{args}|{string.Join(",", turn.Mentions.Select(m => m.Id))}", ct), usage: "echo <text>")
-                .Command("alert", "Raise an alert", (turn, args, ct) => turn.SendTextAsync("alert:" + args, ct))
-                .Command("alert status", "Show open alerts", (turn, args, ct) => turn.SendTextAsync("status:" + args, ct))
+                .Command("page", "Page someone", (turn, args, ct) => turn.SendTextAsync("page:" + args, ct))
+                .Command("page status", "Show open pages", (turn, args, ct) => turn.SendTextAsync("status:" + args, ct))
                 .Command("slow", "Takes a while", async (turn, _, ct) =>
                 {
                     _slowStarted.SetResult();
@@ -100,9 +102,9 @@ public sealed class RouterTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("alert status open", "status:open")]
-    [InlineData("ALERT Status", "status:")]
-    [InlineData("alert line 3 down", "alert:line 3 down")]
+    [InlineData("page status open", "status:open")]
+    [InlineData("PAGE Status", "status:")]
+    [InlineData("page line 3 down", "page:line 3 down")]
     public async Task The_longest_command_prefix_wins_case_insensitively(string text, string expected)
     {
         await SendAsync(Activities.Message(_connector.ServiceUrl, text));
@@ -138,9 +140,13 @@ public sealed class RouterTests : IAsyncLifetime
         await SendAsync(Activities.Message(_connector.ServiceUrl, "help"));
 
         var card = LastCard();
-        var facts = card["body"]!.AsArray().Single(b => b!["type"]!.GetValue<string>() == "FactSet")!["facts"]!.AsArray();
-        var usages = facts.Select(f => f!["title"]!.GetValue<string>()).ToList();
-        Assert.Equal(["alert", "alert status", "echo <text>", "help"], usages);
+        var list = card["body"]!.AsArray().Single(b => b!["type"]!.GetValue<string>() == "Container")!["items"]!.AsArray();
+        var usages = list.Select(c => c!["items"]![0]!["text"]!.GetValue<string>()).ToList();
+        var routes = _app.Services.GetRequiredService<IOptions<BotRoutes>>().Value;
+        var visible = routes.Commands.Where(c => !c.Hidden).OrderBy(c => c.Name, StringComparer.Ordinal).Select(c => c.Usage).ToList();
+        Assert.Equal(visible, usages);
+        Assert.Subset(usages.ToHashSet(), new HashSet<string> { "page", "page status", "echo <text>", "help" });
+        Assert.DoesNotContain("slow", usages);
         Assert.DoesNotContain("I don't know", card.ToJsonString(), StringComparison.Ordinal);
     }
 
@@ -173,10 +179,11 @@ public sealed class RouterTests : IAsyncLifetime
         await _slowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Empty(_connector.Posts);
 
-        _time.Advance(BotRouter.TypingDelay);
+        _time.Advance(TimeSpan.FromSeconds(1));
         await WaitUntilAsync(() => _connector.Posts.Any());
         _slowRelease.SetResult();
         Assert.Equal(HttpStatusCode.OK, (await post).StatusCode);
+        await WaitUntilAsync(() => _connector.Posts.Any(p => p.Body!["text"]?.GetValue<string>() == "done"));
 
         var bodies = _connector.Posts.Select(p => p.Body!).ToList();
         Assert.Equal(2, bodies.Count);

@@ -71,7 +71,8 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
         var submitValue = new JsonObject { ["commandId"] = "escalateMessage", ["commandContext"] = "message", ["messagePayload"] = payload.DeepClone(), ["data"] = data };
 
         var first = await InvokeAsync(MessageAction("composeExtension/submitAction", (JsonObject)submitValue.DeepClone(), id: "dup-1"));
-        var second = await InvokeAsync(MessageAction("composeExtension/submitAction", (JsonObject)submitValue.DeepClone(), id: "dup-1"));
+        // A second click is a new activity (a re-posted id would be a redelivery, answered from the inbound log).
+        var second = await InvokeAsync(MessageAction("composeExtension/submitAction", (JsonObject)submitValue.DeepClone(), id: "dup-2"));
         Assert.Equal("message", first["task"]!["type"]!.GetValue<string>());
         Assert.StartsWith("Escalated. ESC-", first["task"]!["value"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.StartsWith("Already escalated as ESC-", second["task"]!["value"]!.GetValue<string>(), StringComparison.Ordinal);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,7 @@ using Microsoft.Extensions.Options;
 using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.Hosting;
+using OpsBot.Tests.BotFramework;
 using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
@@ -60,17 +62,29 @@ public sealed class OperationsTests : IAsyncLifetime
     [Fact]
     public async Task Logs_at_trace_level_never_contain_tokens_keys_or_secrets()
     {
-        const string token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdXNlciJ9.c2lnbmF0dXJlLXRoYXQtbXVzdC1ub3QtbGVhaw";
+        const string appId = "8d4bc5a1-7f0e-4c3b-9a51-0b0c0b07001a";
         const string password = "app-password-Qx7!never-logged";
         const string apiKey = "api-key-7f3c9e-never-logged";
+        await using var channel = await FakeOpenIdServer.StartAsync();
+        using var key = new TestSigningKey("channel-key-1");
+        channel.PublishChannelKey(key, "msteams");
+        await using var authority = await FakeAuthority.StartAsync();
         var logs = new CapturingLoggerProvider();
         await using var root = new OpsBotFactory();
         root.Settings["Logging:LogLevel:Default"] = "Trace";
         root.Settings["Logging:LogLevel:Microsoft"] = "Trace";
+        root.Settings["MicrosoftAppId"] = appId;
         root.Settings["MicrosoftAppPassword"] = password;
+        root.Settings["MicrosoftAppType"] = "SingleTenant";
+        root.Settings["MicrosoftAppTenantId"] = "5e0fd4a2-1111-4c3b-9a51-70e7e7e7e7e7";
+        root.Settings["ToBotFromChannelOpenIdMetadataUrl"] = channel.ChannelMetadataUrl;
         root.Settings["Api:Keys:erp"] = OpsBot.Api.ApiKeyHandler.Hash(apiKey);
-        await using var app = root.WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Trace)));
+        await using var app = root.WithWebHostBuilder(b => b
+            .ConfigureLogging(l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Trace))
+            .ConfigureTestServices(s => s.AddHttpClient(OpsBot.BotFramework.Auth.ConnectorTokenProvider.HttpClientName)
+                .ConfigurePrimaryHttpMessageHandler(authority.CreateHandler)));
         var client = app.CreateClient();
+        var token = TestTokens.Rs256(key, TestTokens.ChannelPayload(appId, _connector.ServiceUrl, DateTimeOffset.UtcNow));
 
         using var message = new HttpRequestMessage(HttpMethod.Post, "/api/messages")
         {
@@ -84,13 +98,15 @@ public sealed class OperationsTests : IAsyncLifetime
         await client.SendAsync(api);
 
         Assert.True(response.IsSuccessStatusCode);
-        Assert.NotEmpty(_connector.Posts);
+        var post = Assert.Single(_connector.Posts);
+        Assert.Equal("Bearer fake-access-token-1", post.Authorization);
         var all = string.Join('\n', logs.Lines);
         Assert.Contains("/api/messages", all, StringComparison.Ordinal);
         Assert.DoesNotContain(token, all, StringComparison.Ordinal);
         Assert.DoesNotContain(token.Split('.')[2], all, StringComparison.Ordinal);
         Assert.DoesNotContain(password, all, StringComparison.Ordinal);
         Assert.DoesNotContain(apiKey, all, StringComparison.Ordinal);
+        Assert.DoesNotContain("fake-access-token-1", all, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,9 +13,11 @@ public sealed class PlaygroundTests(PlaygroundFixture playground) : IClassFixtur
         var card = PlaygroundFixture.CardOf(reply)!;
         Assert.Equal("AdaptiveCard", card["type"]!.GetValue<string>());
         Assert.Equal("1.5", card["version"]!.GetValue<string>());
-        var facts = card["body"]!.AsArray().Single(b => b!["type"]!.GetValue<string>() == "FactSet")!["facts"]!.AsArray();
-        Assert.Contains(facts, f => f!["title"]!.GetValue<string>() == "help");
-        Assert.DoesNotContain(facts, f => f!["title"]!.GetValue<string>() == "ping");
+        var list = card["body"]!.AsArray().Single(b => b!["type"]!.GetValue<string>() == "Container")!["items"]!.AsArray();
+        var usages = list.Select(c => c!["items"]![0]!["text"]!.GetValue<string>()).ToList();
+        Assert.Contains("help", usages);
+        Assert.Contains("escalate [account]", usages);
+        Assert.DoesNotContain("ping", usages);
         Assert.NotEqual(sent, reply["messageId"]!.GetValue<string>());
     }
 
