@@ -39,7 +39,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
 
     /// <summary>Creates the alert, its timeline entry and one outbox row per routed conversation, in one unit of work.</summary>
     public async Task<Alert> RaiseAsync(AlertInput input, AlertSource source, Actor actor, string serviceUrl, string? tenantId,
-        string? apiClient = null, string? idempotencyKey = null, string? requestHash = null, string? kpiName = null, CancellationToken ct = default)
+        string? apiClient = null, string? idempotencyKey = null, string? requestHash = null, string? kpiName = null, bool restricted = false, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var account = input.Account!.Trim();
@@ -58,7 +58,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             RaisedById = actor.Id,
             RaisedByName = actor.Name,
             CreatedAt = now,
-            Restricted = accountOptions?.Restricted ?? false,
+            Restricted = restricted || (accountOptions?.Restricted ?? false),
             GroupKey = groupKey,
             ServiceUrl = serviceUrl,
             TenantId = tenantId ?? _options.TenantId,
