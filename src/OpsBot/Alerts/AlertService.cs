@@ -106,7 +106,14 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
                 new DeliveryTarget.ChannelThread(serviceUrl, tenant, channel.ChannelId), "channel " + channel.ChannelId));
         }
         var people = matched.SelectMany(r => r.People).Select(p => (Id: p, Label: "person " + p)).ToList();
-        if (alert.Severity <= 2) people.AddRange(_options.Executives.Select(e => (e.UserId, $"executive {e.Name}")));
+        if (alert.Severity <= 2)
+        {
+            // The people directory is the source of executives; Alerts:Executives only while it has none.
+            var directory = await db.Executives.AsNoTracking().Where(e => e.Active).OrderBy(e => e.Id).Select(e => new { e.UserId, e.DisplayName }).ToListAsync(ct);
+            people.AddRange(directory.Count > 0
+                ? directory.Select(e => (e.UserId, $"executive {e.DisplayName}"))
+                : _options.Executives.Select(e => (e.UserId, $"executive {e.Name}")));
+        }
         foreach (var (id, label) in people)
         {
             if (alert.Restricted && account?.AllowedUsers.Contains(id) != true) continue;

@@ -268,6 +268,23 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Severe_alerts_go_to_the_directory_executives_when_the_directory_has_them()
+    {
+        await _app.WithDbAsync(async db =>
+        {
+            db.Executives.Add(new OpsBot.People.Executive { Id = "ann", DisplayName = "Ann Lee", UserId = "29:ann", UpdatedAt = DateTime.UtcNow });
+            db.Executives.Add(new OpsBot.People.Executive { Id = "old", DisplayName = "Gone Exec", UserId = "29:gone", Active = false, UpdatedAt = DateTime.UtcNow });
+            return await db.SaveChangesAsync();
+        });
+        var severe = await RaiseAsync("Fabrikam", "line-down", 1);
+        var minor = await RaiseAsync("Fabrikam", "line-down", 3);
+
+        var rows = await SettledAsync();
+        Assert.Equal(Targets(OpsChannel, "29:ops-lead", "29:plant-manager", "29:ann"), TargetsOf(rows, severe));
+        Assert.Equal(Targets(OpsChannel, "29:ops-lead", "29:plant-manager"), TargetsOf(rows, minor));
+    }
+
+    [Fact]
     public async Task Action_plans_gate_resolution_remind_overdue_owners_and_status_is_live()
     {
         var id = await RaiseAsync("Fabrikam", "supply-shortage", 3);
