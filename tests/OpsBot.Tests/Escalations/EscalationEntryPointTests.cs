@@ -14,6 +14,25 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
     protected override Task<string?> ConnectionStringAsync() => Task.FromResult<string?>(null);
 
     [Fact]
+    public async Task A_restricted_commitments_account_can_be_escalated_only_by_its_members()
+    {
+        await App.WithDbAsync(async db =>
+        {
+            db.Accounts.Add(new OpsBot.Commitments.Account { Number = "SECRET-007", Name = "Secret Strategic Co", Restricted = true, Members = [new() { UserId = Rep }] });
+            return await db.SaveChangesAsync();
+        });
+
+        var refused = await InvokeAsync(Execute("escalation.submit", ValidForm("secret strategic co"), "29:outsider"));
+        Assert.Equal(AdaptiveCardInvoke.ErrorType, refused["type"]!.GetValue<string>());
+        Assert.Equal(404, refused["statusCode"]!.GetValue<int>());
+        Assert.StartsWith("I couldn't find account 'secret strategic co'", refused["value"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(0, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+
+        var complaint = await EscalateAsync("Secret Strategic Co", rep: Rep);
+        Assert.Equal("Secret Strategic Co", complaint.Account);
+    }
+
+    [Fact]
     public async Task The_Escalate_button_on_an_alert_card_pre_fills_the_form_and_keeps_the_alert_reference()
     {
         var start = CardOf(await InvokeAsync(Execute("escalation.start",
