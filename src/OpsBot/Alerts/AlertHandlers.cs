@@ -81,7 +81,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
             return;
         }
         var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
-        if (alert is null || !alerts.MayView(alert, turn.UserId))
+        if (alert is null || !await alerts.MayViewAsync(alert, turn.UserId, ct))
         {
             await turn.SendTextAsync($"I can't find alert #{id} (or it is on an account you are not allowed on).", ct);
             return;
@@ -128,8 +128,9 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
 
     public async Task OverviewAsync(BotTurn turn, string args, CancellationToken ct)
     {
-        var open = (await db.Alerts.AsNoTracking().Where(a => a.Status != AlertStatus.Resolved).ToListAsync(ct))
-            .Where(a => alerts.MayView(a, turn.UserId)).ToList();
+        var open = new List<Alert>();
+        foreach (var a in await db.Alerts.AsNoTracking().Where(a => a.Status != AlertStatus.Resolved).ToListAsync(ct))
+            if (await alerts.MayViewAsync(a, turn.UserId, ct)) open.Add(a);
         await turn.SendCardAsync("alert-list", OverviewModel(open, "Open alerts", clock.GetUtcNow().UtcDateTime), "Open alerts", ct);
     }
 
@@ -144,7 +145,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
     public async Task PlanAsync(BotTurn turn, string args, CancellationToken ct)
     {
         if (!long.TryParse(args.Trim().TrimStart('#'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)
-            || await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !alerts.MayView(alert, turn.UserId))
+            || await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !await alerts.MayViewAsync(alert, turn.UserId, ct))
         {
             await turn.SendTextAsync("Usage: alert plan <alert id> — and the alert must exist and be visible to you.", ct);
             return;
@@ -154,7 +155,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
 
     public async Task<InvokeResponse> AddStepAsync(BotTurn turn, JsonObject data, CancellationToken ct)
     {
-        if (Long(data, "alertId") is not { } id || await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !alerts.MayView(alert, turn.UserId))
+        if (Long(data, "alertId") is not { } id || await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !await alerts.MayViewAsync(alert, turn.UserId, ct))
             return AdaptiveCardInvoke.Error(404, "NotFound", "That alert does not exist or is not visible to you.");
         var title = Str(data, "stepTitle")?.Trim();
         var owner = Str(data, "stepOwner")?.Trim();
@@ -173,7 +174,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
     public async Task<InvokeResponse> StepDoneAsync(BotTurn turn, JsonObject data, CancellationToken ct)
     {
         if (Long(data, "alertId") is not { } id || Long(data, "stepId") is not { } stepId
-            || await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !alerts.MayView(alert, turn.UserId))
+            || await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !await alerts.MayViewAsync(alert, turn.UserId, ct))
             return AdaptiveCardInvoke.Error(404, "NotFound", "That step does not exist or is not visible to you.");
         var step = await db.AlertPlanSteps.FirstOrDefaultAsync(s => s.Id == stepId && s.AlertId == id, ct);
         if (step is null) return AdaptiveCardInvoke.Error(404, "NotFound", "That step does not exist.");

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
+using OpsBot.Commitments;
 using OpsBot.Data;
 using OpsBot.Messaging;
 
@@ -39,7 +40,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
 
     /// <summary>Creates the alert, its timeline entry and one outbox row per routed conversation, in one unit of work.</summary>
     public async Task<Alert> RaiseAsync(AlertInput input, AlertSource source, Actor actor, string serviceUrl, string? tenantId,
-        string? apiClient = null, string? idempotencyKey = null, string? requestHash = null, string? kpiName = null, CancellationToken ct = default)
+        string? apiClient = null, string? idempotencyKey = null, string? requestHash = null, string? kpiName = null, bool restricted = false, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var account = input.Account!.Trim();
@@ -58,7 +59,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             RaisedById = actor.Id,
             RaisedByName = actor.Name,
             CreatedAt = now,
-            Restricted = accountOptions?.Restricted ?? false,
+            Restricted = restricted || (accountOptions?.Restricted ?? false) || await RestrictedAccountAsync(account, ct) is not null,
             GroupKey = groupKey,
             ServiceUrl = serviceUrl,
             TenantId = tenantId ?? _options.TenantId,
@@ -96,6 +97,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         var routes = await db.AlertRoutes.AsNoTracking().Include(r => r.Channels).ToListAsync(ct);
         var matched = routes.Where(r => r.Matches(alert)).ToList();
         _options.Accounts.TryGetValue(alert.Account, out var account);
+        var members = await RestrictedAccountAsync(alert.Account, ct);
         var recipients = new Dictionary<string, Recipient>(StringComparer.Ordinal);
         foreach (var channel in matched.SelectMany(r => r.Channels))
         {
@@ -106,10 +108,17 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
                 new DeliveryTarget.ChannelThread(serviceUrl, tenant, channel.ChannelId), "channel " + channel.ChannelId));
         }
         var people = matched.SelectMany(r => r.People).Select(p => (Id: p, Label: "person " + p)).ToList();
-        if (alert.Severity <= 2) people.AddRange(_options.Executives.Select(e => (e.UserId, $"executive {e.Name}")));
+        if (alert.Severity <= 2)
+        {
+            // The people directory is the source of executives; Alerts:Executives only while it has none.
+            var directory = await db.Executives.AsNoTracking().Where(e => e.Active).OrderBy(e => e.Id).Select(e => new { e.UserId, e.DisplayName }).ToListAsync(ct);
+            people.AddRange(directory.Count > 0
+                ? directory.Select(e => (e.UserId, $"executive {e.DisplayName}"))
+                : _options.Executives.Select(e => (e.UserId, $"executive {e.Name}")));
+        }
         foreach (var (id, label) in people)
         {
-            if (alert.Restricted && account?.AllowedUsers.Contains(id) != true) continue;
+            if (alert.Restricted && account?.AllowedUsers.Contains(id) != true && members?.CanSee(new Viewer(id, null, "")) != true) continue;
             recipients.TryAdd("p:" + id, new Recipient("p:" + id, new DeliveryTarget.Person(alert.ServiceUrl, alert.TenantId ?? "", id), label));
         }
         return recipients.Values.ToList();
@@ -152,7 +161,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
     {
         var alert = await db.Alerts.Include(a => a.Plan).FirstOrDefaultAsync(a => a.Id == alertId, ct);
         if (alert is null) return (ActionResult.Invalid, null, $"There is no alert #{alertId}.");
-        if (!MayView(alert, actor.Id)) return (ActionResult.NotAllowed, null, $"Alert #{alertId} is on a restricted account you are not allowed on.");
+        if (!await MayViewAsync(alert, actor.Id, ct)) return (ActionResult.NotAllowed, null, $"Alert #{alertId} is on a restricted account you are not allowed on.");
         if (version is { } v && v != alert.Version)
             return (ActionResult.Stale, alert, "This card was out of date, so your click was not applied. Here is the current alert; try again if still needed.");
         if (alert.Status == AlertStatus.Resolved && action != "update")
@@ -249,10 +258,25 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         await EnqueueDeliveriesAsync(alert, now, ct);
     }
 
-    public bool MayView(Alert alert, string userId)
+    /// <summary>
+    /// Restricted alerts are for the account's allowed people: the members of the Commitments account (same check as
+    /// Commitments, <see cref="AccountAccess.CanSee"/>) and, for accounts only configured under <c>Alerts:Accounts</c>, its AllowedUsers.
+    /// </summary>
+    public async Task<bool> MayViewAsync(Alert alert, string userId, CancellationToken ct)
     {
         if (!alert.Restricted) return true;
-        return _options.Accounts.TryGetValue(alert.Account, out var account) && account.AllowedUsers.Contains(userId);
+        if (_options.Accounts.TryGetValue(alert.Account, out var account) && account.AllowedUsers.Contains(userId)) return true;
+        return await RestrictedAccountAsync(alert.Account, ct) is { } restricted && restricted.CanSee(new Viewer(userId, null, ""));
+    }
+
+    private List<Account>? _restrictedAccounts;
+
+    /// <summary>The restricted Commitments account an alert's account names (by number or name), if any.</summary>
+    public async Task<Account?> RestrictedAccountAsync(string account, CancellationToken ct)
+    {
+        _restrictedAccounts ??= await db.Accounts.AsNoTracking().Include(a => a.Members).Where(a => a.Restricted).ToListAsync(ct);
+        var key = account.Trim();
+        return _restrictedAccounts.FirstOrDefault(a => string.Equals(a.Number, key, StringComparison.OrdinalIgnoreCase) || string.Equals(a.Name, key, StringComparison.OrdinalIgnoreCase));
     }
 
     private static Activity CardActivity(JsonObject card, Alert alert) => new()

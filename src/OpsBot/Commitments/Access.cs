@@ -37,6 +37,14 @@ public static class AccountAccess
         return q.Where(c => !c.Account.Restricted || c.Account.Members.Any(m => m.UserId == id || m.UserId == aad));
     }
 
+    /// <summary>The restricted account named <paramref name="account"/> (number or name, any case), with its members; null when there is none.</summary>
+    public static Task<Account?> RestrictedAccountAsync(this OpsBotDbContext db, string account, CancellationToken ct)
+    {
+        var key = account.Trim().ToLowerInvariant();
+        return db.Accounts.AsNoTracking().Include(a => a.Members)
+            .FirstOrDefaultAsync(a => a.Restricted && (a.Number.ToLower() == key || a.Name.ToLower() == key), ct);
+    }
+
     /// <summary>Records that <paramref name="viewer"/> was refused <paramref name="entityType"/> <paramref name="entityId"/> (commits at once: a refusal changes nothing else).</summary>
     public static async Task AuditDenialAsync(this OpsBotDbContext db, DateTime now, Viewer viewer, string entityType, string entityId, string path, CancellationToken ct)
     {

@@ -22,8 +22,10 @@ public sealed class CommitmentOptions
     public TimeSpan AlertAfterOverdue { get; set; } = TimeSpan.FromDays(2);
     /// <summary>How often the overdue scheduler looks at due dates.</summary>
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromMinutes(1);
-    /// <summary>Channel receiving overdue interruption alerts (until the Alerts feature takes them over).</summary>
-    public string? AlertsChannelId { get; set; }
+    /// <summary>Kind of the interruption alert raised for an overdue form (one of the Alerts kinds).</summary>
+    public string OverdueAlertKind { get; set; } = "order-error";
+    /// <summary>Severity (1 highest … 4) of the interruption alert raised for an overdue form.</summary>
+    public int OverdueAlertSeverity { get; set; } = 2;
     /// <summary>ISO 4217 codes accepted for committed values.</summary>
     public List<string> Currencies { get; set; } = ["USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "CNY", "INR", "SEK"];
     /// <summary>A value outside [usual min / factor, usual max × factor] is "far from the usual range".</summary>

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpsBot.Alerts;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
 using OpsBot.Data;
@@ -10,7 +11,7 @@ namespace OpsBot.Commitments;
 /// <summary>
 /// Accountability timers, kept as data: every scan compares the stored due dates with the clock, so nothing is lost on a
 /// restart. An open form past its due date gets one reminder to its owners; past <see cref="CommitmentOptions.AlertAfterOverdue"/>
-/// more, one interruption alert for the account goes to the alerts channel (see <see cref="OverdueEscalation"/>).
+/// more, one interruption alert is raised for the account through the Alerts feature (see <see cref="OverdueEscalation"/>).
 /// </summary>
 public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptions<CommitmentOptions> options, TimeProvider time,
     ILogger<OverdueScheduler> log) : BackgroundService
@@ -37,7 +38,7 @@ public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptio
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
         var cards = scope.ServiceProvider.GetRequiredService<CardTemplates>();
-        var config = scope.ServiceProvider.GetRequiredService<IConfiguration>();
+        var alerts = scope.ServiceProvider.GetRequiredService<AlertService>();
         var o = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
         var alertBefore = now - o.AlertAfterOverdue;
@@ -49,6 +50,7 @@ public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptio
             .AsSplitQuery().ToListAsync(ct);
         if (due.Count == 0) return 0;
         var roles = await db.RoleAssignments.AsNoTracking().ToListAsync(ct);
+        var raise = new List<(DownstreamForm Form, CommitmentView View)>();
         foreach (var form in due)
         {
             var c = form.Commitment;
@@ -71,13 +73,19 @@ public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptio
             }
             if (form.AlertRaisedAt is null && form.DueAt <= alertBefore)
             {
-                OverdueEscalation.Raise(db, cards, config, o, form, view, now);
                 form.AlertRaisedAt = now;
+                raise.Add((form, view));
             }
         }
         try
         {
-            await db.SaveChangesAsync(ct);
+            // One unit of work: reminders, form marks and the raised alerts (with their deliveries) commit together.
+            await alerts.InTransactionAsync(async () =>
+            {
+                await db.SaveChangesAsync(ct);
+                foreach (var (form, view) in raise) await OverdueEscalation.RaiseAsync(db, alerts, o, form, view, now, ct);
+                await db.SaveChangesAsync(ct);
+            }, ct);
         }
         catch (DbUpdateConcurrencyException)
         {
@@ -95,38 +103,27 @@ public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptio
 }
 
 /// <summary>
-/// The hand-over point to the Alerts feature: an overdue downstream form past the second threshold raises an interruption
-/// alert for its account. Today it posts an alert card to <c>Commitments:AlertsChannelId</c> through the outbox and audits
-/// <c>overdue-alert-raised</c>; when the Alerts feature is merged, replace the body of <see cref="Raise"/> with its
-/// "raise alert" call (same unit of work, same dedupe key).
+/// The hand-over point to the Alerts feature: an overdue downstream form past the second threshold raises one interruption
+/// alert for its account through <see cref="AlertService"/> (routing, delivery and cards are the Alerts feature's), idempotent
+/// per form, and audits <c>overdue-alert-raised</c>. Alerts of restricted accounts are restricted to the account's members.
 /// </summary>
 public static class OverdueEscalation
 {
-    public static void Raise(OpsBotDbContext db, CardTemplates cards, IConfiguration config, CommitmentOptions o, DownstreamForm form, CommitmentView view, DateTime now)
+    public const string ApiClient = "commitments";
+
+    public static async Task RaiseAsync(OpsBotDbContext db, AlertService alerts, CommitmentOptions o, DownstreamForm form, CommitmentView view, DateTime now, CancellationToken ct)
     {
         var correlation = CommitmentHandlers.FormCorrelation(view.OpportunityId, form.Kind);
+        var key = "overdue:" + correlation;
         var message = $"{CommitmentSummaryCard.FormLabel(form.Kind)} for {view.OpportunityId} ({view.CustomerName}, {view.ValueDisplay}) " +
                       $"is overdue since {Fields.Time(form.DueAt)}; owner: {CommitmentSummaryCard.RoleLabel(form.Role)}.";
-        var restricted = form.Commitment.Account.Restricted;
-        if (!string.IsNullOrWhiteSpace(o.AlertsChannelId))
-        {
-            var card = new Activity
-            {
-                Type = ActivityTypes.Message,
-                Summary = $"Interruption: {view.AccountNumber} order flow is stalled",
-                Attachments = [Attachment.AdaptiveCard(cards.Render("commitment-overdue-alert", new OverdueAlertCard(
-                    $"Order flow stalled — {view.AccountNumber}",
-                    // Restricted accounts: the channel only learns that something is stalled, not what.
-                    restricted ? $"A downstream form of a restricted account ({view.AccountNumber}) is overdue. Its owners have been reminded." : message,
-                    view.AccountNumber, restricted ? "" : view.OpportunityId, !restricted)))],
-            };
-            var serviceUrl = form.Commitment.ServiceUrl.Length > 0 ? form.Commitment.ServiceUrl : config["Bot:DefaultServiceUrl"] ?? "https://smba.trafficmanager.net/teams/";
-            db.EnqueueSend(new DeliveryTarget.ChannelThread(serviceUrl, form.Commitment.TenantId, o.AlertsChannelId), card,
-                $"cmt:{correlation}:overdue-alert", now, "commitment-overdue-alert", correlation);
-        }
         db.Audit(now, "opsbot", "OpsBot", "overdue-alert-raised", "Account", view.AccountNumber, after: new { view.OpportunityId, form = form.Kind.ToString(), form.DueAt }, note: message);
+        if (await db.Alerts.AnyAsync(a => a.ApiClient == ApiClient && a.IdempotencyKey == key, ct)) return;
+        var account = form.Commitment.Account;
+        var input = new AlertInput(account.Name, view.OpportunityId, o.OverdueAlertKind,
+            $"Order flow stalled: {CommitmentSummaryCard.FormLabel(form.Kind)} overdue since {Fields.Time(form.DueAt)}", o.OverdueAlertSeverity, message);
+        var serviceUrl = form.Commitment.ServiceUrl.Length > 0 ? form.Commitment.ServiceUrl : alerts.DefaultServiceUrl;
+        await alerts.RaiseAsync(input, AlertSource.Api, new Actor("opsbot", "OpsBot"), serviceUrl, form.Commitment.TenantId, ApiClient, key,
+            restricted: account.Restricted, ct: ct);
     }
 }
-
-/// <summary>Model of <c>cards/commitment-overdue-alert.json</c>.</summary>
-public sealed record OverdueAlertCard(string Title, string Message, string AccountNumber, string OpportunityId, bool ShowOpen);

@@ -84,7 +84,7 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
 
         var timeline = events.Count == 0 ? [new TextLine("Nothing yet.")]
             : events.OrderBy(e => e.At).ThenBy(e => e.Id).Select(e => new TextLine($"{calendar.Format(e.At)} · {e.ActorName} {e.Text}")).ToList();
-        var pastLines = past.Count == 0 ? [new TextLine("No earlier complaints from this account.")] : past.Select(p => new TextLine(p)).ToList();
+        var pastLines = past.Count == 0 ? [new TextLine("No open commitments, recent alerts or earlier complaints for this account.")] : past.Select(p => new TextLine(p)).ToList();
         var open = c.IsOpen;
         return new EscalationCardModel(c.Id, version, refresh,
             $"{c.Number} · {c.Account} · {c.Severity}", statusLine, color, !string.IsNullOrEmpty(note), note ?? "", facts,
@@ -153,21 +153,37 @@ public sealed record EscalationFormModel(
     bool HasSource, string SourceText, bool InDialog, bool InChat, string FormId, string AlertId, string SourceLink, string SourceAuthor, string Origin);
 
 /// <summary>
-/// A customer's history shown on the executive card. Earlier complaints today; open commitments and recent alerts are
-/// added here as further queries when those tables exist.
+/// A customer's history shown on the executive card: open commitments (a downstream form still open), recent alerts and
+/// earlier complaints of the account (matched by account name or number, any case).
 /// </summary>
 public sealed class CustomerHistory(OpsBotDbContext db)
 {
     public async Task<List<string>> ForAsync(Complaint c, CancellationToken ct)
     {
         var account = c.Account.ToLower();
+        var commitments = await db.Commitments.AsNoTracking()
+            .Where(x => (x.Account.Name.ToLower() == account || x.Account.Number.ToLower() == account) && x.Forms.Any(f => f.Status == OpsBot.Commitments.FormStatus.Open))
+            .OrderBy(x => x.RequestedDeliveryDate).Take(5)
+            .Select(x => new { x.OpportunityId, x.CustomerPoNumber, x.CommittedValue, x.Currency, x.RequestedDeliveryDate })
+            .ToListAsync(ct);
+        var alerts = await db.Alerts.AsNoTracking()
+            .Where(x => x.Account.ToLower() == account && x.CreatedAt <= c.CreatedAt)
+            .OrderByDescending(x => x.CreatedAt).Take(5)
+            .Select(x => new { x.Id, x.Kind, x.Severity, x.Status, x.CreatedAt, x.Impact })
+            .ToListAsync(ct);
         var earlier = await db.Complaints.AsNoTracking()
             .Where(x => x.Id != c.Id && x.Account.ToLower() == account && x.CreatedAt <= c.CreatedAt)
             .OrderByDescending(x => x.CreatedAt).Take(5)
             .Select(x => new { x.Id, x.Status, x.CreatedAt, x.Summary, x.CustomerSatisfied })
             .ToListAsync(ct);
-        return earlier.Select(x => $"ESC-{x.Id} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Summary, 80)}" +
-                                   (x.CustomerSatisfied is { } s ? s ? " (satisfied)" : " (not satisfied)" : "")).ToList();
+        return
+        [
+            .. commitments.Select(x => string.Create(CultureInfo.InvariantCulture,
+                $"Open commitment {x.OpportunityId} · PO {x.CustomerPoNumber} · {x.CommittedValue:N0} {x.Currency} · delivery {x.RequestedDeliveryDate:yyyy-MM-dd}")),
+            .. alerts.Select(x => $"Alert #{x.Id} · Sev {x.Severity} · {x.Kind} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Impact, 80)}"),
+            .. earlier.Select(x => $"ESC-{x.Id} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Summary, 80)}" +
+                                   (x.CustomerSatisfied is { } s ? s ? " (satisfied)" : " (not satisfied)" : "")),
+        ];
     }
 
     private static string Clip(string s, int max) => s.Length <= max ? s : s[..max] + "…";

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
+using OpsBot.Commitments;
 using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.People;
@@ -45,6 +46,9 @@ public sealed class EscalationHandlers(
         var executives = await directory.AllAsync(ct);
         var errors = form.Validate(executives);
         if (errors.Any) return AdaptiveCardInvoke.Card(cards.Form(form, errors, executives, false, null));
+        // Restricted accounts (owned by Commitments): only their members may escalate; others get the same "not found" as Commitments gives.
+        if (await db.RestrictedAccountAsync(form.Account, ct) is { } restricted && !restricted.CanSee(OpsBot.Commitments.Viewer.Of(turn)))
+            return AdaptiveCardInvoke.Error(404, "NotFound", AccountAccess.NotFound("account", form.Account.Trim()));
         var key = form.FormId.Length > 0 ? $"form:{form.FormId}" : $"activity:{turn.Activity.Id}";
         var result = await service.CreateAsync(form, key, Requester(turn), turn.ConversationId, turn.Activity.ReplyToId, sendRepCopy: false, ct);
         var viewer = await service.ViewerAsync(result.Complaint, turn.UserId, turn.UserAadObjectId, turn.UserName, ct);

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpsBot.Alerts;
 using OpsBot.Api;
+using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
 using OpsBot.Messaging;
 using OpsBot.Tests.Fakes;
@@ -265,6 +266,45 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         Assert.Contains(";messageid=", reply.ConversationId, StringComparison.Ordinal);
         Assert.Equal(first, await _app.WithDbAsync(db => db.Alerts.Where(a => a.Id == second).Select(a => a.ThreadAlertId).SingleAsync()));
         Assert.Equal(2, _connector.Calls.Count(c => c.Body?["channelData"]?["channel"]?["id"]?.GetValue<string>() is not null && CardAlertId(c) is not null));
+    }
+
+    [Fact]
+    public async Task Severe_alerts_go_to_the_directory_executives_when_the_directory_has_them()
+    {
+        await _app.WithDbAsync(async db =>
+        {
+            db.Executives.Add(new OpsBot.People.Executive { Id = "ann", DisplayName = "Ann Lee", UserId = "29:ann", UpdatedAt = DateTime.UtcNow });
+            db.Executives.Add(new OpsBot.People.Executive { Id = "old", DisplayName = "Gone Exec", UserId = "29:gone", Active = false, UpdatedAt = DateTime.UtcNow });
+            return await db.SaveChangesAsync();
+        });
+        var severe = await RaiseAsync("Fabrikam", "line-down", 1);
+        var minor = await RaiseAsync("Fabrikam", "line-down", 3);
+
+        var rows = await SettledAsync();
+        Assert.Equal(Targets(OpsChannel, "29:ops-lead", "29:plant-manager", "29:ann"), TargetsOf(rows, severe));
+        Assert.Equal(Targets(OpsChannel, "29:ops-lead", "29:plant-manager"), TargetsOf(rows, minor));
+    }
+
+    [Fact]
+    public async Task A_restricted_commitments_account_restricts_its_alerts_to_the_account_members()
+    {
+        await _app.WithDbAsync(async db =>
+        {
+            db.Accounts.Add(new OpsBot.Commitments.Account { Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { UserId = "29:plant-manager" }] });
+            return await db.SaveChangesAsync();
+        });
+        var id = await RaiseAsync("Initech", "line-down", 3);
+        var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.True(await _app.WithDbAsync(db => db.Alerts.Where(a => a.Id == id).Select(a => a.Restricted).SingleAsync()));
+        Assert.Equal(Targets("29:plant-manager"), TargetsOf(await SettledAsync(), id));
+        await _bot.PostActivityAsync(Activities.Message(_connector.ServiceUrl, $"alert status {id}"));
+        Assert.StartsWith($"I can't find alert #{id}", LastReply()["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        var version = await _app.WithDbAsync(db => db.Alerts.Where(a => a.Id == id).Select(a => a.Version).SingleAsync());
+        var refused = await InvokeAsync("alert.ack", new JsonObject { ["alertId"] = idText, ["version"] = version }, "29:ops-lead");
+        Assert.Equal(AdaptiveCardInvoke.ErrorType, refused["type"]!.GetValue<string>());
+        var acked = await InvokeAsync("alert.ack", new JsonObject { ["alertId"] = idText, ["version"] = version }, "29:plant-manager");
+        Assert.Contains("Acknowledged by", acked["value"]!.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]

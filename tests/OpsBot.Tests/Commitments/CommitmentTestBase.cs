@@ -66,7 +66,11 @@ public abstract class CommitmentTestBase(DatabaseProvider provider) : IAsyncLife
         s["Commitments:Roles:SalesOps:People:0"] = "29:sales-ops";
         s["Commitments:Roles:SupplyChain:ChannelId"] = "19:supply@thread.tacv2";
         s["Commitments:Roles:Service:People:0"] = "29:service";
-        s["Commitments:AlertsChannelId"] = "19:alerts@thread.tacv2";
+        s["Commitments:OverdueAlertKind"] = "order-error";
+        s["Commitments:OverdueAlertSeverity"] = "3";
+        s["Alerts:Routes:0:Name"] = "order-flow";
+        s["Alerts:Routes:0:Kind"] = "order-error";
+        s["Alerts:Routes:0:Channels:0:ChannelId"] = "19:alerts@thread.tacv2";
         s["Commitments:AlertAfterOverdue"] = "2.00:00:00";
         s["Commitments:ScanInterval"] = "01:00:00";
         s["Commitments:TrustedApiClients:0"] = "erp";

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OpsBot.Commitments;
 using OpsBot.Data;
 using OpsBot.Messaging;
@@ -330,14 +331,21 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         var reminder = Assert.Single(await Outbox("commitment-form-reminder"));
         Assert.Equal("29:order-desk", reminder.UserId);
         Assert.Contains("Reminder: this form was due 2026-11-25 00:00 UTC", reminder.ActivityJson, StringComparison.Ordinal);
-        Assert.Empty(await Outbox("commitment-overdue-alert"));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Alerts.CountAsync()));
 
         Clock.Advance(TimeSpan.FromDays(2)); // 2026-11-27 01:00: order desk 2 days overdue; supply chain due 11-26 reminded
-        await WaitForAsync(async () => (await Outbox("commitment-overdue-alert")).Count > 0, "the overdue alert");
-        var alert = Assert.Single(await Outbox("commitment-overdue-alert"));
+        await WaitForAsync(() => App.WithDbAsync(db => db.Alerts.AnyAsync()), "the overdue alert");
+        // A real interruption alert of the Alerts feature: its kind/severity from Commitments config, routed by the Alerts rules.
+        var raised = Assert.Single(await App.WithDbAsync(db => db.Alerts.AsNoTracking().ToListAsync()));
+        Assert.Equal(("Acme Industrial", "OPP-T", "order-error", 3, false), (raised.Account, raised.Reference, raised.Kind, raised.Severity, raised.Restricted));
+        Assert.Equal(("commitments", "overdue:" + CommitmentHandlers.FormCorrelation("OPP-T", FormKind.SalesOrderDraft)), (raised.ApiClient, raised.IdempotencyKey));
+        var alert = Assert.Single(await Outbox("alert"));
         Assert.Equal("19:alerts@thread.tacv2", alert.ChannelId);
         Assert.Contains("Order flow stalled", alert.ActivityJson, StringComparison.Ordinal);
         Assert.Equal(1, await App.WithDbAsync(db => db.AuditEntries.CountAsync(a => a.Action == "overdue-alert-raised")));
+        await App.WithDbAsync(db => db.DownstreamForms.Where(f => f.Kind == FormKind.SalesOrderDraft).ExecuteUpdateAsync(u => u.SetProperty(f => f.AlertRaisedAt, (DateTime?)null)));
+        await App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OverdueScheduler>().Single().ScanAsync(default);
+        Assert.Equal(1, await App.WithDbAsync(db => db.Alerts.CountAsync())); // idempotent per form even if the scan runs again
         Assert.Single(await Outbox("commitment-form-reminder")); // supply chain is a channel role: no personal reminder; order desk not reminded twice
     }
 

@@ -16,7 +16,7 @@ namespace OpsBot.Tests.Playground;
 /// <c>/_conversation/v1/…</c> routes, and what the bot posts to the Playground's connector comes back on its conversation web socket.
 /// Manual equivalent: <c>cd tests/peers &amp;&amp; TEAMSAPPTESTER_BROWSER=none npx agentsplayground -e http://127.0.0.1:3978/api/messages -c msteams</c>.
 /// </summary>
-public sealed class PlaygroundFixture : IAsyncLifetime
+public class PlaygroundFixture : IAsyncLifetime
 {
     private readonly ConcurrentQueue<JsonObject> _messages = new();
     private readonly CancellationTokenSource _stop = new();
@@ -36,8 +36,15 @@ public sealed class PlaygroundFixture : IAsyncLifetime
     public string PersonalConversationId { get; private set; } = "";
     public JsonObject Config { get; private set; } = [];
 
+    /// <summary>The Playground's default signed-in user id (its built-in configuration), known before it starts so features can be configured for it.</summary>
+    public const string DefaultUserId = "user-id-0";
+
+    /// <summary>Feature settings for OpsBot, applied before it starts.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings) { }
+
     public async Task InitializeAsync()
     {
+        Configure(App.Settings);
         App.Settings["urls"] = "http://127.0.0.1:0";
         App.UseKestrel(0);
         App.StartServer();
