@@ -26,4 +26,9 @@ public enum ConnectorRetry
     /// must decide itself what a 5xx or timeout means; those surface with <see cref="ConnectorException.MayHaveBeenDelivered"/>.
     /// </summary>
     RejectedOnly,
+    /// <summary>
+    /// No retry at all: every failure, 429 included, goes straight back to a caller that paces and retries itself with state
+    /// shared across instances (the outbox dispatcher).
+    /// </summary>
+    None,
 }

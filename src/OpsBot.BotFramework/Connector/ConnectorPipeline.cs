@@ -47,6 +47,7 @@ internal static class ConnectorPipeline
     internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, ConnectorOptions options, TimeProvider time)
     {
         var mode = ConnectorRequest.GetRetry(context.GetRequestMessage());
+        if (mode == ConnectorRetry.None) return false;
         if (outcome.Result is { } response)
         {
             return (int)response.StatusCode switch

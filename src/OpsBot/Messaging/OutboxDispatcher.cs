@@ -291,7 +291,7 @@ public sealed partial class OutboxDispatcher(
                 case OutboxKind.Send:
                     activity.Conversation = new ConversationAccount { Id = m.ConversationId };
                     postStarted = await MarkAttemptStartedAsync(db, m.Id);
-                    activityId = (await connector.SendToConversationAsync(m.ServiceUrl, activity, ConnectorRetry.RejectedOnly, timeout.Token)).Id;
+                    activityId = (await connector.SendToConversationAsync(m.ServiceUrl, activity, ConnectorRetry.None, timeout.Token)).Id;
                     break;
                 case OutboxKind.CreatePersonal:
                     conversationId = m.ResultConversationId;
@@ -313,7 +313,7 @@ public sealed partial class OutboxDispatcher(
                     activity.Conversation = new ConversationAccount { Id = conversationId };
                     await TakeTurnAsync(m, CancellationToken.None);
                     postStarted = await MarkAttemptStartedAsync(db, m.Id);
-                    activityId = (await connector.SendToConversationAsync(m.ServiceUrl, activity, ConnectorRetry.RejectedOnly, timeout.Token)).Id;
+                    activityId = (await connector.SendToConversationAsync(m.ServiceUrl, activity, ConnectorRetry.None, timeout.Token)).Id;
                     break;
                 case OutboxKind.CreateChannelThread:
                     activity.Conversation = null;
@@ -329,7 +329,7 @@ public sealed partial class OutboxDispatcher(
                             ["tenant"] = new JsonObject { ["id"] = m.TenantId },
                         },
                         Activity = activity,
-                    }, ConnectorRetry.RejectedOnly, timeout.Token);
+                    }, ConnectorRetry.None, timeout.Token);
                     conversationId = thread.Id;
                     activityId = thread.ActivityId;
                     break;

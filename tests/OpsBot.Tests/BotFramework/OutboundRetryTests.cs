@@ -220,6 +220,21 @@ public sealed class OutboundRetryTests
     }
 
     [Fact]
+    public async Task A_send_without_retry_hands_even_a_429_straight_back_to_its_caller()
+    {
+        await using var h = await OutboundHarness.StartAsync();
+        h.Connector.Respond(HttpStatusCode.TooManyRequests, """{"error":{"code":"Throttled","message":"slow down"}}""", ("Retry-After", "1"));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() => h.Client.CreateChannelThreadAsync(h.ServiceUrl, OutboundHarness.TenantId,
+            "19:ops@thread.tacv2", OutboundHarness.Message("root"), ConnectorRetry.None));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, error.Status);
+        Assert.Equal(TimeSpan.FromSeconds(1), error.RetryAfter);
+        Assert.True(error.IsTransient);
+        Assert.Single(h.Connector.Calls);
+    }
+
+    [Fact]
     public async Task Attempt_timeout_is_retried_for_idempotent_calls()
     {
         await using var h = await OutboundHarness.StartAsync(s => s["Bot:Connector:AttemptTimeout"] = "00:00:00.300");
