@@ -115,7 +115,9 @@ public abstract class CommitmentTestBase(DatabaseProvider provider) : IAsyncLife
         var activity = Activities.Message(Connector.ServiceUrl, text, user, NameOf(user), "a:personal-" + user);
         var response = await Client.PostActivityAsync(activity);
         response.EnsureSuccessStatusCode();
-        var posts = Connector.Posts.Skip(before).ToList();
+        // Only the reply in the asking conversation: the outbox dispatcher may deliver proactive messages meanwhile.
+        var conversation = "/v3/conversations/" + Uri.EscapeDataString("a:personal-" + user) + "/";
+        var posts = Connector.Posts.Skip(before).Where(p => p.Path.Contains(conversation, StringComparison.Ordinal)).ToList();
         return Assert.Single(posts).Body!;
     }
 
