@@ -16,7 +16,7 @@ messages_throughput() {
   opsbot_port=$(free_port)
   echo_port=$(free_port)
   # Production shape: schema applied by the migrate verb, then the service starts without migrating.
-  export MicrosoftAppId= ASPNETCORE_ENVIRONMENT=Production Database__Provider=Sqlite Database__ConnectionString="Data Source=$tmp/opsbot.db"
+  export MicrosoftAppId= Bot__AllowUnauthenticated=true Bot__RateLimits__Enabled=false ASPNETCORE_ENVIRONMENT=Production Database__Provider=Sqlite Database__ConnectionString="Data Source=$tmp/opsbot.db"
   dotnet src/OpsBot/bin/Release/net10.0/OpsBot.dll migrate > "$tmp/migrate.log"
   (cd "$tmp" && exec dotnet "$OLDPWD/src/OpsBot/bin/Release/net10.0/OpsBot.dll" --urls "http://127.0.0.1:$opsbot_port") > "$tmp/opsbot.log" 2>&1 &
   opsbot_pid=$!
@@ -47,6 +47,9 @@ messages_throughput() {
     cat <<'NOTES'
 
 ## Notes
+- OpsBot's outbound pacing (Teams' 50 requests/s per app per tenant, 7/s per conversation) is switched off for this run
+  (`Bot:RateLimits:Enabled=false`): every message comes from one tenant, so with pacing on OpsBot would — correctly — reply at
+  50/s whatever its capacity, while the echo bot does not pace at all. Pacing is verified by the O6 and dispatcher tests.
 - Per request OpsBot parses the activity, refreshes the conversation reference (an unchanged reference is a memory lookup, no
   database round trip), routes `ping`, and POSTs the reply to the connector before answering 200 — the same work as the echo bot.
   Inbound JWT validation is off for both; the persisted redelivery check (idempotency record per activity) is not part of this

@@ -12,13 +12,16 @@ public sealed class EfInboundActivityLog(OpsBotDbContext db, TimeProvider time) 
     // SQLite allows one writer: queueing here is far cheaper than its busy-retry sleeps under concurrent requests.
     private static readonly SemaphoreSlim SqliteWriter = new(1, 1);
 
-    public async Task<InboundActivityRecord?> TryBeginAsync(InboundActivityKey key, CancellationToken ct)
+    public Task<InboundActivityRecord?> TryBeginAsync(InboundActivityKey key, CancellationToken ct) => WriteAsync(() => InsertAsync(key, ct), ct);
+
+    /// <summary>Every write of this log goes through one writer on SQLite (WAL allows one writer; queueing beats its busy sleeps).</summary>
+    private async Task<T> WriteAsync<T>(Func<Task<T>> write, CancellationToken ct)
     {
-        if (!db.Database.IsSqlite()) return await InsertAsync(key, ct);
+        if (!db.Database.IsSqlite()) return await write();
         await SqliteWriter.WaitAsync(ct);
         try
         {
-            return await InsertAsync(key, ct);
+            return await write();
         }
         finally
         {
@@ -49,12 +52,12 @@ public sealed class EfInboundActivityLog(OpsBotDbContext db, TimeProvider time) 
     }
 
     public Task CompleteAsync(InboundActivityKey key, InvokeResponse? answer, CancellationToken ct) =>
-        Rows(key).ExecuteUpdateAsync(s => s
+        WriteAsync(() => Rows(key).ExecuteUpdateAsync(s => s
             .SetProperty(p => p.CompletedAt, time.GetUtcNow().UtcDateTime)
             .SetProperty(p => p.ResponseStatus, answer == null ? null : answer.Status)
-            .SetProperty(p => p.ResponseBody, answer == null || answer.Body == null ? null : answer.Body.ToJsonString()), ct);
+            .SetProperty(p => p.ResponseBody, answer == null || answer.Body == null ? null : answer.Body.ToJsonString()), ct), ct);
 
-    public Task ForgetAsync(InboundActivityKey key, CancellationToken ct) => Rows(key).ExecuteDeleteAsync(ct);
+    public Task ForgetAsync(InboundActivityKey key, CancellationToken ct) => WriteAsync(() => Rows(key).ExecuteDeleteAsync(ct), ct);
 
     public async Task<InboundActivityRecord?> FindAsync(InboundActivityKey key, CancellationToken ct)
     {
