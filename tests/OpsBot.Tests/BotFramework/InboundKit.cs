@@ -15,6 +15,7 @@ using OpsBot.BotFramework;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Conversations;
 using OpsBot.Data;
+using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.BotFramework;
@@ -117,13 +118,8 @@ public sealed class FakeOpenIdServer : IAsyncDisposable
 
     public static async Task<FakeOpenIdServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
         FakeOpenIdServer? self = null;
-        app.Run(ctx => self!.HandleAsync(ctx));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (app, address) = await Loopback.StartAsync(ctx => self!.HandleAsync(ctx));
         self = new FakeOpenIdServer(app, address);
         return self;
     }

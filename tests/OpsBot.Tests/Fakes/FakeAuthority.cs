@@ -36,13 +36,8 @@ public sealed class FakeAuthority : IAsyncDisposable
 
     public static async Task<FakeAuthority> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
         FakeAuthority? self = null;
-        app.Run(ctx => self!.HandleAsync(ctx));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (app, address) = await Loopback.StartAsync(ctx => self!.HandleAsync(ctx));
         self = new FakeAuthority(app, new Uri(address));
         return self;
     }

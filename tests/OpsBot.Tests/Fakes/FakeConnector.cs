@@ -97,13 +97,8 @@ public sealed partial class FakeConnector : IAsyncDisposable
 
     public static async Task<FakeConnector> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
         FakeConnector? self = null;
-        app.Run(ctx => self!.HandleAsync(ctx));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var (app, address) = await Loopback.StartAsync(ctx => self!.HandleAsync(ctx));
         self = new FakeConnector(app, address + "/_connector/");
         return self;
     }

@@ -33,13 +33,9 @@ public sealed class FakeGraph : IAsyncDisposable
 
     public static async Task<FakeGraph> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
         FakeGraph? self = null;
-        app.Run(ctx => self!.HandleAsync(ctx));
-        await app.StartAsync();
-        self = new FakeGraph(app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var (app, address) = await Loopback.StartAsync(ctx => self!.HandleAsync(ctx));
+        self = new FakeGraph(app, address);
         return self;
     }
 
