@@ -46,9 +46,7 @@ public sealed class EscalationHandlers(
         var executives = await directory.AllAsync(ct);
         var errors = form.Validate(executives);
         if (errors.Any) return AdaptiveCardInvoke.Card(cards.Form(form, errors, executives, false, null));
-        // Restricted accounts (owned by Commitments): only their members may escalate; others get the same "not found" as Commitments gives.
-        if (await db.RestrictedAccountAsync(form.Account, ct) is { } restricted && !restricted.CanSee(OpsBot.Commitments.Viewer.Of(turn)))
-            return AdaptiveCardInvoke.Error(404, "NotFound", AccountAccess.NotFound("account", form.Account.Trim()));
+        if (await HiddenAccountAsync(form, turn, ct) is { } notFound) return AdaptiveCardInvoke.Error(404, "NotFound", notFound);
         var key = form.FormId.Length > 0 ? $"form:{form.FormId}" : $"activity:{turn.Activity.Id}";
         var result = await service.CreateAsync(form, key, Requester(turn), turn.ConversationId, turn.Activity.ReplyToId, sendRepCopy: false, ct);
         var viewer = await service.ViewerAsync(result.Complaint, turn.UserId, turn.UserAadObjectId, turn.UserName, ct);
@@ -73,11 +71,21 @@ public sealed class EscalationHandlers(
 
         var errors = form.Validate(executives);
         if (errors.Any) return Task(cards.Form(form, errors, executives, true, null));
+        if (await HiddenAccountAsync(form, turn, ct) is { } hidden) return Task(cards.Form(form, new FormErrors { Account = hidden }, executives, true, null));
         var messageId = value["messagePayload"]?["id"]?.GetValue<string>();
         var key = form.FormId.Length > 0 ? $"msg:{form.FormId}" : $"msg:{messageId ?? turn.Activity.Id}:{turn.UserId}";
         var result = await service.CreateAsync(form, key, Requester(turn), null, null, sendRepCopy: true, ct);
         return new InvokeResponse(200, new JsonObject { ["task"] = new JsonObject { ["type"] = "message", ["value"] = Confirmation(result) } });
     }
+
+    /// <summary>
+    /// Restricted accounts (owned by Commitments): only their members may escalate; everyone else gets the same "not found"
+    /// as Commitments gives for an account that does not exist.
+    /// </summary>
+    private async Task<string?> HiddenAccountAsync(EscalationForm form, BotTurn turn, CancellationToken ct) =>
+        await db.RestrictedAccountAsync(form.Account, ct) is { } restricted && !restricted.CanSee(OpsBot.Commitments.Viewer.Of(turn))
+            ? AccountAccess.NotFound("account", form.Account.Trim())
+            : null;
 
     // ---- executive and rep actions on the complaint card
     public async Task<InvokeResponse> ActAsync(string verb, BotTurn turn, JsonObject data, CancellationToken ct)

@@ -74,6 +74,37 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
     }
 
     [Fact]
+    public async Task The_message_action_refuses_a_restricted_account_to_outsiders_and_keeps_their_input()
+    {
+        await App.WithDbAsync(async db =>
+        {
+            db.Accounts.Add(new OpsBot.Commitments.Account { Number = "SECRET-007", Name = "Secret Strategic Co", Restricted = true, Members = [new() { UserId = Rep }] });
+            return await db.SaveChangesAsync();
+        });
+        JsonObject Submit() => new()
+        {
+            ["commandId"] = "escalateMessage", ["commandContext"] = "message",
+            ["data"] = new JsonObject
+            {
+                ["account"] = "SECRET-007", ["contact"] = "Jane Doe", ["summary"] = "Their line stopped after our delivery.",
+                ["impact"] = "Line down for a shift", ["desiredOutcome"] = "Call today", ["severity"] = "High", ["formId"] = "ma-secret",
+            },
+        };
+
+        var refused = await InvokeAsync(MessageAction("composeExtension/submitAction", Submit(), "29:outsider", id: "ma-1"));
+        Assert.Equal("continue", refused["task"]!["type"]!.GetValue<string>());
+        var text = refused["task"]!["value"]!["card"]!["content"]!.ToJsonString(Relaxed);
+        Assert.Contains("I couldn't find account 'SECRET-007'", text, StringComparison.Ordinal);
+        Assert.Contains("\"value\":\"Their line stopped after our delivery.\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secret Strategic Co", text, StringComparison.Ordinal);
+        Assert.Equal(0, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+
+        var accepted = await InvokeAsync(MessageAction("composeExtension/submitAction", Submit(), Rep, id: "ma-2"));
+        Assert.StartsWith("Escalated. ESC-", accepted["task"]!["value"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+    }
+
+    [Fact]
     public async Task The_Escalate_button_on_an_alert_card_pre_fills_the_form_and_keeps_the_alert_reference()
     {
         var start = CardOf(await InvokeAsync(Execute("escalation.start",
