@@ -15,6 +15,7 @@ public static class Loopback
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
         app.Run(ctx => handler(ctx));
         await app.StartAsync();

@@ -25,6 +25,8 @@ public class OpsBotFactory : WebApplicationFactory<Program>
         Settings["MicrosoftAppId"] = "";
         // Message turns finish before the POST returns, so tests can assert on replies straight away.
         Settings["Bot:MessageInlineWait"] = "00:00:30";
+        // Console output only for warnings and errors; test logger providers still receive every level.
+        Settings["Logging:Console:LogLevel:Default"] = "Warning";
         Settings["Cards:Folder"] = Path.Combine(AppContext.BaseDirectory, "cards");
     }
 
