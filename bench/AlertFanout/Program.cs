@@ -1,6 +1,6 @@
 // Alert fan-out load driver: OpsBot as a separate process on SQLite, a loopback connector that enforces Teams' limits
 // (7 calls/s per conversation, 50 calls/s per tenant → 429 Retry-After 1), one alert routed to N channels.
-// Usage: dotnet run -c Release --project bench/AlertFanout -- [conversations=2000] [latencyAlerts=20]
+// Usage: dotnet run -c Release --project bench/AlertFanout -- [conversations=10000] [latencyAlerts=20]
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -8,7 +8,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 
-var conversations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
+var conversations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
 var latencyAlerts = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 const int TenantLimit = 50, ConversationLimit = 7;
 
@@ -82,9 +82,11 @@ psi.Environment["Database__MigrateOnStartup"] = "true";
 psi.Environment["Cards__Folder"] = Path.Combine(AppContext.BaseDirectory, "cards");
 psi.Environment["Logging__LogLevel__Default"] = "Warning";
 psi.Environment["MicrosoftAppId"] = "";
+psi.Environment["Bot__AllowUnauthenticated"] = "true";
 using var opsbot = Process.Start(psi)!;
-opsbot.OutputDataReceived += (_, _) => { };
-opsbot.ErrorDataReceived += (_, _) => { };
+var opsbotLog = new ConcurrentQueue<string>();
+opsbot.OutputDataReceived += (_, e) => { if (e.Data is not null && opsbotLog.Count < 200) opsbotLog.Enqueue(e.Data); };
+opsbot.ErrorDataReceived += (_, e) => { if (e.Data is not null && opsbotLog.Count < 200) opsbotLog.Enqueue(e.Data); };
 opsbot.BeginOutputReadLine();
 opsbot.BeginErrorReadLine();
 using var http = new HttpClient { BaseAddress = new Uri(url) };
@@ -92,7 +94,7 @@ http.DefaultRequestHeaders.Add("X-Api-Key", key);
 for (var t = 0; ; t++)
 {
     try { if ((await http.GetAsync("/healthz")).IsSuccessStatusCode) break; } catch (HttpRequestException) { }
-    if (t > 300) throw new TimeoutException("OpsBot did not start");
+    if (t > 300 || opsbot.HasExited) throw new InvalidOperationException("OpsBot did not start:\n" + string.Join('\n', opsbotLog));
     await Task.Delay(100);
 }
 
@@ -115,6 +117,8 @@ try
     // ---- fan-out
     var before = delivered.Count;
     var memory = new List<long>();
+    opsbot.Refresh();
+    var cpuBefore = opsbot.TotalProcessorTime;
     var fanSw = Stopwatch.StartNew();
     var post = await http.PostAsJsonAsync("/api/alerts", new { account = "Fanout", kind = "line-down", severity = 3, impact = "fan-out benchmark" });
     var alertId = (await post.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.ToString();
@@ -124,6 +128,8 @@ try
         memory.Add(opsbot.WorkingSet64);
         await Task.Delay(1000);
     }
+    opsbot.Refresh();
+    var cpu = opsbot.TotalProcessorTime - cpuBefore;
     var fan = delivered.Where(d => d.Alert == alertId).ToList();
     var perChannel = fan.GroupBy(d => d.Channel).Select(g => g.Count()).ToList();
     var first = fan.Min(d => d.At);
@@ -151,6 +157,7 @@ try
     report.AppendLine($"| Outbox status | {string.Join(", ", statuses.Select(kv => $"{kv.Key} {kv.Value}"))} | all Sent |");
     report.AppendLine($"| Sustained rate (first→last delivery) | {rate:F1} msg/s = {rate / TenantLimit:P1} of {TenantLimit}/s | ≥ 95 % |");
     report.AppendLine($"| 429 answers from the fake | {throttled} | few (retried, nothing lost) |");
+    report.AppendLine($"| OpsBot CPU during the fan-out | {cpu.TotalSeconds:F1} s = {cpu.TotalMilliseconds / Math.Max(1, fan.Count):F2} ms per message | — |");
     report.AppendLine($"| OpsBot working set (start / max / end, MB) | {memory.First() / 1048576} / {memory.Max() / 1048576} / {memory.Last() / 1048576} | flat |");
     report.AppendLine();
     report.AppendLine($"## POST /api/alerts → first channel post ({latencyAlerts} alerts, one at a time)");

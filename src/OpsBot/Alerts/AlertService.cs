@@ -15,7 +15,8 @@ public sealed record AlertInput(string? Account, string? Reference, string? Kind
 public sealed record Actor(string Id, string Name, string? ConversationId = null);
 
 /// <summary>Raises alerts, routes them, applies actions and keeps every posted card current (through the outbox).</summary>
-public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> options, IConfiguration configuration, CardTemplates cards, TimeProvider clock)
+public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> options, IConfiguration configuration, CardTemplates cards, TimeProvider clock,
+    OutboxDispatcher dispatcher)
 {
     public const string Correlation = "alert";
     private readonly AlertOptions _options = options.Value;
@@ -236,6 +237,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             await work();
             await tx.CommitAsync(ct);
         });
+        dispatcher.Wake();
     }
 
     /// <summary>Every posted copy of the card gets the current state: sent ones by PUT, queued ones by replacing their payload.</summary>
