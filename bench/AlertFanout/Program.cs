@@ -86,8 +86,15 @@ psi.Environment["MicrosoftAppId"] = "";
 psi.Environment["Bot__AllowUnauthenticated"] = "true";
 using var opsbot = Process.Start(psi)!;
 var opsbotLog = new ConcurrentQueue<string>();
-opsbot.OutputDataReceived += (_, e) => { if (e.Data is not null && opsbotLog.Count < 200) opsbotLog.Enqueue(e.Data); };
-opsbot.ErrorDataReceived += (_, e) => { if (e.Data is not null && opsbotLog.Count < 200) opsbotLog.Enqueue(e.Data); };
+var tenantPauses = 0;
+void OnOutput(string? line)
+{
+    if (line is null) return;
+    if (opsbotLog.Count < 200) opsbotLog.Enqueue(line);
+    if (line.Contains("sends pause until", StringComparison.Ordinal)) Interlocked.Increment(ref tenantPauses);
+}
+opsbot.OutputDataReceived += (_, e) => OnOutput(e.Data);
+opsbot.ErrorDataReceived += (_, e) => OnOutput(e.Data);
 opsbot.BeginOutputReadLine();
 opsbot.BeginErrorReadLine();
 using var http = new HttpClient { BaseAddress = new Uri(url) };
@@ -162,6 +169,7 @@ try
     report.AppendLine($"| Sustained rate (first→last delivery) | {rate:F1} msg/s = {rate / TenantLimit:P1} of {TenantLimit}/s | ≥ 95 % |");
     report.AppendLine($"| Longest gap between two deliveries | {longestGap:F0} ms | — |");
     report.AppendLine($"| 429 answers from the fake | {throttled} | few (retried, nothing lost) |");
+    report.AppendLine($"| Tenant-wide pauses (429s from 3+ conversations within 1 s) | {tenantPauses} | — |");
     report.AppendLine($"| OpsBot CPU during the fan-out | {cpu.TotalSeconds:F1} s = {cpu.TotalMilliseconds / Math.Max(1, fan.Count):F2} ms per message | — |");
     report.AppendLine($"| OpsBot working set (start / max / end, MB) | {memory.First() / 1048576} / {memory.Max() / 1048576} / {memory.Last() / 1048576} | flat |");
     report.AppendLine();
