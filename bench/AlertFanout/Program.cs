@@ -169,7 +169,7 @@ try
     report.AppendLine($"| Sustained rate (first→last delivery) | {rate:F1} msg/s = {rate / TenantLimit:P1} of {TenantLimit}/s | ≥ 95 % |");
     report.AppendLine($"| Longest gap between two deliveries | {longestGap:F0} ms | — |");
     report.AppendLine($"| 429 answers from the fake | {throttled} | few (retried, nothing lost) |");
-    report.AppendLine($"| Tenant-wide pauses (429s from 3+ conversations within 1 s) | {tenantPauses} | — |");
+    report.AppendLine($"| Tenant-wide pauses (429s from 5 conversations within 1 s) | {tenantPauses} | — |");
     report.AppendLine($"| OpsBot CPU during the fan-out | {cpu.TotalSeconds:F1} s = {cpu.TotalMilliseconds / Math.Max(1, fan.Count):F2} ms per message | — |");
     report.AppendLine($"| OpsBot working set (start / max / end, MB) | {memory.First() / 1048576} / {memory.Max() / 1048576} / {memory.Last() / 1048576} | flat |");
     report.AppendLine();
@@ -186,7 +186,7 @@ try
     report.AppendLine("  dispatcher paces its sends with a GCRA (9 ms tolerance) under the stored tenant/conversation slots, so late timer");
     report.AppendLine("  wake-ups are caught up instead of accumulating, and any 1 s window stays at or below 50 calls when sent.");
     report.AppendLine("  A 429 (network or scheduling jitter at the window's edge) pauses only its conversation; the row is retried, nothing");
-    report.AppendLine("  is lost. Three or more conversations throttled within a second pause the whole tenant (ADR 0003).");
+    report.AppendLine("  is lost. Five conversations throttled within a second pause the whole tenant (ADR 0003).");
     report.AppendLine("- CPU is the OpsBot process's user + system time from the POST of the fan-out alert to its last delivery: it includes");
     report.AppendLine("  rendering and enqueueing all rows in one transaction and the JIT warm-up of the delivery path.");
     report.AppendLine("- Working set is sampled once a second. Per-conversation state (the dispatcher's pacing entries, the connector limiter's");

@@ -92,7 +92,7 @@ public sealed partial class OutboxDispatcher(
     }
 
     /// <summary>Distinct conversations of one tenant answered 429 within a second that make the dispatcher pause the tenant.</summary>
-    internal const int TenantThrottleConversations = 3;
+    internal const int TenantThrottleConversations = 5;
 
     internal sealed record Claimed(OutboxMessage Message, DateTime SlotAt);
 
@@ -444,10 +444,11 @@ public sealed partial class OutboxDispatcher(
         if (throttled)
         {
             // Teams' 429 does not say which limit was hit. A 429 pauses its conversation (its own 7/1 s…1800/h windows, other
-            // bots in the thread). 429s from 3 or more conversations of one tenant within a second mean the tenant's limit, so
-            // the tenant pauses too; one or two are the edge of a window touched by network jitter, and pausing the whole
-            // tenant for them would cost a second of its budget each time. Pauses go to the store (every instance) and to the
-            // local pacing (rows this instance has already claimed).
+            // bots in the thread). 429s from TenantThrottleConversations (5) conversations of one tenant within a second mean
+            // the tenant's limit, so the tenant pauses too; a few are the edge of a window touched by network or scheduling
+            // jitter (the fan-out bench on a loaded machine sees clumps of 3), and pausing the whole tenant for them would cost
+            // a second of its budget each time. Pauses go to the store (every instance) and to the local pacing (rows this
+            // instance has already claimed).
             string tenant = TenantKey(m), conversation = ConversationKey(m);
             var pauseUntil = now + (retryAfter ?? delay);
             bool tenantWide;
