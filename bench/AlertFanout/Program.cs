@@ -1,6 +1,6 @@
 // Alert fan-out load driver: OpsBot as a separate process on SQLite, a loopback connector that enforces Teams' limits
 // (7 calls/s per conversation, 50 calls/s per tenant → 429 Retry-After 1), one alert routed to N channels.
-// Usage: dotnet run -c Release --project bench/AlertFanout -- [conversations=2000] [latencyAlerts=20]
+// Usage: dotnet run -c Release --project bench/AlertFanout -- [conversations=10000] [latencyAlerts=20]
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -8,9 +8,10 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 
-var conversations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 2000;
+var conversations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
 var latencyAlerts = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 const int TenantLimit = 50, ConversationLimit = 7;
+var loadAverage = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 // ---- fake connector enforcing Teams' limits
 var delivered = new ConcurrentQueue<(DateTime At, string Channel, string Alert)>();
@@ -82,9 +83,18 @@ psi.Environment["Database__MigrateOnStartup"] = "true";
 psi.Environment["Cards__Folder"] = Path.Combine(AppContext.BaseDirectory, "cards");
 psi.Environment["Logging__LogLevel__Default"] = "Warning";
 psi.Environment["MicrosoftAppId"] = "";
+psi.Environment["Bot__AllowUnauthenticated"] = "true";
 using var opsbot = Process.Start(psi)!;
-opsbot.OutputDataReceived += (_, _) => { };
-opsbot.ErrorDataReceived += (_, _) => { };
+var opsbotLog = new ConcurrentQueue<string>();
+var tenantPauses = 0;
+void OnOutput(string? line)
+{
+    if (line is null) return;
+    if (opsbotLog.Count < 200) opsbotLog.Enqueue(line);
+    if (line.Contains("sends pause until", StringComparison.Ordinal)) Interlocked.Increment(ref tenantPauses);
+}
+opsbot.OutputDataReceived += (_, e) => OnOutput(e.Data);
+opsbot.ErrorDataReceived += (_, e) => OnOutput(e.Data);
 opsbot.BeginOutputReadLine();
 opsbot.BeginErrorReadLine();
 using var http = new HttpClient { BaseAddress = new Uri(url) };
@@ -92,7 +102,7 @@ http.DefaultRequestHeaders.Add("X-Api-Key", key);
 for (var t = 0; ; t++)
 {
     try { if ((await http.GetAsync("/healthz")).IsSuccessStatusCode) break; } catch (HttpRequestException) { }
-    if (t > 300) throw new TimeoutException("OpsBot did not start");
+    if (t > 300 || opsbot.HasExited) throw new InvalidOperationException("OpsBot did not start:\n" + string.Join('\n', opsbotLog));
     await Task.Delay(100);
 }
 
@@ -114,7 +124,11 @@ try
 
     // ---- fan-out
     var before = delivered.Count;
+    opsbot.Refresh();
+    var idleMemory = opsbot.WorkingSet64;
     var memory = new List<long>();
+    opsbot.Refresh();
+    var cpuBefore = opsbot.TotalProcessorTime;
     var fanSw = Stopwatch.StartNew();
     var post = await http.PostAsJsonAsync("/api/alerts", new { account = "Fanout", kind = "line-down", severity = 3, impact = "fan-out benchmark" });
     var alertId = (await post.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.ToString();
@@ -124,24 +138,29 @@ try
         memory.Add(opsbot.WorkingSet64);
         await Task.Delay(1000);
     }
+    opsbot.Refresh();
+    var cpu = opsbot.TotalProcessorTime - cpuBefore;
     var fan = delivered.Where(d => d.Alert == alertId).ToList();
     var perChannel = fan.GroupBy(d => d.Channel).Select(g => g.Count()).ToList();
     var first = fan.Min(d => d.At);
     var last = fan.Max(d => d.At);
     var rate = (fan.Count - 1) / (last - first).TotalSeconds;
+    var ordered = fan.Select(d => d.At).Order().ToList();
+    var longestGap = ordered.Zip(ordered.Skip(1), (a, b) => (b - a).TotalMilliseconds).DefaultIfEmpty(0).Max();
     var status = await http.GetFromJsonAsync<JsonObject>($"/api/alerts/{alertId}");
     var statuses = status!["deliveries"]!.AsArray().GroupBy(d => d!["status"]!.ToString()).ToDictionary(g => g.Key, g => g.Count());
 
     var report = new StringBuilder();
     report.AppendLine("# Alert fan-out benchmark");
     report.AppendLine();
-    report.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on the shared 2-core build machine (other helpers' builds and tests running), Release build,");
+    report.AppendLine($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (load average when the driver started: {loadAverage}), Release build,");
     report.AppendLine("OpsBot as a separate process on SQLite, loopback fake connector enforcing Teams' limits (7 calls/s per conversation,");
-    report.AppendLine($"{TenantLimit} calls/s per tenant, else 429 Retry-After 1). Dispatcher defaults (PerTenantPerSecond 50). Driver: `bench/AlertFanout`:");
-    report.AppendLine("`dotnet run -c Release --project bench/AlertFanout -- <conversations> <latencyAlerts>`.");
+    report.AppendLine($"{TenantLimit} calls/s per tenant, else 429 Retry-After 1). Dispatcher defaults: PerTenantPerSecond 50 × RateSafetyFactor 0.98,");
+    report.AppendLine("so 49 msg/s = 98 % is the dispatcher's own ceiling. Driver: `bench/AlertFanout` (`./build.sh bench alerts`, or");
+    report.AppendLine("`dotnet run -c Release --project bench/AlertFanout -- [conversations=10000] [latencyAlerts=20]`).");
     report.AppendLine();
     report.AppendLine($"## Fan-out of one alert to {conversations:N0} channel conversations");
-    if (conversations < 10_000) report.AppendLine($"Shortened variant ({conversations:N0} instead of 10,000, ≈{conversations / 50} s instead of ≈200 s) to keep the run bounded on the shared machine; the rate is independent of the count because the tenant limit binds. Run with `10000` for the full figure.");
+    if (conversations < 10_000) report.AppendLine($"Shortened variant ({conversations:N0} instead of the issue's 10,000, ≈{conversations / 49} s instead of ≈205 s); the default run (no arguments) is the full 10,000.");
     report.AppendLine();
     report.AppendLine("| Metric | Value | Target |");
     report.AppendLine("|---|---|---|");
@@ -150,8 +169,11 @@ try
     report.AppendLine($"| Duplicates | {perChannel.Count(c => c > 1)} | 0 |");
     report.AppendLine($"| Outbox status | {string.Join(", ", statuses.Select(kv => $"{kv.Key} {kv.Value}"))} | all Sent |");
     report.AppendLine($"| Sustained rate (first→last delivery) | {rate:F1} msg/s = {rate / TenantLimit:P1} of {TenantLimit}/s | ≥ 95 % |");
+    report.AppendLine($"| Longest gap between two deliveries | {longestGap:F0} ms | — |");
     report.AppendLine($"| 429 answers from the fake | {throttled} | few (retried, nothing lost) |");
-    report.AppendLine($"| OpsBot working set (start / max / end, MB) | {memory.First() / 1048576} / {memory.Max() / 1048576} / {memory.Last() / 1048576} | flat |");
+    report.AppendLine($"| Tenant-wide pauses (429s from 5 conversations within 1 s) | {tenantPauses} | — |");
+    report.AppendLine($"| OpsBot CPU during the fan-out | {cpu.TotalSeconds:F1} s = {cpu.TotalMilliseconds / Math.Max(1, fan.Count):F2} ms per message | — |");
+    report.AppendLine($"| OpsBot working set (idle before / first sample / max / end, MB) | {idleMemory / 1048576} / {memory.First() / 1048576} / {memory.Max() / 1048576} / {memory.Last() / 1048576} | flat |");
     report.AppendLine();
     report.AppendLine($"## POST /api/alerts → first channel post ({latencyAlerts} alerts, one at a time)");
     report.AppendLine();
@@ -159,7 +181,20 @@ try
     report.AppendLine($"|---|---|---|---|");
     report.AppendLine($"| {P(0.5):F0} ms | {P(0.95):F0} ms | {latencies.Max():F0} ms | p95 < 1 s |");
     report.AppendLine();
-    report.AppendLine("Memory samples (MB, one per second): " + string.Join(" ", memory.Select(m => m / 1048576)));
+    report.AppendLine($"Memory samples (MB, {memory.Count} over {fanSw.Elapsed.TotalSeconds:F0} s, about one a second when the machine keeps up): " + string.Join(" ", memory.Select(m => m / 1048576)));
+    report.AppendLine();
+    report.AppendLine("## Notes");
+    report.AppendLine("- The sustained rate is measured at the fake connector from the first to the last delivery of the fan-out alert. The");
+    report.AppendLine("  dispatcher paces its sends with a GCRA (9 ms tolerance) under the stored tenant/conversation slots, so late timer");
+    report.AppendLine("  wake-ups are caught up instead of accumulating, and any 1 s window stays at or below 50 calls when sent.");
+    report.AppendLine("  A 429 (network or scheduling jitter at the window's edge) pauses only its conversation; the row is retried, nothing");
+    report.AppendLine("  is lost. Five conversations throttled within a second pause the whole tenant (ADR 0003).");
+    report.AppendLine("- CPU is the OpsBot process's user + system time from the POST of the fan-out alert to its last delivery: it includes");
+    report.AppendLine("  rendering and enqueueing all rows in one transaction and the JIT warm-up of the delivery path.");
+    report.AppendLine("- Working set: the first samples include the POST that renders the card once and inserts every outbox row in one unit of");
+    report.AppendLine("  work (all rows share one serialized card); from there it should stay level while the rows are delivered. Per-conversation");
+    report.AppendLine("  state (the dispatcher's pacing entries, the connector limiter's windows) is dropped once idle or is a few bytes per");
+    report.AppendLine("  conversation kept for an hour (Teams' 1800/h window).");
     var resultFile = Path.Combine(FindRepoRoot(), "bench", "results", "alert-fanout.md");
     File.WriteAllText(resultFile, report.ToString());
     Console.WriteLine(report);

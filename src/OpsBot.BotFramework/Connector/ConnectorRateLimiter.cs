@@ -113,10 +113,13 @@ public sealed class ConnectorRateLimiter
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
-    /// <summary>A conversation's slots in the order handed out: a ring holding the last <c>capacity</c> slots.</summary>
+    /// <summary>
+    /// A conversation's slots in the order handed out: a ring holding the last <c>capacity</c> slots. It starts small and
+    /// grows only while the conversation keeps sending, so a fan-out to many conversations costs a few bytes each.
+    /// </summary>
     private sealed class ConversationLog(int capacity)
     {
-        private readonly DateTimeOffset[] _ring = new DateTimeOffset[capacity];
+        private DateTimeOffset[] _ring = new DateTimeOffset[Math.Min(capacity, 2)];
         private int _count;
         private int _next;
 
@@ -134,6 +137,15 @@ public sealed class ConnectorRateLimiter
 
         public void Add(DateTimeOffset slot)
         {
+            if (_count == _ring.Length && _ring.Length < capacity)
+            {
+                // Full and in order (oldest at _next): copy out oldest first into a larger ring.
+                var grown = new DateTimeOffset[Math.Min(capacity, _ring.Length * 2)];
+                Array.Copy(_ring, _next, grown, 0, _ring.Length - _next);
+                Array.Copy(_ring, 0, grown, _ring.Length - _next, _next);
+                _next = _ring.Length;
+                _ring = grown;
+            }
             _ring[_next] = slot;
             _next = (_next + 1) % _ring.Length;
             _count = Math.Min(_count + 1, _ring.Length);

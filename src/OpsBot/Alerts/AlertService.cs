@@ -15,7 +15,8 @@ public sealed record AlertInput(string? Account, string? Reference, string? Kind
 public sealed record Actor(string Id, string Name, string? ConversationId = null);
 
 /// <summary>Raises alerts, routes them, applies actions and keeps every posted card current (through the outbox).</summary>
-public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> options, IConfiguration configuration, CardTemplates cards, TimeProvider clock)
+public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> options, IConfiguration configuration, CardTemplates cards, TimeProvider clock,
+    OutboxDispatcher dispatcher)
 {
     public const string Correlation = "alert";
     private readonly AlertOptions _options = options.Value;
@@ -139,7 +140,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
                                      && m.Status == OutboxStatus.Sent).ToListAsync(ct))
                 threads[m.ChannelId!] = m;
         }
-        var activity = CardActivity(await CardAsync(alert, null, ct), alert);
+        var activity = Outbox.Serialize(CardActivity(await CardAsync(alert, null, ct), alert));
         foreach (var r in await RecipientsAsync(alert, ct))
         {
             var key = prefix + r.Key;
@@ -236,25 +237,23 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             await work();
             await tx.CommitAsync(ct);
         });
+        dispatcher.Wake();
     }
 
     /// <summary>Every posted copy of the card gets the current state: sent ones by PUT, queued ones by replacing their payload.</summary>
     public async Task EnqueueCardUpdatesAsync(Alert alert, DateTime now, CancellationToken ct)
     {
         var id = alert.Id.ToString(CultureInfo.InvariantCulture);
-        var activity = CardActivity(await CardAsync(alert, null, ct), alert);
-        var json = System.Text.Json.JsonSerializer.Serialize(activity, BotJson.Options);
+        var json = Outbox.Serialize(CardActivity(await CardAsync(alert, null, ct), alert));
         // Posts not sent yet carry the newest card (conditional UPDATE: a row the dispatcher just claimed is left alone).
         await db.OutboxMessages.Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update && m.Status == OutboxStatus.Queued)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.ActivityJson, json), ct);
         var posts = await db.OutboxMessages.AsNoTracking().Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update
-                                                       && m.Status == OutboxStatus.Sent).ToListAsync(ct);
+                                                       && m.Status == OutboxStatus.Sent && m.ResultConversationId != null && m.ResultActivityId != null)
+            .Select(m => new { m.Id, m.ServiceUrl, m.TenantId, m.ResultConversationId, m.ResultActivityId }).ToListAsync(ct);
         foreach (var post in posts)
-        {
-            if (post.ResultConversationId is null || post.ResultActivityId is null) continue;
-            db.EnqueueUpdate(new DeliveryTarget.Conversation(post.ServiceUrl, post.TenantId, post.ResultConversationId), post.ResultActivityId,
-                activity, $"alert:{id}:v{alert.Version}:u{post.Id}", now, Correlation, id);
-        }
+            db.EnqueueUpdate(new DeliveryTarget.Conversation(post.ServiceUrl, post.TenantId, post.ResultConversationId!), post.ResultActivityId!,
+                json, $"alert:{id}:v{alert.Version}:u{post.Id}", now, Correlation, id);
         await EnqueueDeliveriesAsync(alert, now, ct);
     }
 

@@ -19,9 +19,17 @@ public abstract record DeliveryTarget(string ServiceUrl, string? TenantId)
 public static class Outbox
 {
     public static OutboxMessage EnqueueSend(this OpsBotDbContext db, DeliveryTarget target, Activity activity, string dedupeKey,
+        DateTime now, string? correlationType = null, string? correlationId = null) =>
+        db.EnqueueSend(target, Serialize(activity), dedupeKey, now, correlationType, correlationId);
+
+    /// <summary>
+    /// The same with the activity already serialized (<see cref="Serialize"/>): a fan-out of one card to many conversations
+    /// serializes it once and every row shares the one string.
+    /// </summary>
+    public static OutboxMessage EnqueueSend(this OpsBotDbContext db, DeliveryTarget target, string activityJson, string dedupeKey,
         DateTime now, string? correlationType = null, string? correlationId = null)
     {
-        var message = New(target, activity, dedupeKey, now, correlationType, correlationId);
+        var message = New(target, activityJson, dedupeKey, now, correlationType, correlationId);
         switch (target)
         {
             case DeliveryTarget.Conversation c: message.Kind = OutboxKind.Send; message.ConversationId = c.ConversationId; break;
@@ -34,9 +42,13 @@ public static class Outbox
 
     /// <summary>Replaces a message already posted (card updated in place for everyone).</summary>
     public static OutboxMessage EnqueueUpdate(this OpsBotDbContext db, DeliveryTarget.Conversation target, string activityId, Activity activity,
+        string dedupeKey, DateTime now, string? correlationType = null, string? correlationId = null) =>
+        db.EnqueueUpdate(target, activityId, Serialize(activity), dedupeKey, now, correlationType, correlationId);
+
+    public static OutboxMessage EnqueueUpdate(this OpsBotDbContext db, DeliveryTarget.Conversation target, string activityId, string activityJson,
         string dedupeKey, DateTime now, string? correlationType = null, string? correlationId = null)
     {
-        var message = New(target, activity, dedupeKey, now, correlationType, correlationId);
+        var message = New(target, activityJson, dedupeKey, now, correlationType, correlationId);
         message.Kind = OutboxKind.Update;
         message.ConversationId = target.ConversationId;
         message.ActivityId = activityId;
@@ -44,12 +56,15 @@ public static class Outbox
         return message;
     }
 
-    private static OutboxMessage New(DeliveryTarget target, Activity activity, string dedupeKey, DateTime now, string? correlationType, string? correlationId) => new()
+    /// <summary>The wire JSON stored in <see cref="OutboxMessage.ActivityJson"/>.</summary>
+    public static string Serialize(Activity activity) => JsonSerializer.Serialize(activity, BotJson.Options);
+
+    private static OutboxMessage New(DeliveryTarget target, string activityJson, string dedupeKey, DateTime now, string? correlationType, string? correlationId) => new()
     {
         DedupeKey = dedupeKey,
         ServiceUrl = target.ServiceUrl,
         TenantId = target.TenantId,
-        ActivityJson = JsonSerializer.Serialize(activity, BotJson.Options),
+        ActivityJson = activityJson,
         CreatedAt = now,
         NextAttemptAt = now,
         CorrelationType = correlationType,

@@ -22,7 +22,10 @@ public sealed partial class OutboxDispatcher(
 {
     private readonly MessagingOptions _options = options.Value;
     private readonly ConcurrentDictionary<long, Task> _inFlight = new();
+    /// <summary>Local pacing: per tenant and conversation key, the theoretical time of the next send (GCRA); see <see cref="TakeTurnAsync"/>.</summary>
     private readonly Dictionary<string, DateTime> _pace = new(StringComparer.Ordinal);
+    /// <summary>Per tenant key, the 429s this instance saw in the last second (when, which conversation); see <see cref="RetryLaterAsync"/>.</summary>
+    private readonly Dictionary<string, List<(DateTime At, string Conversation)>> _recentThrottles = new(StringComparer.Ordinal);
 
     public string InstanceId { get; } = options.Value.InstanceId is { Length: > 0 } id
         ? id
@@ -35,6 +38,7 @@ public sealed partial class OutboxDispatcher(
         while (!stoppingToken.IsCancellationRequested)
         {
             var claimedCount = 0;
+            var woken = WakeSignal();
             try
             {
                 var room = _options.MaxInFlight - _inFlight.Count;
@@ -61,12 +65,34 @@ public sealed partial class OutboxDispatcher(
             try
             {
                 var wait = claimedCount >= _options.BatchSize ? 10 : _options.PollMilliseconds;
-                await Task.Delay(TimeSpan.FromMilliseconds(wait), clock, stoppingToken);
+                using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var delay = Task.Delay(TimeSpan.FromMilliseconds(wait), clock, poll.Token);
+                if (await Task.WhenAny(delay, woken) != delay) await poll.CancelAsync();
+                stoppingToken.ThrowIfCancellationRequested();
             }
             catch (OperationCanceledException) { break; }
         }
         await Task.WhenAll(_inFlight.Values.ToArray());
     }
+
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Claims right away instead of at the next poll; called after a unit of work that enqueued messages has committed
+    /// (e.g. a raised alert), so the first post does not wait for <see cref="MessagingOptions.PollMilliseconds"/>.
+    /// </summary>
+    public void Wake() => Volatile.Read(ref _wake).TrySetResult();
+
+    /// <summary>The signal for the coming wait, taken before claiming so a wake during the claim is not lost.</summary>
+    private Task WakeSignal()
+    {
+        var current = Volatile.Read(ref _wake);
+        if (current.Task.IsCompleted) Interlocked.CompareExchange(ref _wake, new(TaskCreationOptions.RunContinuationsAsynchronously), current);
+        return Volatile.Read(ref _wake).Task;
+    }
+
+    /// <summary>Distinct conversations of one tenant answered 429 within a second that make the dispatcher pause the tenant.</summary>
+    internal const int TenantThrottleConversations = 5;
 
     internal sealed record Claimed(OutboxMessage Message, DateTime SlotAt);
 
@@ -93,7 +119,10 @@ public sealed partial class OutboxDispatcher(
         db.ChangeTracker.Clear();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        var rows = await Candidates(db, now, max).ToListAsync(ct);
+        // Two queries, each reading its index in order: one query with OR made SQLite (and PostgreSQL) gather and sort every
+        // due row — the whole fan-out, card JSON included — to keep the first few.
+        var rows = await Candidates(db, now, max, expired: true).ToListAsync(ct);
+        if (rows.Count < max) rows.AddRange(await Candidates(db, now, max - rows.Count, expired: false).ToListAsync(ct));
         var claimed = new List<Claimed>();
         if (rows.Count == 0)
         {
@@ -164,21 +193,29 @@ public sealed partial class OutboxDispatcher(
         return claimed;
     }
 
-    private static IQueryable<OutboxMessage> Candidates(OpsBotDbContext db, DateTime now, int max) => db switch
+    /// <summary>Due rows: queued ones whose time has come, or (<paramref name="expired"/>) in-flight ones whose lease ran out.</summary>
+    private static IQueryable<OutboxMessage> Candidates(OpsBotDbContext db, DateTime now, int max, bool expired) => (db, expired) switch
     {
-        PostgresOpsBotDbContext => db.OutboxMessages.FromSql($"""
-            SELECT * FROM "OutboxMessages"
-            WHERE ("Status" = 'Queued' AND "NextAttemptAt" <= {now}) OR ("Status" = 'InFlight' AND "LeaseUntil" < {now})
+        (PostgresOpsBotDbContext, false) => db.OutboxMessages.FromSql($"""
+            SELECT * FROM "OutboxMessages" WHERE "Status" = 'Queued' AND "NextAttemptAt" <= {now}
             ORDER BY "NextAttemptAt", "Id" LIMIT {max} FOR UPDATE SKIP LOCKED
             """),
-        SqlServerOpsBotDbContext => db.OutboxMessages.FromSql($"""
+        (PostgresOpsBotDbContext, true) => db.OutboxMessages.FromSql($"""
+            SELECT * FROM "OutboxMessages" WHERE "Status" = 'InFlight' AND "LeaseUntil" < {now}
+            ORDER BY "NextAttemptAt", "Id" LIMIT {max} FOR UPDATE SKIP LOCKED
+            """),
+        (SqlServerOpsBotDbContext, false) => db.OutboxMessages.FromSql($"""
             SELECT TOP ({max}) * FROM [OutboxMessages] WITH (UPDLOCK, READPAST, ROWLOCK)
-            WHERE ([Status] = 'Queued' AND [NextAttemptAt] <= {now}) OR ([Status] = 'InFlight' AND [LeaseUntil] < {now})
-            ORDER BY [NextAttemptAt], [Id]
+            WHERE [Status] = 'Queued' AND [NextAttemptAt] <= {now} ORDER BY [NextAttemptAt], [Id]
+            """),
+        (SqlServerOpsBotDbContext, true) => db.OutboxMessages.FromSql($"""
+            SELECT TOP ({max}) * FROM [OutboxMessages] WITH (UPDLOCK, READPAST, ROWLOCK)
+            WHERE [Status] = 'InFlight' AND [LeaseUntil] < {now} ORDER BY [NextAttemptAt], [Id]
             """),
         // SQLite: the transaction is BEGIN IMMEDIATE, so this instance is the only writer until it commits.
-        _ => db.OutboxMessages
-            .Where(m => (m.Status == OutboxStatus.Queued && m.NextAttemptAt <= now) || (m.Status == OutboxStatus.InFlight && m.LeaseUntil < now))
+        (_, false) => db.OutboxMessages.Where(m => m.Status == OutboxStatus.Queued && m.NextAttemptAt <= now)
+            .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Take(max),
+        (_, true) => db.OutboxMessages.Where(m => m.Status == OutboxStatus.InFlight && m.LeaseUntil < now)
             .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Take(max),
     };
 
@@ -203,34 +240,50 @@ public sealed partial class OutboxDispatcher(
         conversationId is not null && conversationId.IndexOf(";messageid=", StringComparison.Ordinal) is var i and > 0 ? conversationId[..i] : conversationId;
 
     /// <summary>
-    /// The stored slots keep instances apart; this keeps one instance's actual sends at least one gap apart per tenant and per
-    /// conversation, even when a slow claim or a stall left several slots in the past (they would otherwise all go at once).
+    /// The stored slots keep instances apart; this keeps one instance's actual sends paced per tenant and per conversation,
+    /// even when a slow claim or a stall left several slots in the past (they would otherwise all go at once). It is a GCRA
+    /// (virtual scheduling): each key has a theoretical time for its next send, advanced by one gap per send; a send may go
+    /// up to <see cref="MessagingOptions.PaceTolerance"/> before it, so a send that woke a little late does not push every
+    /// later one back (pacing from the actual send time lost the timer's lateness on every message: ~45/s instead of 48.5/s).
+    /// With that tolerance below half of the safety margin, no 1 s window holds more than the limit.
     /// </summary>
     private async Task TakeTurnAsync(OutboxMessage m, CancellationToken ct)
     {
         string tenant = TenantKey(m), conversation = ConversationKey(m);
         var tenantGap = _options.TenantGap;
         var conversationGap = _options.ConversationGap;
+        var tolerance = _options.PaceTolerance;
         while (true)
         {
             TimeSpan wait;
             lock (_pace)
             {
                 var now = clock.GetUtcNow().UtcDateTime;
-                if (_pace.Count > 20_000)
-                    foreach (var stale in _pace.Where(p => p.Value < now.AddMinutes(-1)).Select(p => p.Key).ToList()) _pace.Remove(stale);
-                var tenantAt = _pace.GetValueOrDefault(tenant) + tenantGap;
-                var conversationAt = _pace.GetValueOrDefault(conversation) + conversationGap;
-                var at = Max(tenantAt, conversationAt);
+                var earliest = now - tolerance;
+                if (_pace.Count > 1024)
+                    foreach (var stale in _pace.Where(p => p.Value < earliest).Select(p => p.Key).ToList()) _pace.Remove(stale);
+                var tenantAt = _pace.GetValueOrDefault(tenant, earliest);
+                var conversationAt = _pace.GetValueOrDefault(conversation, earliest);
+                var at = Max(tenantAt, conversationAt) - tolerance;
                 if (at <= now)
                 {
-                    _pace[tenant] = now;
-                    _pace[conversation] = now;
+                    _pace[tenant] = Max(tenantAt, earliest) + tenantGap;
+                    _pace[conversation] = Max(conversationAt, earliest) + conversationGap;
                     return;
                 }
                 wait = at - now;
             }
             await Task.Delay(wait, clock, ct);
+        }
+    }
+
+    /// <summary>No local send for <paramref name="key"/> before <paramref name="until"/> (429 feedback for rows already claimed).</summary>
+    private void PauseLocally(string key, DateTime until)
+    {
+        lock (_pace)
+        {
+            var at = until + _options.PaceTolerance;
+            if (_pace.GetValueOrDefault(key) < at) _pace[key] = at;
         }
     }
 
@@ -390,10 +443,28 @@ public sealed partial class OutboxDispatcher(
         var next = now + delay;
         if (throttled)
         {
-            string[] keys = [TenantKey(m), ConversationKey(m)];
+            // Teams' 429 does not say which limit was hit. A 429 pauses its conversation (its own 7/1 s…1800/h windows, other
+            // bots in the thread). 429s from TenantThrottleConversations (5) conversations of one tenant within a second mean
+            // the tenant's limit, so the tenant pauses too; a few are the edge of a window touched by network or scheduling
+            // jitter (the fan-out bench on a loaded machine sees clumps of 3), and pausing the whole tenant for them would cost
+            // a second of its budget each time. Pauses go to the store (every instance) and to the local pacing (rows this
+            // instance has already claimed).
+            string tenant = TenantKey(m), conversation = ConversationKey(m);
             var pauseUntil = now + (retryAfter ?? delay);
+            bool tenantWide;
+            lock (_recentThrottles)
+            {
+                if (_recentThrottles.Count > 1024) _recentThrottles.Clear();
+                if (!_recentThrottles.TryGetValue(tenant, out var recent)) _recentThrottles[tenant] = recent = [];
+                recent.RemoveAll(r => now - r.At >= TimeSpan.FromSeconds(1));
+                recent.Add((now, conversation));
+                tenantWide = recent.Select(r => r.Conversation).Distinct(StringComparer.Ordinal).Count() >= TenantThrottleConversations;
+            }
+            string[] keys = tenantWide ? [tenant, conversation] : [conversation];
+            foreach (var key in keys) PauseLocally(key, pauseUntil);
             await db.OutboxThrottles.Where(t => keys.Contains(t.Key) && t.NextAt < pauseUntil)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.NextAt, pauseUntil));
+            if (tenantWide) LogTenantPaused(TenantThrottleConversations, tenant, pauseUntil);
         }
         var note = ambiguous ? $"Retrying after {reason} (the previous POST may have arrived)" : $"Retrying after {reason}";
         await db.OutboxMessages.Where(x => x.Id == m.Id && x.LeaseOwner == InstanceId)
@@ -485,6 +556,8 @@ public sealed partial class OutboxDispatcher(
     private partial void LogLeaseLost(long id);
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox {Id}: {Reason}; retrying in {DelayMs} ms")]
     private partial void LogRetry(long id, string reason, double delayMs);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "429s from {Count}+ conversations of {Tenant} within a second: the tenant's sends pause until {Until:O}")]
+    private partial void LogTenantPaused(int count, string tenant, DateTime until);
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {Id} gave up after {Attempts} attempts: {Reason}")]
     private partial void LogGaveUp(long id, int attempts, string reason);
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {Id} failed for good: {Reason}")]

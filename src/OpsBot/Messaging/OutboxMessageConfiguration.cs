@@ -26,7 +26,8 @@ public sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outbox
         b.Property(m => m.ResultConversationId).HasMaxLength(256);
         b.Property(m => m.ResultActivityId).HasMaxLength(128);
         b.Property(m => m.Error).HasMaxLength(1000);
-        b.HasIndex(m => new { m.Status, m.NextAttemptAt });
+        // Id last: the claim reads due rows in (NextAttemptAt, Id) order straight from the index (a fan-out shares one NextAttemptAt).
+        b.HasIndex(m => new { m.Status, m.NextAttemptAt, m.Id });
         b.HasIndex(m => new { m.CorrelationType, m.CorrelationId });
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using OpsBot.BotFramework.Schema;
@@ -115,6 +116,53 @@ public abstract class DispatcherTests(DatabaseProvider provider) : IAsyncLifetim
         // test process, which stalls now and then on the shared 2-core machine and then records several calls together.
         Assert.InRange(FakeConnector.MaxPerSecond(Connector.Calls), 1, 24);
         Assert.InRange(FakeConnector.MaxPerSecond(Connector.Calls, FakeConnector.ConversationOf), 1, 8);
+    }
+
+    [Fact]
+    public async Task A_429_for_one_conversation_pauses_that_conversation_and_not_the_tenant()
+    {
+        var hotCalls = 0;
+        Connector.RespondWhen(c => c.Path.Contains("a%3Ahot", StringComparison.Ordinal) && Interlocked.Increment(ref hotCalls) == 1,
+            HttpStatusCode.TooManyRequests, """{"error":{"code":"Throttled","message":"slow down"}}""", ("Retry-After", "3"));
+        await using var app = NewApp(perTenant: 20);
+        _ = app.Services;
+        var messages = Enumerable.Range(0, 60).Select(i => ((DeliveryTarget)Conv($"a:cool-{i}"), $"c{i}")).Prepend((Conv("a:hot"), "hot")).ToList();
+        await EnqueueAsync(app, messages);
+
+        var rows = await WaitUntilSettledAsync(app, messages.Count);
+
+        Assert.All(rows, r => Assert.Equal(OutboxStatus.Sent, r.Status));
+        Assert.All(Connector.Delivered.GroupBy(c => FakeConnector.TextOf(c)), g => Assert.Single(g));
+        var hot = Connector.Calls.Where(c => c.Path.Contains("a%3Ahot", StringComparison.Ordinal)).Select(c => c.At).Order().ToList();
+        Assert.Equal(2, hot.Count);
+        Assert.True(hot[1] - hot[0] >= TimeSpan.FromSeconds(2.9), $"the throttled conversation was retried after {(hot[1] - hot[0]).TotalMilliseconds} ms");
+        // The other conversations kept the tenant's pace while the throttled one waited (a tenant-wide pause sends nothing for 3 s).
+        var during = Connector.Calls.Count(c => c.At > hot[0] && c.At < hot[0] + TimeSpan.FromSeconds(2.5) && !c.Path.Contains("a%3Ahot", StringComparison.Ordinal));
+        Assert.True(during >= 10, $"only {during} other sends while the conversation was paused");
+    }
+
+    [Fact]
+    public async Task Throttling_of_several_conversations_within_a_second_pauses_the_whole_tenant()
+    {
+        var throttled = new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        Connector.RespondWhen(c => c.Path.Contains("a%3Ahot-", StringComparison.Ordinal) && throttled.TryAdd(FakeConnector.ConversationOf(c), c.At),
+            HttpStatusCode.TooManyRequests, """{"error":{"code":"Throttled","message":"slow down"}}""", ("Retry-After", "3"));
+        await using var app = NewApp(perTenant: 20);
+        _ = app.Services;
+        var messages = Enumerable.Range(0, OutboxDispatcher.TenantThrottleConversations).Select(i => ((DeliveryTarget)Conv($"a:hot-{i}"), $"h{i}"))
+            .Concat(Enumerable.Range(0, 60).Select(i => ((DeliveryTarget)Conv($"a:cool-{i}"), $"c{i}"))).ToList();
+        await EnqueueAsync(app, messages);
+
+        var rows = await WaitUntilSettledAsync(app, messages.Count);
+
+        Assert.All(rows, r => Assert.Equal(OutboxStatus.Sent, r.Status));
+        Assert.All(Connector.Delivered.GroupBy(c => FakeConnector.TextOf(c)), g => Assert.Single(g));
+        // The third throttled conversation pauses the tenant for Retry-After: the other conversations wait too, except for
+        // the few sends already on the wire when the 429 came back.
+        var third = throttled.Values.Order().ElementAt(OutboxDispatcher.TenantThrottleConversations - 1);
+        var during = Connector.Calls.Count(c => c.At > third + TimeSpan.FromMilliseconds(300) && c.At < third + TimeSpan.FromSeconds(2.5));
+        Assert.True(during <= 1, $"{during} sends while the tenant was paused");
+        Assert.Contains(Connector.Calls, c => c.At > third + TimeSpan.FromSeconds(2.9));
     }
 
     [Fact]

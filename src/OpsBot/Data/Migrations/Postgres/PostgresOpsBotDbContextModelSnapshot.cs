@@ -1412,7 +1412,7 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasIndex("CorrelationType", "CorrelationId");
 
-                    b.HasIndex("Status", "NextAttemptAt");
+                    b.HasIndex("Status", "NextAttemptAt", "Id");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });

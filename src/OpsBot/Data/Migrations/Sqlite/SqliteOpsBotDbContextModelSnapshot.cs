@@ -1366,7 +1366,7 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasIndex("CorrelationType", "CorrelationId");
 
-                    b.HasIndex("Status", "NextAttemptAt");
+                    b.HasIndex("Status", "NextAttemptAt", "Id");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });

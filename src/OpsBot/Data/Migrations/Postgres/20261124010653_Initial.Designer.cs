@@ -13,7 +13,7 @@ using OpsBot.Data;
 namespace OpsBot.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresOpsBotDbContext))]
-    [Migration("20261123234724_Initial")]
+    [Migration("20261124010653_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1415,7 +1415,7 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasIndex("CorrelationType", "CorrelationId");
 
-                    b.HasIndex("Status", "NextAttemptAt");
+                    b.HasIndex("Status", "NextAttemptAt", "Id");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });

@@ -11,7 +11,7 @@ using OpsBot.Data;
 namespace OpsBot.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteOpsBotDbContext))]
-    [Migration("20261123234706_Initial")]
+    [Migration("20261124010616_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1369,7 +1369,7 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasIndex("CorrelationType", "CorrelationId");
 
-                    b.HasIndex("Status", "NextAttemptAt");
+                    b.HasIndex("Status", "NextAttemptAt", "Id");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });

@@ -943,9 +943,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_OutboxMessages_Status_NextAttemptAt",
+                name: "IX_OutboxMessages_Status_NextAttemptAt_Id",
                 table: "OutboxMessages",
-                columns: new[] { "Status", "NextAttemptAt" });
+                columns: new[] { "Status", "NextAttemptAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_OutboxThrottles_NextAt",

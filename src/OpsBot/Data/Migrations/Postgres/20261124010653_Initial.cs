@@ -942,9 +942,9 @@ namespace OpsBot.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_OutboxMessages_Status_NextAttemptAt",
+                name: "IX_OutboxMessages_Status_NextAttemptAt_Id",
                 table: "OutboxMessages",
-                columns: new[] { "Status", "NextAttemptAt" });
+                columns: new[] { "Status", "NextAttemptAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_OutboxThrottles_NextAt",

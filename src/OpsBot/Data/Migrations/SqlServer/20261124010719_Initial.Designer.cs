@@ -12,7 +12,7 @@ using OpsBot.Data;
 namespace OpsBot.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerOpsBotDbContext))]
-    [Migration("20261123234743_Initial")]
+    [Migration("20261124010719_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -1417,7 +1417,7 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasIndex("CorrelationType", "CorrelationId");
 
-                    b.HasIndex("Status", "NextAttemptAt");
+                    b.HasIndex("Status", "NextAttemptAt", "Id");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });
