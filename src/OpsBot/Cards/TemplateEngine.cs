@@ -147,7 +147,7 @@ public static class TemplateEngine
     }
 }
 
-/// <summary>A template compiled once; <see cref="WriteTo"/> expands it for one data object.</summary>
+/// <summary>A template compiled once; <see cref="WriteTo(Utf8JsonWriter, JsonElement, JsonNode?)"/> expands it for one data object.</summary>
 public sealed class CompiledTemplate
 {
     private readonly TNode _root;
@@ -166,9 +166,13 @@ public sealed class CompiledTemplate
     /// <summary>As <see cref="Expand(JsonNode?, JsonNode?)"/>; <paramref name="missingPath"/> is the first binding whose data was missing.</summary>
     public JsonNode? Expand(JsonNode? data, JsonNode? host, out string? missingPath)
     {
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        using (var writer = TemplateEngine.CreateWriter(buffer)) missingPath = WriteTo(writer, data, host);
-        return JsonNode.Parse(buffer.WrittenSpan);
+        var output = ScratchJson.Rent();
+        try
+        {
+            missingPath = WriteTo(output.Writer, data, host);
+            return JsonNode.Parse(output.Buffer.WrittenSpan);
+        }
+        finally { ScratchJson.Return(output); }
     }
 
     /// <summary>
@@ -177,10 +181,67 @@ public sealed class CompiledTemplate
     /// </summary>
     public string? WriteTo(Utf8JsonWriter writer, JsonNode? data, JsonNode? host = null)
     {
-        var context = new EvalContext(Js.FromNode(data), host is null ? Undefined.Value : Js.FromNode(host));
+        if (data is null) return Write(writer, null, host);
+        var scratch = ScratchJson.Rent();
+        try
+        {
+            data.WriteTo(scratch.Writer);
+            scratch.Writer.Flush();
+            using var document = JsonDocument.Parse(scratch.Buffer.WrittenMemory);
+            return WriteTo(writer, document.RootElement, host);
+        }
+        finally { ScratchJson.Return(scratch); }
+    }
+
+    /// <summary>As <see cref="WriteTo(Utf8JsonWriter, JsonNode?, JsonNode?)"/> with the data already parsed (read in place, not copied).</summary>
+    public string? WriteTo(Utf8JsonWriter writer, JsonElement data, JsonNode? host = null) => Write(writer, Js.FromElement(data), host);
+
+    private string? Write(Utf8JsonWriter writer, object? root, JsonNode? host)
+    {
+        var context = new EvalContext(root, host is null ? Undefined.Value : Js.FromNode(host));
         new Expander(File, context, writer).WriteRoot(_root);
         writer.Flush();
         return context.FirstMissingPath;
+    }
+}
+
+/// <summary>Per-thread reusable output buffers and writers, so an expansion allocates no buffer of its own.</summary>
+internal sealed class ScratchJson
+{
+    [ThreadStatic] private static ScratchJson?[]? _free;
+
+    private ScratchJson()
+    {
+        Writer = TemplateEngine.CreateWriter(Buffer);
+    }
+
+    public ArrayBufferWriter<byte> Buffer { get; } = new(16 * 1024);
+    public Utf8JsonWriter Writer { get; }
+
+    public static ScratchJson Rent()
+    {
+        var free = _free ??= new ScratchJson?[4];
+        for (var i = 0; i < free.Length; i++)
+        {
+            if (free[i] is not { } scratch) continue;
+            free[i] = null;
+            scratch.Buffer.ResetWrittenCount();
+            scratch.Writer.Reset(scratch.Buffer);
+            return scratch;
+        }
+        return new ScratchJson();
+    }
+
+    public static void Return(ScratchJson scratch)
+    {
+        if (scratch.Buffer.Capacity > 1024 * 1024) return;
+        var free = _free ??= new ScratchJson?[4];
+        for (var i = 0; i < free.Length; i++)
+        {
+            if (free[i] is not null) continue;
+            free[i] = scratch;
+            return;
+        }
     }
 }
 
@@ -266,7 +327,7 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
                 case TLiteral l: WriteLiteral(l); break;
                 case TArray inner: WriteArrayItems(inner); break;
                 case TObject o: ExpandObject(o, null, root: false); break;
-                case TText { Expr: AccessorExpr path } when path.TryGetDataString(context, out var text): text!.WriteTo(w); break;
+                case TText { Expr: AccessorExpr path } when path.TryWriteDataString(context, w, null): break;
                 case TText t:
                     var v = Evaluate(t.Expr, t.Path);
                     if (v is null) break;
@@ -289,9 +350,7 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
                 w.WritePropertyName(key);
                 WriteLiteral(l);
                 break;
-            case TText { Expr: AccessorExpr a } when a.TryGetDataString(context, out var text):
-                w.WritePropertyName(key);
-                text!.WriteTo(w);
+            case TText { Expr: AccessorExpr a } when a.TryWriteDataString(context, w, key):
                 break;
             case TText t:
                 var v = Evaluate(t.Expr, t.Path);
@@ -404,6 +463,7 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
     {
         try
         {
+            if (expr is AccessorExpr accessor) return accessor.EvalRaw(context, true);
             if (expr is not CallExpr { IsConcat: true } call) return expr.Eval(context, true);
             var sb = _cachedBuilder ?? new StringBuilder(256);
             _cachedBuilder = null;
