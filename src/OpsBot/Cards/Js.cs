@@ -46,12 +46,18 @@ internal static class Js
     public static object? FromElement(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.String => e.GetString(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
+        JsonValueKind.True => BoxedTrue,
+        JsonValueKind.False => BoxedFalse,
         JsonValueKind.Number => e.TryGetDouble(out var d) ? d : double.Parse(e.GetRawText(), Inv),
         JsonValueKind.Object or JsonValueKind.Array => e,
         _ => null,
     };
+
+    private static readonly object BoxedTrue = true, BoxedFalse = false;
+    private static readonly object[] BoxedIndexes = [.. Enumerable.Range(0, 256).Select(i => (object)(double)i)];
+
+    /// <summary><c>$index</c> values, boxed once.</summary>
+    public static object BoxIndex(int i) => i < BoxedIndexes.Length ? BoxedIndexes[i] : (double)i;
 
     /// <summary>An object or array of the data as the JsonNode every function works with (a view over the element, not a copy).</summary>
     public static object? Public(object? v) => v is JsonElement e

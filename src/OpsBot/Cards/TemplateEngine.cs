@@ -42,14 +42,16 @@ public static class TemplateEngine
                         else props.Add((JsonEncodedText.Encode(key, JavaScriptEncoder.UnsafeRelaxedJsonEscaping), Compile(value, childPath)));
                     }
                     obj.Properties = [.. props];
-                    if (obj.IsPlain && props.All(p => p.Item2 is TLiteral || p.Item2 is TArray { Raw: not null }))
+                    if (obj.IsPlain && props.All(p => IsLiteral(p.Item2)))
                         return new TLiteral(Raw(w => Write(w, obj))) { Path = path };
+                    PlanObject(obj);
                     return obj;
                 case JsonArray a:
                     var items = new TNode[a.Count];
                     for (var i = 0; i < a.Count; i++) items[i] = Compile(a[i], $"{path}[{i}]");
                     var array = new TArray(items) { Path = path };
                     if (items.All(i => i is TLiteral { IsNull: false })) array.Raw = Raw(w => Write(w, array));
+                    array.Items = MergeLiteralItems(items);
                     return array;
                 case JsonValue v when v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() is var s && s.Contains("${", StringComparison.Ordinal):
                     var expr = Parse(s, path);
@@ -106,6 +108,67 @@ public static class TemplateEngine
             }
             // A $when that is not an expression drops the element when it is truthy (the reference warns and drops it).
             obj.WhenAlwaysDrops = !Js.IsFalsy(Js.FromNode(value)) || value is JsonObject or JsonArray;
+        }
+
+        private static bool IsLiteral(TNode node) => node is TLiteral or TArray { Raw: not null };
+
+        /// <summary>
+        /// Output plan of an object: runs of literal properties become one pre-rendered fragment (with the object's
+        /// <c>{</c> when the run comes first and its <c>}</c> when it comes last), the other properties stay nodes.
+        /// The fragments rely on Utf8JsonWriter's separator rule: a comma goes before the next value or property name
+        /// when anything was written since the last start of an object or array.
+        /// </summary>
+        private static void PlanObject(TObject obj)
+        {
+            var props = obj.Properties;
+            var plan = new List<(byte[]?, JsonEncodedText, TNode?)>();
+            for (var i = 0; i < props.Length;)
+            {
+                if (!IsLiteral(props[i].Value))
+                {
+                    plan.Add((null, props[i].Key, props[i].Value));
+                    i++;
+                    continue;
+                }
+                var end = i;
+                while (end < props.Length && IsLiteral(props[end].Value)) end++;
+                var (start, open, close) = (i, i == 0, end == props.Length);
+                plan.Add((Raw(w =>
+                {
+                    if (open) w.WriteStartObject();
+                    for (var k = start; k < end; k++)
+                    {
+                        w.WritePropertyName(props[k].Key);
+                        Write(w, props[k].Value);
+                    }
+                    if (close) w.WriteEndObject();
+                }), default, null));
+                obj.OpensInPlan |= open;
+                obj.ClosesInPlan |= close;
+                i = end;
+            }
+            obj.Plan = [.. plan];
+        }
+
+        /// <summary>Consecutive literal items of an array as one pre-rendered fragment (nulls are dropped from arrays anyway).</summary>
+        private static TNode[] MergeLiteralItems(TNode[] items)
+        {
+            var merged = new List<TNode>();
+            for (var i = 0; i < items.Length;)
+            {
+                if (items[i] is not TLiteral)
+                {
+                    merged.Add(items[i++]);
+                    continue;
+                }
+                var end = i;
+                while (end < items.Length && items[end] is TLiteral) end++;
+                var run = items[i..end].Where(l => l is TLiteral { IsNull: false }).ToArray();
+                if (run.Length == 1) merged.Add(run[0]);
+                else if (run.Length > 1) merged.Add(new TLiteral(Raw(w => { foreach (var l in run) Write(w, l); })) { Path = run[0].Path });
+                i = end;
+            }
+            return [.. merged];
         }
 
         /// <summary>Pre-rendered JSON of a part of the template that has nothing to expand.</summary>
@@ -269,7 +332,8 @@ internal sealed class TText(Expr expr) : TNode
 
 internal sealed class TArray(TNode[] items) : TNode
 {
-    public TNode[] Items { get; } = items;
+    /// <summary>The items to expand; consecutive literals are merged into one fragment after <see cref="Raw"/> is made.</summary>
+    public TNode[] Items { get; set; } = items;
 
     /// <summary>Pre-rendered JSON when every item is a non-null literal (used where the array is a value, not spliced).</summary>
     public byte[]? Raw { get; set; }
@@ -278,6 +342,11 @@ internal sealed class TArray(TNode[] items) : TNode
 internal sealed class TObject : TNode
 {
     public (JsonEncodedText Key, TNode Value)[] Properties { get; set; } = [];
+
+    /// <summary>What <see cref="Expander"/> writes: pre-rendered fragments (Raw) and properties to expand (Key, Value).</summary>
+    public (byte[]? Raw, JsonEncodedText Key, TNode? Value)[] Plan { get; set; } = [];
+    public bool OpensInPlan { get; set; }
+    public bool ClosesInPlan { get; set; }
     public bool IsPlain => !HasData && WhenExpr is null && !WhenAlwaysDrops;
     public bool HasData { get; set; }
     public Expr? DataExpr { get; set; }
@@ -432,7 +501,7 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
         if (!hasData) return;
         if (isArray)
         {
-            context.Index = (double)i;
+            context.Index = Js.BoxIndex(i);
             var item = Js.ArrayItem(data, i);
             if (item is not Undefined) context.Data = item;
         }
@@ -450,9 +519,13 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
 
     private void WriteSingle(TObject o)
     {
-        w.WriteStartObject();
-        foreach (var (key, value) in o.Properties) WriteProperty(key, value);
-        w.WriteEndObject();
+        if (!o.OpensInPlan) w.WriteStartObject();
+        foreach (var (raw, key, value) in o.Plan)
+        {
+            if (raw is not null) w.WriteRawValue(raw, skipInputValidation: true);
+            else WriteProperty(key, value!);
+        }
+        if (!o.ClosesInPlan) w.WriteEndObject();
     }
 
     /// <summary>
