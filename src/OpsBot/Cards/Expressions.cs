@@ -158,6 +158,9 @@ internal abstract class Expr
 internal sealed class ConstExpr(object? value) : Expr
 {
     public object? Value { get; } = value;
+
+    /// <summary>A string constant without surrogates as UTF-8 (interpolated text is written as UTF-8), else null.</summary>
+    public byte[]? Utf8 { get; } = value is string s && s.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0 ? Encoding.UTF8.GetBytes(s) : null;
     public override object? Eval(EvalContext c, bool subst) => Value;
 }
 
@@ -221,21 +224,17 @@ internal sealed class AccessorExpr : Expr
     /// </summary>
     public bool TryWriteDataString(EvalContext c, Utf8JsonWriter w, JsonEncodedText? propertyName)
     {
-        if (_parts is null || _left is not null || c.Lambdas is not null || _path!.Length == 0 || _path[0] == '$') return false;
         switch (c.CurrentData)
         {
-            case JsonElement { ValueKind: JsonValueKind.Object } e:
-                foreach (var part in _utf8Parts!)
-                {
-                    if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(part, out e)) return false;
-                }
-                if (e.ValueKind != JsonValueKind.String) return false;
+            case JsonElement when TryGetDataString(c, out var e):
                 if (propertyName is { } pn) w.WritePropertyName(pn);
                 e.WriteTo(w);
                 return true;
-            case JsonObject cur:
+            case JsonElement:
+                return false;
+            case JsonObject cur when IsPlainDataPath(c):
                 JsonNode? node = cur;
-                foreach (var part in _parts)
+                foreach (var part in _parts!)
                 {
                     if (node is not JsonObject o || !o.TryGetPropertyValue(part, out node)) return false;
                 }
@@ -247,6 +246,22 @@ internal sealed class AccessorExpr : Expr
                 return false;
         }
     }
+
+    /// <summary>The string the plain member path points at in the data (a <see cref="JsonElement"/>), found by exact keys.</summary>
+    public bool TryGetDataString(EvalContext c, out JsonElement value)
+    {
+        value = default;
+        if (!IsPlainDataPath(c) || c.CurrentData is not JsonElement { ValueKind: JsonValueKind.Object } e) return false;
+        foreach (var part in _utf8Parts!)
+        {
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(part, out e)) return false;
+        }
+        if (e.ValueKind != JsonValueKind.String) return false;
+        value = e;
+        return true;
+    }
+
+    private bool IsPlainDataPath(EvalContext c) => _parts is not null && _left is null && c.Lambdas is null && _path!.Length > 0 && _path[0] != '$';
 
     private static bool StaticPath(Expr start, out string path, out Expr? left)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 
 namespace OpsBot.Cards;
@@ -359,6 +360,7 @@ internal sealed class TObject : TNode
 internal readonly struct Expander(string file, EvalContext context, Utf8JsonWriter w)
 {
     [ThreadStatic] private static StringBuilder? _cachedBuilder;
+    [ThreadStatic] private static byte[]? _cachedUtf8;
 
     public void WriteRoot(TNode node)
     {
@@ -397,6 +399,7 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
                 case TArray inner: WriteArrayItems(inner); break;
                 case TObject o: ExpandObject(o, null, root: false); break;
                 case TText { Expr: AccessorExpr path } when path.TryWriteDataString(context, w, null): break;
+                case TText { Expr: CallExpr { IsConcat: true } concat } t when TryWriteText(concat, t.Path, null): break;
                 case TText t:
                     var v = Evaluate(t.Expr, t.Path);
                     if (v is null) break;
@@ -420,6 +423,8 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
                 WriteLiteral(l);
                 break;
             case TText { Expr: AccessorExpr a } when a.TryWriteDataString(context, w, key):
+                break;
+            case TText { Expr: CallExpr { IsConcat: true } concat } t when TryWriteText(concat, t.Path, key):
                 break;
             case TText t:
                 var v = Evaluate(t.Expr, t.Path);
@@ -526,6 +531,50 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
             else WriteProperty(key, value!);
         }
         if (!o.ClosesInPlan) w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes interpolated text (a root concat, joined part by part with JS <c>toString</c> as in <see cref="Evaluate"/>) as UTF-8,
+    /// copying strings of the data without decoding them. Text with UTF-16 surrogates (where joining encoded parts could differ
+    /// from encoding the joined string) returns false before writing anything, for <see cref="Evaluate"/> to do it.
+    /// </summary>
+    private bool TryWriteText(CallExpr concat, string path, JsonEncodedText? key)
+    {
+        var buffer = _cachedUtf8 ?? new byte[512];
+        _cachedUtf8 = null;
+        var length = 0;
+        try
+        {
+            foreach (var part in concat.Args)
+            {
+                if (part is ConstExpr { Utf8: { } constant }) Append(ref buffer, ref length, constant);
+                else if (part is AccessorExpr a && a.TryGetDataString(context, out var element) && JsonMarshal.GetRawUtf8Value(element) is var raw && raw.IndexOf((byte)'\\') < 0)
+                    Append(ref buffer, ref length, raw[1..^1]);
+                else
+                {
+                    var text = part is ConstExpr { Value: string s } ? s : Js.ToJsString(part.Eval(context, true));
+                    if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') >= 0) return false;
+                    var needed = Encoding.UTF8.GetMaxByteCount(text.Length);
+                    if (buffer.Length - length < needed) Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + needed));
+                    length += Encoding.UTF8.GetBytes(text, buffer.AsSpan(length));
+                }
+            }
+        }
+        catch (TemplateEvalException ex)
+        {
+            throw new CardRenderException($"{file} at {path}: {ex.Message}", ex);
+        }
+        finally { _cachedUtf8 = buffer.Length <= 64 * 1024 ? buffer : null; }
+        if (key is { } name) w.WritePropertyName(name);
+        w.WriteStringValue(buffer.AsSpan(0, length));
+        return true;
+    }
+
+    private static void Append(ref byte[] buffer, ref int length, ReadOnlySpan<byte> bytes)
+    {
+        if (buffer.Length - length < bytes.Length) Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + bytes.Length));
+        bytes.CopyTo(buffer.AsSpan(length));
+        length += bytes.Length;
     }
 
     /// <summary>
