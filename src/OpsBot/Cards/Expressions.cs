@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -228,7 +229,9 @@ internal sealed class AccessorExpr : Expr
         {
             case JsonElement when TryGetDataString(c, out var e):
                 if (propertyName is { } pn) w.WritePropertyName(pn);
-                e.WriteTo(w);
+                var raw = JsonMarshal.GetRawUtf8Value(e);
+                if (raw[1..^1].IndexOfAnyExcept(Js.VerbatimStringBytes) < 0) w.WriteRawValue(raw, skipInputValidation: true);
+                else e.WriteTo(w);
                 return true;
             case JsonElement:
                 return false;

@@ -54,6 +54,18 @@ internal static class Js
     };
 
     private static readonly object BoxedTrue = true, BoxedFalse = false;
+
+    /// <summary>
+    /// The bytes the engine's writer puts into a JSON string unchanged (printable ASCII it does not escape), found by asking it:
+    /// a string of only these bytes in the data is copied as it is, which is exactly what writing the string would produce.
+    /// </summary>
+    public static readonly System.Buffers.SearchValues<byte> VerbatimStringBytes = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0x20, 0x7f - 0x20).Select(b => (byte)b).Where(b =>
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = TemplateEngine.CreateWriter(buffer)) writer.WriteStringValue([b]);
+            return buffer.WrittenCount == 3;
+        })]);
     private static readonly object[] BoxedIndexes = [.. Enumerable.Range(0, 256).Select(i => (object)(double)i)];
 
     /// <summary><c>$index</c> values, boxed once.</summary>
