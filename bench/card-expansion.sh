@@ -31,14 +31,14 @@ mkdir -p bench/results
   echo
   cat "$artifacts"/results/*CardExpansionBenchmark-report-github.md
   echo
-  echo "## Process CPU time per operation (same benchmark class; per row 1 s warm-up, then the fastest of 5 rounds of 2 000 – 4 000 operations)"
+  echo "## CPU time per operation (same benchmark class; per row 1 s warm-up, then the fastest of 5 rounds of 2 000 – 4 000 operations)"
   echo
-  echo "On a shared machine the wall-clock mean above includes time the benchmark thread waits for a core; process CPU time does"
-  echo "not (it is still inflated by cache/SMT contention: compare the calibration row, System.Text.Json serialising the same view"
-  echo "model, which takes a few µs on an idle machine). Each row first runs for a second so that tiered JIT recompilation, whose"
-  echo "background thread counts as process CPU time, is mostly over before measuring; the fastest of five rounds is reported, as"
-  echo "JIT, GC or neighbours only ever make a round slower. The lower bound is merely writing the expanded card, already parsed as"
-  echo "a JsonDocument, with Utf8JsonWriter (token by token, as any DOM writer does)."
+  echo "On a shared machine the wall-clock mean above includes time the benchmark thread waits for a core; CPU time does not."
+  echo "It is the benchmark thread's own CPU time (\`CLOCK_THREAD_CPUTIME_ID\`), which includes the garbage collections its allocations"
+  echo "trigger but not the JIT's background recompilation or other processes; the fastest of five rounds is reported, as JIT, GC or"
+  echo "neighbours only ever make a round slower. It is still inflated by cache/SMT contention on a busy machine: compare the calibration"
+  echo "row, System.Text.Json serialising the same view model, which takes a few µs on an idle machine. The lower bound is merely"
+  echo "writing the expanded card, already parsed as a JsonDocument, with Utf8JsonWriter (token by token, as any DOM writer does)."
   echo
   echo "| Method | CPU time / op | Wall time / op | Allocated / op |"
   echo "|------- |-------------:|--------------:|---------------:|"

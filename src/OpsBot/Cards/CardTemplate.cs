@@ -61,23 +61,31 @@ public sealed class CardTemplate
 
     /// <summary>
     /// Writes the card for <paramref name="data"/> to <paramref name="writer"/> (a writer from <see cref="TemplateEngine.CreateWriter"/>);
-    /// errors as <see cref="Expand(JsonNode?, bool)"/>. The written value is always one card object.
+    /// errors as <see cref="Expand(JsonNode?, bool)"/>, after which the writer may hold part of the card. The written value is always one card object.
     /// </summary>
     public void WriteTo(Utf8JsonWriter writer, JsonElement data, bool requireComplete)
     {
+        if (Compiled.AlwaysWritesObject)
+        {
+            CheckComplete(requireComplete, Write(writer, data));
+            return;
+        }
         var output = ScratchJson.Rent();
         try
         {
-            string? missing;
-            try { missing = Compiled.WriteTo(output.Writer, data); }
-            catch (Exception ex) when (ex is not (CardRenderException or OperationCanceledException)) { throw Failed(ex); }
-            CheckComplete(requireComplete, missing);
+            CheckComplete(requireComplete, Write(output.Writer, data));
             var card = output.Buffer.WrittenSpan;
             if (card.Length == 0 || card[0] != (byte)'{') Result(card);
             writer.WriteRawValue(card, skipInputValidation: true);
             writer.Flush();
         }
         finally { ScratchJson.Return(output); }
+    }
+
+    private string? Write(Utf8JsonWriter writer, JsonElement data)
+    {
+        try { return Compiled.WriteTo(writer, data); }
+        catch (Exception ex) when (ex is not (CardRenderException or OperationCanceledException)) { throw Failed(ex); }
     }
 
     private void CheckComplete(bool requireComplete, string? missing)

@@ -13,7 +13,41 @@ internal sealed class EvalContext(object? root, object? host)
 
     public object? Root { get; } = root;
     public object? Host { get; } = host;
-    public object? Data { get; set; } = Undefined.Value;
+    private object? _data = Undefined.Value;
+    private JsonElement _dataElement;
+    private bool _dataUnboxed;
+
+    /// <summary>The current <c>$data</c> (undefined until a <c>$data</c> property sets it).</summary>
+    public object? Data
+    {
+        get
+        {
+            if (_dataUnboxed) (_data, _dataUnboxed) = (_dataElement, false);
+            return _data;
+        }
+        set => (_data, _dataUnboxed) = (value, false);
+    }
+
+    /// <summary>Sets <c>$data</c> to an object or array of the data without boxing it (boxed only if something asks for <see cref="Data"/>).</summary>
+    public void SetData(JsonElement element) => (_dataElement, _dataUnboxed) = (element, true);
+
+    public (object? Data, JsonElement Element, bool Unboxed) SaveData() => (_data, _dataElement, _dataUnboxed);
+    public void RestoreData((object? Data, JsonElement Element, bool Unboxed) saved) => (_data, _dataElement, _dataUnboxed) = saved;
+
+    public bool IsDataElement => _dataUnboxed || CurrentData is JsonElement;
+
+    /// <summary>The current data when it is an object of the data, without boxing it.</summary>
+    public bool TryGetDataObject(out JsonElement element)
+    {
+        if (_dataUnboxed) element = _dataElement;
+        else if (CurrentData is JsonElement boxed) element = boxed;
+        else
+        {
+            element = default;
+            return false;
+        }
+        return element.ValueKind == JsonValueKind.Object;
+    }
     public object? Index { get; set; } = Undefined.Value;
 
     /// <summary>The first path that resolved to undefined and was substituted by its <c>${path}</c> text (reference behaviour).</summary>
@@ -225,36 +259,31 @@ internal sealed class AccessorExpr : Expr
     /// </summary>
     public bool TryWriteDataString(EvalContext c, Utf8JsonWriter w, JsonEncodedText? propertyName)
     {
-        switch (c.CurrentData)
+        if (TryGetDataString(c, out var e))
         {
-            case JsonElement when TryGetDataString(c, out var e):
-                if (propertyName is { } pn) w.WritePropertyName(pn);
-                var raw = JsonMarshal.GetRawUtf8Value(e);
-                if (raw[1..^1].IndexOfAnyExcept(Js.VerbatimStringBytes) < 0) w.WriteRawValue(raw, skipInputValidation: true);
-                else e.WriteTo(w);
-                return true;
-            case JsonElement:
-                return false;
-            case JsonObject cur when IsPlainDataPath(c):
-                JsonNode? node = cur;
-                foreach (var part in _parts!)
-                {
-                    if (node is not JsonObject o || !o.TryGetPropertyValue(part, out node)) return false;
-                }
-                if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.String) return false;
-                if (propertyName is { } name) w.WritePropertyName(name);
-                v.WriteTo(w);
-                return true;
-            default:
-                return false;
+            if (propertyName is { } pn) w.WritePropertyName(pn);
+            var raw = JsonMarshal.GetRawUtf8Value(e);
+            if (raw[1..^1].IndexOfAnyExcept(Js.VerbatimStringBytes) < 0) w.WriteRawValue(raw, skipInputValidation: true);
+            else e.WriteTo(w);
+            return true;
         }
+        if (!IsPlainDataPath(c) || c.IsDataElement || c.CurrentData is not JsonObject cur) return false;
+        JsonNode? node = cur;
+        foreach (var part in _parts!)
+        {
+            if (node is not JsonObject o || !o.TryGetPropertyValue(part, out node)) return false;
+        }
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.String) return false;
+        if (propertyName is { } name) w.WritePropertyName(name);
+        v.WriteTo(w);
+        return true;
     }
 
     /// <summary>The string the plain member path points at in the data (a <see cref="JsonElement"/>), found by exact keys.</summary>
     public bool TryGetDataString(EvalContext c, out JsonElement value)
     {
         value = default;
-        if (!IsPlainDataPath(c) || c.CurrentData is not JsonElement { ValueKind: JsonValueKind.Object } e) return false;
+        if (!IsPlainDataPath(c) || !c.TryGetDataObject(out var e)) return false;
         foreach (var part in _utf8Parts!)
         {
             if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(part, out e)) return false;

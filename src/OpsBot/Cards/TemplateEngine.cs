@@ -224,6 +224,9 @@ public sealed class CompiledTemplate
 
     public string File { get; }
 
+    /// <summary>True when every expansion is one JSON object (the root is an object without <c>$data</c> or <c>$when</c>).</summary>
+    public bool AlwaysWritesObject => _root is TObject { IsPlain: true } || (_root is TLiteral { IsNull: false } literal && literal.IsObject);
+
     /// <summary>Expands into a JSON node (null when the root is removed by <c>$when</c>).</summary>
     public JsonNode? Expand(JsonNode? data, JsonNode? host = null) => Expand(data, host, out _);
 
@@ -318,6 +321,7 @@ internal abstract class TNode
 internal sealed class TLiteral(byte[]? raw) : TNode
 {
     public bool IsNull { get; } = raw is null || raw.AsSpan().SequenceEqual("null"u8);
+    public bool IsObject { get; } = raw is [(byte)'{', ..];
 
     public void WriteTo(Utf8JsonWriter w)
     {
@@ -454,7 +458,7 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
             WriteSingle(o);
             return;
         }
-        var savedData = context.Data;
+        var savedData = context.SaveData();
         var savedIndex = context.Index;
         try
         {
@@ -496,7 +500,7 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
         }
         finally
         {
-            context.Data = savedData;
+            context.RestoreData(savedData);
             context.Index = savedIndex;
         }
     }
@@ -507,6 +511,11 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
         if (isArray)
         {
             context.Index = Js.BoxIndex(i);
+            if (data is JsonElement array && array[i] is { ValueKind: JsonValueKind.Object or JsonValueKind.Array } element)
+            {
+                context.SetData(element);
+                return;
+            }
             var item = Js.ArrayItem(data, i);
             if (item is not Undefined) context.Data = item;
         }
