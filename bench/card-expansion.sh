@@ -31,7 +31,7 @@ mkdir -p bench/results
   echo
   cat "$artifacts"/results/*CardExpansionBenchmark-report-github.md
   echo
-  echo "## CPU time per operation (same benchmark class; per row 1 s warm-up, then the fastest of 5 rounds of 2 000 – 4 000 operations)"
+  echo "## CPU time per operation (same benchmark class; every row warmed up 2 × 1 s first, then per row the fastest of 5 rounds of 2 000 – 4 000 operations)"
   echo
   echo "On a shared machine the wall-clock mean above includes time the benchmark thread waits for a core; CPU time does not."
   echo "It is the benchmark thread's own CPU time (\`CLOCK_THREAD_CPUTIME_ID\`), which includes the garbage collections its allocations"
