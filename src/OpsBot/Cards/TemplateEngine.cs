@@ -113,42 +113,111 @@ public static class TemplateEngine
 
         private static bool IsLiteral(TNode node) => node is TLiteral or TArray { Raw: not null };
 
+        private enum Tok : byte { OpenObject, OpenArray, CloseObject, CloseArray, Name, Value, Property, Item }
+
         /// <summary>
-        /// Output plan of an object: runs of literal properties become one pre-rendered fragment (with the object's
-        /// <c>{</c> when the run comes first and its <c>}</c> when it comes last), the other properties stay nodes.
-        /// The fragments rely on Utf8JsonWriter's separator rule: a comma goes before the next value or property name
-        /// when anything was written since the last start of an object or array.
+        /// Output plan of an object: its JSON as a sequence of pre-rendered fragments and the parts to expand (properties and
+        /// array items with bindings, <c>$data</c> or <c>$when</c>). Plain nested objects and arrays are flattened into the plan,
+        /// so everything between two bindings is one fragment. The fragments rely on Utf8JsonWriter's separator rule: a comma
+        /// goes before a value, property name or start when anything was written since the last start of an object or array.
+        /// Hence a fragment never begins with a closing bracket nor ends with an opening one or a property name: those are
+        /// written by the writer itself, which keeps the commas right whatever the expanded parts wrote (or left out).
         /// </summary>
         private static void PlanObject(TObject obj)
         {
-            var props = obj.Properties;
-            var plan = new List<(byte[]?, JsonEncodedText, TNode?)>();
-            for (var i = 0; i < props.Length;)
+            var tokens = new List<(Tok Kind, JsonEncodedText Key, byte[]? Raw, TNode? Node)>();
+            EmitObject(obj, tokens);
+            var plan = new List<TOp>();
+            var start = 0;
+            for (var i = 0; i <= tokens.Count; i++)
             {
-                if (!IsLiteral(props[i].Value))
-                {
-                    plan.Add((null, props[i].Key, props[i].Value));
-                    i++;
-                    continue;
-                }
-                var end = i;
-                while (end < props.Length && IsLiteral(props[end].Value)) end++;
-                var (start, open, close) = (i, i == 0, end == props.Length);
-                plan.Add((Raw(w =>
-                {
-                    if (open) w.WriteStartObject();
-                    for (var k = start; k < end; k++)
-                    {
-                        w.WritePropertyName(props[k].Key);
-                        Write(w, props[k].Value);
-                    }
-                    if (close) w.WriteEndObject();
-                }), default, null));
-                obj.OpensInPlan |= open;
-                obj.ClosesInPlan |= close;
-                i = end;
+                if (i < tokens.Count && tokens[i].Kind is not (Tok.Property or Tok.Item)) continue;
+                FlushStatic(tokens, start, i, plan);
+                if (i < tokens.Count) plan.Add(new(tokens[i].Kind == Tok.Property ? OpKind.Property : OpKind.Item, null, tokens[i].Key, tokens[i].Node));
+                start = i + 1;
             }
             obj.Plan = [.. plan];
+        }
+
+        private static void FlushStatic(List<(Tok Kind, JsonEncodedText Key, byte[]? Raw, TNode? Node)> tokens, int start, int end, List<TOp> plan)
+        {
+            while (start < end && tokens[start].Kind is Tok.CloseObject or Tok.CloseArray)
+                plan.Add(new(tokens[start++].Kind == Tok.CloseObject ? OpKind.EndObject : OpKind.EndArray, null, default, null));
+            var rawEnd = end;
+            while (rawEnd > start && tokens[rawEnd - 1].Kind is Tok.OpenObject or Tok.OpenArray or Tok.Name) rawEnd--;
+            if (rawEnd > start)
+            {
+                plan.Add(new(OpKind.Raw, Raw(w =>
+                {
+                    for (var k = start; k < rawEnd; k++)
+                    {
+                        var t = tokens[k];
+                        switch (t.Kind)
+                        {
+                            case Tok.OpenObject: w.WriteStartObject(); break;
+                            case Tok.OpenArray: w.WriteStartArray(); break;
+                            case Tok.CloseObject: w.WriteEndObject(); break;
+                            case Tok.CloseArray: w.WriteEndArray(); break;
+                            case Tok.Name: w.WritePropertyName(t.Key); break;
+                            default: w.WriteRawValue(t.Raw!, skipInputValidation: true); break;
+                        }
+                    }
+                }), default, null));
+            }
+            for (var k = rawEnd; k < end; k++)
+            {
+                var t = tokens[k];
+                plan.Add(new(t.Kind switch { Tok.OpenObject => OpKind.StartObject, Tok.OpenArray => OpKind.StartArray, _ => OpKind.Name }, null, t.Key, null));
+            }
+        }
+
+        private static void EmitObject(TObject obj, List<(Tok, JsonEncodedText, byte[]?, TNode?)> tokens)
+        {
+            tokens.Add((Tok.OpenObject, default, null, null));
+            foreach (var (key, value) in obj.Properties)
+            {
+                switch (value)
+                {
+                    case TLiteral l:
+                        tokens.Add((Tok.Name, key, null, null));
+                        tokens.Add((Tok.Value, default, l.Bytes, null));
+                        break;
+                    case TArray { Raw: { } raw }:
+                        tokens.Add((Tok.Name, key, null, null));
+                        tokens.Add((Tok.Value, default, raw, null));
+                        break;
+                    case TArray array:
+                        tokens.Add((Tok.Name, key, null, null));
+                        tokens.Add((Tok.OpenArray, default, null, null));
+                        EmitItems(array, tokens);
+                        tokens.Add((Tok.CloseArray, default, null, null));
+                        break;
+                    case TObject { IsPlain: true } inner:
+                        tokens.Add((Tok.Name, key, null, null));
+                        EmitObject(inner, tokens);
+                        break;
+                    default:
+                        tokens.Add((Tok.Property, key, null, value));
+                        break;
+                }
+            }
+            tokens.Add((Tok.CloseObject, default, null, null));
+        }
+
+        /// <summary>Array items as the expansion writes them: nulls dropped, nested arrays spliced.</summary>
+        private static void EmitItems(TArray array, List<(Tok, JsonEncodedText, byte[]?, TNode?)> tokens)
+        {
+            foreach (var item in array.Items)
+            {
+                switch (item)
+                {
+                    case TLiteral { IsNull: true }: break;
+                    case TLiteral l: tokens.Add((Tok.Value, default, l.Bytes, null)); break;
+                    case TArray inner: EmitItems(inner, tokens); break;
+                    case TObject { IsPlain: true } o: EmitObject(o, tokens); break;
+                    default: tokens.Add((Tok.Item, default, null, item)); break;
+                }
+            }
         }
 
         /// <summary>Consecutive literal items of an array as one pre-rendered fragment (nulls are dropped from arrays anyway).</summary>
@@ -322,6 +391,7 @@ internal sealed class TLiteral(byte[]? raw) : TNode
 {
     public bool IsNull { get; } = raw is null || raw.AsSpan().SequenceEqual("null"u8);
     public bool IsObject { get; } = raw is [(byte)'{', ..];
+    public byte[] Bytes { get; } = raw ?? "null"u8.ToArray();
 
     public void WriteTo(Utf8JsonWriter w)
     {
@@ -344,14 +414,17 @@ internal sealed class TArray(TNode[] items) : TNode
     public byte[]? Raw { get; set; }
 }
 
+internal enum OpKind : byte { Raw, StartObject, StartArray, EndObject, EndArray, Name, Property, Item }
+
+/// <summary>One step of an object's output plan: a pre-rendered fragment, a structural token for the writer, or a part to expand.</summary>
+internal readonly record struct TOp(OpKind Kind, byte[]? Raw, JsonEncodedText Key, TNode? Node);
+
 internal sealed class TObject : TNode
 {
     public (JsonEncodedText Key, TNode Value)[] Properties { get; set; } = [];
 
-    /// <summary>What <see cref="Expander"/> writes: pre-rendered fragments (Raw) and properties to expand (Key, Value).</summary>
-    public (byte[]? Raw, JsonEncodedText Key, TNode? Value)[] Plan { get; set; } = [];
-    public bool OpensInPlan { get; set; }
-    public bool ClosesInPlan { get; set; }
+    /// <summary>What <see cref="Expander"/> writes for one copy of the object, braces included.</summary>
+    public TOp[] Plan { get; set; } = [];
     public bool IsPlain => !HasData && WhenExpr is null && !WhenAlwaysDrops;
     public bool HasData { get; set; }
     public Expr? DataExpr { get; set; }
@@ -394,27 +467,30 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
     /// <summary>Array items: nulls dropped, arrays spliced, repeated objects inlined.</summary>
     private void WriteArrayItems(TArray a)
     {
-        foreach (var item in a.Items)
+        foreach (var item in a.Items) WriteItem(item);
+    }
+
+    /// <summary>One array item: null dropped, arrays spliced, repeated objects inlined.</summary>
+    private void WriteItem(TNode item)
+    {
+        switch (item)
         {
-            switch (item)
-            {
-                case TLiteral { IsNull: true }: break;
-                case TLiteral l: WriteLiteral(l); break;
-                case TArray inner: WriteArrayItems(inner); break;
-                case TObject o: ExpandObject(o, null, root: false); break;
-                case TText { Expr: AccessorExpr path } when path.TryWriteDataString(context, w, null): break;
-                case TText { Expr: CallExpr { IsConcat: true } concat } t when TryWriteText(concat, t.Path, null): break;
-                case TText t:
-                    var v = Evaluate(t.Expr, t.Path);
-                    if (v is null) break;
-                    if (Js.IsArray(v))
-                    {
-                        var n = Js.ArrayCount(v);
-                        for (var i = 0; i < n; i++) Js.Write(w, Js.ArrayItem(v, i));
-                    }
-                    else Js.Write(w, v);
-                    break;
-            }
+            case TLiteral { IsNull: true }: break;
+            case TLiteral l: WriteLiteral(l); break;
+            case TArray inner: WriteArrayItems(inner); break;
+            case TObject o: ExpandObject(o, null, root: false); break;
+            case TText { Expr: AccessorExpr path } when path.TryWriteDataString(context, w, null): break;
+            case TText { Expr: CallExpr { IsConcat: true } concat } t when TryWriteText(concat, t.Path, null): break;
+            case TText t:
+                var v = Evaluate(t.Expr, t.Path);
+                if (v is null) break;
+                if (Js.IsArray(v))
+                {
+                    var n = Js.ArrayCount(v);
+                    for (var i = 0; i < n; i++) Js.Write(w, Js.ArrayItem(v, i));
+                }
+                else Js.Write(w, v);
+                break;
         }
     }
 
@@ -533,13 +609,20 @@ internal readonly struct Expander(string file, EvalContext context, Utf8JsonWrit
 
     private void WriteSingle(TObject o)
     {
-        if (!o.OpensInPlan) w.WriteStartObject();
-        foreach (var (raw, key, value) in o.Plan)
+        foreach (var op in o.Plan)
         {
-            if (raw is not null) w.WriteRawValue(raw, skipInputValidation: true);
-            else WriteProperty(key, value!);
+            switch (op.Kind)
+            {
+                case OpKind.Raw: w.WriteRawValue(op.Raw!, skipInputValidation: true); break;
+                case OpKind.Property: WriteProperty(op.Key, op.Node!); break;
+                case OpKind.Item: WriteItem(op.Node!); break;
+                case OpKind.StartObject: w.WriteStartObject(); break;
+                case OpKind.StartArray: w.WriteStartArray(); break;
+                case OpKind.EndObject: w.WriteEndObject(); break;
+                case OpKind.EndArray: w.WriteEndArray(); break;
+                case OpKind.Name: w.WritePropertyName(op.Key); break;
+            }
         }
-        if (!o.ClosesInPlan) w.WriteEndObject();
     }
 
     /// <summary>
