@@ -48,6 +48,7 @@ internal sealed class EvalContext(object? root, object? host)
         }
         return element.ValueKind == JsonValueKind.Object;
     }
+
     public object? Index { get; set; } = Undefined.Value;
 
     /// <summary>The first path that resolved to undefined and was substituted by its <c>${path}</c> text (reference behaviour).</summary>

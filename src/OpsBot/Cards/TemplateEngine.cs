@@ -293,6 +293,9 @@ public sealed class CompiledTemplate
 
     public string File { get; }
 
+    /// <summary>Data given as a JsonNode is written and parsed once per expansion; as deep as a JsonNode can be written.</summary>
+    private static readonly JsonDocumentOptions DataOptions = new() { MaxDepth = 1000 };
+
     /// <summary>True when every expansion is one JSON object (the root is an object without <c>$data</c> or <c>$when</c>).</summary>
     public bool AlwaysWritesObject => _root is TObject { IsPlain: true } || (_root is TLiteral { IsNull: false } literal && literal.IsObject);
 
@@ -323,7 +326,7 @@ public sealed class CompiledTemplate
         {
             data.WriteTo(scratch.Writer);
             scratch.Writer.Flush();
-            using var document = JsonDocument.Parse(scratch.Buffer.WrittenMemory);
+            using var document = JsonDocument.Parse(scratch.Buffer.WrittenMemory, DataOptions);
             return WriteTo(writer, document.RootElement, host);
         }
         finally { ScratchJson.Return(scratch); }
