@@ -47,22 +47,55 @@ public sealed class CardTemplate
     /// </summary>
     public JsonObject Expand(JsonNode? data, bool requireComplete)
     {
-        JsonNode? result;
+        var output = ScratchJson.Rent();
         try
         {
-            result = Compiled.Expand(data, null, out var missing);
-            if (requireComplete && missing is not null)
-                throw new CardRenderException($"{File}: the data has no value for '{missing}' (the view model must supply every field).");
+            string? missing;
+            try { missing = Compiled.WriteTo(output.Writer, data); }
+            catch (Exception ex) when (ex is not (CardRenderException or OperationCanceledException)) { throw Failed(ex); }
+            CheckComplete(requireComplete, missing);
+            return Result(output.Buffer.WrittenSpan);
         }
-        catch (CardRenderException)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw new CardRenderException($"{File}: expansion failed: {ex.Message}", ex);
-        }
-        return result as JsonObject
-            ?? throw new CardRenderException($"{File} at $: expansion produced {(result is null ? "null ($when false)" : "an array ($data bound to a list)")}, not a card");
+        finally { ScratchJson.Return(output); }
     }
+
+    /// <summary>
+    /// Writes the card for <paramref name="data"/> to <paramref name="writer"/> (a writer from <see cref="TemplateEngine.CreateWriter"/>);
+    /// errors as <see cref="Expand(JsonNode?, bool)"/>, after which the writer may hold part of the card. The written value is always one card object.
+    /// </summary>
+    public void WriteTo(Utf8JsonWriter writer, JsonElement data, bool requireComplete)
+    {
+        if (Compiled.AlwaysWritesObject)
+        {
+            CheckComplete(requireComplete, Write(writer, data));
+            return;
+        }
+        var output = ScratchJson.Rent();
+        try
+        {
+            CheckComplete(requireComplete, Write(output.Writer, data));
+            var card = output.Buffer.WrittenSpan;
+            if (card.Length == 0 || card[0] != (byte)'{') Result(card);
+            writer.WriteRawValue(card, skipInputValidation: true);
+            writer.Flush();
+        }
+        finally { ScratchJson.Return(output); }
+    }
+
+    private string? Write(Utf8JsonWriter writer, JsonElement data)
+    {
+        try { return Compiled.WriteTo(writer, data); }
+        catch (Exception ex) when (ex is not (CardRenderException or OperationCanceledException)) { throw Failed(ex); }
+    }
+
+    private void CheckComplete(bool requireComplete, string? missing)
+    {
+        if (requireComplete && missing is not null)
+            throw new CardRenderException($"{File}: the data has no value for '{missing}' (the view model must supply every field).");
+    }
+
+    private CardRenderException Failed(Exception ex) => new($"{File}: expansion failed: {ex.Message}", ex);
+
+    private JsonObject Result(ReadOnlySpan<byte> card) => JsonNode.Parse(card) as JsonObject
+        ?? throw new CardRenderException($"{File} at $: expansion produced {(card.SequenceEqual("null"u8) ? "null ($when false)" : "an array ($data bound to a list)")}, not a card");
 }

@@ -29,9 +29,32 @@ public sealed class CardTemplates
     /// </summary>
     public JsonObject Render(string name, object model)
     {
+        if (model is JsonNode node) return this[name].Expand(node, requireComplete: true);
+        var output = ScratchJson.Rent();
+        try
+        {
+            RenderTo(output.Writer, name, model);
+            return JsonNode.Parse(output.Buffer.WrittenSpan)!.AsObject();
+        }
+        finally { ScratchJson.Return(output); }
+    }
+
+    /// <summary>
+    /// As <see cref="Render"/>, writing the card's JSON to <paramref name="writer"/> (from <see cref="TemplateEngine.CreateWriter"/>)
+    /// instead of building a <see cref="JsonObject"/>: for callers that only serialise the card.
+    /// </summary>
+    public void RenderTo(Utf8JsonWriter writer, string name, object model)
+    {
         var template = this[name];
-        var data = model as JsonNode ?? JsonSerializer.SerializeToNode(model, model.GetType(), ModelJson);
-        return template.Expand(data, requireComplete: true);
+        var data = ScratchJson.Rent();
+        try
+        {
+            JsonSerializer.Serialize(data.Writer, model, model.GetType(), ModelJson);
+            data.Writer.Flush();
+            using var document = JsonDocument.Parse(data.Buffer.WrittenMemory);
+            template.WriteTo(writer, document.RootElement, requireComplete: true);
+        }
+        finally { ScratchJson.Return(data); }
     }
 
     public static string DefaultFolder => Path.Combine(AppContext.BaseDirectory, "cards");

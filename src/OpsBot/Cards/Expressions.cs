@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace OpsBot.Cards;
@@ -11,7 +13,42 @@ internal sealed class EvalContext(object? root, object? host)
 
     public object? Root { get; } = root;
     public object? Host { get; } = host;
-    public object? Data { get; set; } = Undefined.Value;
+    private object? _data = Undefined.Value;
+    private JsonElement _dataElement;
+    private bool _dataUnboxed;
+
+    /// <summary>The current <c>$data</c> (undefined until a <c>$data</c> property sets it).</summary>
+    public object? Data
+    {
+        get
+        {
+            if (_dataUnboxed) (_data, _dataUnboxed) = (_dataElement, false);
+            return _data;
+        }
+        set => (_data, _dataUnboxed) = (value, false);
+    }
+
+    /// <summary>Sets <c>$data</c> to an object or array of the data without boxing it (boxed only if something asks for <see cref="Data"/>).</summary>
+    public void SetData(JsonElement element) => (_dataElement, _dataUnboxed) = (element, true);
+
+    public (object? Data, JsonElement Element, bool Unboxed) SaveData() => (_data, _dataElement, _dataUnboxed);
+    public void RestoreData((object? Data, JsonElement Element, bool Unboxed) saved) => (_data, _dataElement, _dataUnboxed) = saved;
+
+    public bool IsDataElement => _dataUnboxed || CurrentData is JsonElement;
+
+    /// <summary>The current data when it is an object of the data, without boxing it.</summary>
+    public bool TryGetDataObject(out JsonElement element)
+    {
+        if (_dataUnboxed) element = _dataElement;
+        else if (CurrentData is JsonElement boxed) element = boxed;
+        else
+        {
+            element = default;
+            return false;
+        }
+        return element.ValueKind == JsonValueKind.Object;
+    }
+
     public object? Index { get; set; } = Undefined.Value;
 
     /// <summary>The first path that resolved to undefined and was substituted by its <c>${path}</c> text (reference behaviour).</summary>
@@ -24,7 +61,7 @@ internal sealed class EvalContext(object? root, object? host)
     public object? CurrentData => Data is Undefined ? Root : Data;
 
     /// <summary>StackedMemory (lambda variables) over TemplateObjectMemory (paths not starting with <c>$</c> are under <c>$data</c>).</summary>
-    public object? Lookup(string path, string[] parts)
+    public object? Lookup(string path, string[] parts, byte[][]? utf8Parts = null)
     {
         for (var frame = Lambdas; frame is not null; frame = frame.Next)
         {
@@ -32,11 +69,11 @@ internal sealed class EvalContext(object? root, object? host)
             if (first is null) break;
             if (first == frame.Name || string.Equals(first, frame.Name, StringComparison.OrdinalIgnoreCase))
             {
-                var v = Memory.Walk(frame.Value, parts, 1);
+                var v = Memory.Walk(frame.Value, parts, 1, utf8Parts);
                 if (v is not Undefined) return v;
             }
         }
-        if (path.Length > 0 && path[0] != '$') return Memory.Walk(CurrentData, parts, 0);
+        if (path.Length > 0 && path[0] != '$') return Memory.Walk(CurrentData, parts, 0, utf8Parts);
         if (parts.Length == 0) return Undefined.Value;
         object? scope = Undefined.Value;
         foreach (var key in MemoryKeys)
@@ -53,7 +90,7 @@ internal sealed class EvalContext(object? root, object? host)
             };
             break;
         }
-        return parts.Length == 1 ? scope : Memory.Walk(scope, parts, 1);
+        return parts.Length == 1 ? scope : Memory.Walk(scope, parts, 1, utf8Parts);
     }
 }
 
@@ -67,7 +104,7 @@ internal sealed class LambdaFrame(string name, object? value, LambdaFrame? next)
 /// <summary>AEL SimpleObjectMemory path walking and property/index access.</summary>
 internal static class Memory
 {
-    public static object? Walk(object? scope, string[] parts, int start)
+    public static object? Walk(object? scope, string[] parts, int start, byte[][]? utf8Parts = null)
     {
         var cur = scope;
         var value = cur;
@@ -81,18 +118,25 @@ internal static class Memory
                 if (idx < 0 || idx >= n) return Undefined.Value;
                 value = Js.ArrayItem(cur, (int)idx);
             }
-            else value = AccessProperty(cur, part);
+            else value = AccessProperty(cur, part, utf8Parts?[i]);
             cur = value;
         }
         return start >= parts.Length ? scope : value;
     }
 
     /// <summary>AEL <c>accessProperty</c>: undefined on falsy instances; first key matching case-insensitively.</summary>
-    public static object? AccessProperty(object? instance, string property)
+    public static object? AccessProperty(object? instance, string property, byte[]? utf8Property = null)
     {
         if (Js.IsFalsy(instance)) return Undefined.Value;
         switch (instance)
         {
+            case JsonElement { ValueKind: JsonValueKind.Object } e:
+                if (utf8Property is null ? e.TryGetProperty(property, out var found) : e.TryGetProperty(utf8Property, out found)) return Js.FromElement(found);
+                foreach (var p in e.EnumerateObject())
+                    if (string.Equals(p.Name, property, StringComparison.OrdinalIgnoreCase)) return Js.FromElement(p.Value);
+                return Undefined.Value;
+            case JsonElement { ValueKind: JsonValueKind.Array } e:
+                return IndexKey(property, e.GetArrayLength()) is int ei ? Js.FromElement(e[ei]) : Undefined.Value;
             case JsonObject o:
                 if (o.TryGetPropertyValue(property, out var exact)) return Js.FromNode(exact);
                 for (var i = 0; i < o.Count; i++)
@@ -150,6 +194,9 @@ internal abstract class Expr
 internal sealed class ConstExpr(object? value) : Expr
 {
     public object? Value { get; } = value;
+
+    /// <summary>A string constant without surrogates as UTF-8 (interpolated text is written as UTF-8), else null.</summary>
+    public byte[]? Utf8 { get; } = value is string s && s.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0 ? Encoding.UTF8.GetBytes(s) : null;
     public override object? Eval(EvalContext c, bool subst) => Value;
 }
 
@@ -163,6 +210,7 @@ internal sealed class AccessorExpr : Expr
         {
             _path = path;
             _parts = Memory.SplitPath(path);
+            _utf8Parts = [.. _parts.Select(Encoding.UTF8.GetBytes)];
             _left = left;
             _substitute = "${" + path + "}";
         }
@@ -172,26 +220,31 @@ internal sealed class AccessorExpr : Expr
     public Expr? Instance { get; }
     private readonly string? _path;
     private readonly string[]? _parts;
+    private readonly byte[][]? _utf8Parts;
     private readonly Expr? _left;
     private readonly string? _substitute;
 
-    public override object? Eval(EvalContext c, bool subst)
+    public override object? Eval(EvalContext c, bool subst) => Js.Public(EvalRaw(c, subst));
+
+    /// <summary>As <see cref="Eval"/>, but objects and arrays of the data stay <see cref="JsonElement"/>s (for the engine, not for functions).</summary>
+    public object? EvalRaw(EvalContext c, bool subst)
     {
         string path;
         string[] parts;
+        byte[][]? utf8Parts = null;
         Expr? left;
-        if (_path is not null) (path, parts, left) = (_path, _parts!, _left);
+        if (_path is not null) (path, parts, utf8Parts, left) = (_path, _parts!, _utf8Parts, _left);
         else
         {
             path = DynamicPath(this, c, subst, out left);
             parts = Memory.SplitPath(path);
         }
         object? value;
-        if (left is null) value = c.Lookup(path, parts);
+        if (left is null) value = c.Lookup(path, parts, utf8Parts);
         else
         {
             var scope = left.Eval(c, subst);
-            value = scope is Undefined ? Undefined.Value : Memory.Walk(scope, parts, 0);
+            value = scope is Undefined ? Undefined.Value : Memory.Walk(scope, parts, 0, utf8Parts);
         }
         if (value is Undefined && subst)
         {
@@ -203,22 +256,45 @@ internal sealed class AccessorExpr : Expr
 
     /// <summary>
     /// Fast path for the common <c>"${a.b}"</c> binding: a plain member path to a string in the data, found by exact key,
-    /// is handed back as the data node itself so it can be written without decoding. Anything else returns false.
+    /// is written straight from the data without decoding. Anything else returns false and writes nothing.
     /// </summary>
-    public bool TryGetDataString(EvalContext c, out JsonNode? value)
+    public bool TryWriteDataString(EvalContext c, Utf8JsonWriter w, JsonEncodedText? propertyName)
     {
-        value = null;
-        if (_parts is null || _left is not null || c.Lambdas is not null || _path!.Length == 0 || _path[0] == '$') return false;
-        if (c.CurrentData is not JsonObject cur) return false;
+        if (TryGetDataString(c, out var e))
+        {
+            if (propertyName is { } pn) w.WritePropertyName(pn);
+            var raw = JsonMarshal.GetRawUtf8Value(e);
+            if (raw[1..^1].IndexOfAnyExcept(Js.VerbatimStringBytes) < 0) w.WriteRawValue(raw, skipInputValidation: true);
+            else e.WriteTo(w);
+            return true;
+        }
+        if (!IsPlainDataPath(c) || c.IsDataElement || c.CurrentData is not JsonObject cur) return false;
         JsonNode? node = cur;
-        foreach (var part in _parts)
+        foreach (var part in _parts!)
         {
             if (node is not JsonObject o || !o.TryGetPropertyValue(part, out node)) return false;
         }
-        if (node is not JsonValue v || v.GetValueKind() != System.Text.Json.JsonValueKind.String) return false;
-        value = v;
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.String) return false;
+        if (propertyName is { } name) w.WritePropertyName(name);
+        v.WriteTo(w);
         return true;
     }
+
+    /// <summary>The string the plain member path points at in the data (a <see cref="JsonElement"/>), found by exact keys.</summary>
+    public bool TryGetDataString(EvalContext c, out JsonElement value)
+    {
+        value = default;
+        if (!IsPlainDataPath(c) || !c.TryGetDataObject(out var e)) return false;
+        foreach (var part in _utf8Parts!)
+        {
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(part, out e)) return false;
+        }
+        if (e.ValueKind != JsonValueKind.String) return false;
+        value = e;
+        return true;
+    }
+
+    private bool IsPlainDataPath(EvalContext c) => _parts is not null && _left is null && c.Lambdas is null && _path!.Length > 0 && _path[0] != '$';
 
     private static bool StaticPath(Expr start, out string path, out Expr? left)
     {

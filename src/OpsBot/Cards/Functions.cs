@@ -394,9 +394,11 @@ internal static class Functions
 
     private static object? Length(CallExpr call, EvalContext c, bool subst) => (double)StringOrEmpty(Args(call, c, subst, VerifyStringOrNull(call))[0]).Length;
 
-    private static object? Count(CallExpr call, EvalContext c, bool subst) => Args(call, c, subst)[0] switch
+    private static object? Count(CallExpr call, EvalContext c, bool subst) => (call.Args[0] is AccessorExpr path ? path.EvalRaw(c, subst) : call.Args[0].Eval(c, subst)) switch
     {
         string s => (double)s.Length,
+        JsonElement { ValueKind: JsonValueKind.Array } e => (double)e.GetArrayLength(),
+        JsonElement e => (double)e.EnumerateObject().Count(),
         JsonArray a => (double)a.Count,
         List<object?> l => (double)l.Count,
         JsonObject o => (double)o.Count,

@@ -39,11 +39,60 @@ internal static class Js
         }
     }
 
-    public static bool IsArray(object? v) => v is JsonArray or List<object?>;
+    /// <summary>
+    /// A value of the expansion data (a parsed <see cref="JsonDocument"/>): scalars become JS values, objects and arrays stay
+    /// boxed <see cref="JsonElement"/>s, read in place by the engine and wrapped as JsonNode only when a function gets them (<see cref="Public"/>).
+    /// </summary>
+    public static object? FromElement(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.String => e.GetString(),
+        JsonValueKind.True => BoxedTrue,
+        JsonValueKind.False => BoxedFalse,
+        JsonValueKind.Number => e.TryGetDouble(out var d) ? d : double.Parse(e.GetRawText(), Inv),
+        JsonValueKind.Object or JsonValueKind.Array => e,
+        _ => null,
+    };
 
-    public static int ArrayCount(object? v) => v switch { JsonArray a => a.Count, List<object?> l => l.Count, _ => 0 };
+    private static readonly object BoxedTrue = true, BoxedFalse = false;
 
-    public static object? ArrayItem(object? v, int i) => v switch { JsonArray a => FromNode(a[i]), List<object?> l => l[i], _ => Undefined.Value };
+    /// <summary>
+    /// The bytes the engine's writer puts into a JSON string unchanged (printable ASCII it does not escape), found by asking it:
+    /// a string of only these bytes in the data is copied as it is, which is exactly what writing the string would produce.
+    /// </summary>
+    public static readonly System.Buffers.SearchValues<byte> VerbatimStringBytes = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0x20, 0x7f - 0x20).Select(b => (byte)b).Where(b =>
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var writer = TemplateEngine.CreateWriter(buffer)) writer.WriteStringValue([b]);
+            return buffer.WrittenCount == 3;
+        })]);
+    private static readonly object[] BoxedIndexes = [.. Enumerable.Range(0, 256).Select(i => (object)(double)i)];
+
+    /// <summary><c>$index</c> values, boxed once.</summary>
+    public static object BoxIndex(int i) => i < BoxedIndexes.Length ? BoxedIndexes[i] : (double)i;
+
+    /// <summary>An object or array of the data as the JsonNode every function works with (a view over the element, not a copy).</summary>
+    public static object? Public(object? v) => v is JsonElement e
+        ? e.ValueKind == JsonValueKind.Object ? JsonObject.Create(e) : JsonArray.Create(e)
+        : v;
+
+    public static bool IsArray(object? v) => v is JsonArray or List<object?> or JsonElement { ValueKind: JsonValueKind.Array };
+
+    public static int ArrayCount(object? v) => v switch
+    {
+        JsonArray a => a.Count,
+        List<object?> l => l.Count,
+        JsonElement { ValueKind: JsonValueKind.Array } e => e.GetArrayLength(),
+        _ => 0,
+    };
+
+    public static object? ArrayItem(object? v, int i) => v switch
+    {
+        JsonArray a => FromNode(a[i]),
+        List<object?> l => l[i],
+        JsonElement { ValueKind: JsonValueKind.Array } e => FromElement(e[i]),
+        _ => Undefined.Value,
+    };
 
     public static List<object?> ToList(object? v)
     {
@@ -77,6 +126,7 @@ internal static class Js
         bool b => JsonValue.Create(b),
         double d => NumberNode(d),
         JsonNode n => n.DeepClone(),
+        JsonElement e => ((JsonNode)Public(e)!).DeepClone(),
         List<object?> l => new JsonArray(l.Select(ToNode).ToArray()),
         _ => JsonValue.Create(v.ToString()),
     };
@@ -101,6 +151,7 @@ internal static class Js
                 else w.WriteNumberValue(d);
                 break;
             case JsonNode n: n.WriteTo(w); break;
+            case JsonElement e: e.WriteTo(w); break;
             case List<object?> l:
                 w.WriteStartArray();
                 foreach (var item in l) Write(w, item);
@@ -129,6 +180,7 @@ internal static class Js
         JsonObject => "[object Object]",
         JsonArray or List<object?> => JoinArray(v, ","),
         JsonValue jv => ToStringLoose(FromNode(jv)),
+        JsonElement e => ToStringLoose(Public(e)),
         _ => v.ToString() ?? "",
     };
 
@@ -151,7 +203,7 @@ internal static class Js
     public static string CommonStringify(object? v)
     {
         if (IsNullish(v)) return "";
-        if (v is JsonNode or List<object?>) return Stringify(v)!.TrimStart('\'', '"').TrimEnd('\'', '"');
+        if (v is JsonNode or List<object?> or JsonElement) return Stringify(v)!.TrimStart('\'', '"').TrimEnd('\'', '"');
         return ToStringLoose(v);
     }
 
@@ -173,6 +225,7 @@ internal static class Js
             case bool b: sb.Append(b ? "true" : "false"); break;
             case double d: sb.Append(double.IsFinite(d) ? NumberToString(d) : "null"); break;
             case JsonValue jv: StringifyTo(sb, FromNode(jv)); break;
+            case JsonElement e: StringifyTo(sb, Public(e)); break;
             case JsonObject o:
                 sb.Append('{');
                 var first = true;

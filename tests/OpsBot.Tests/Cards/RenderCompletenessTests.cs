@@ -35,6 +35,37 @@ public sealed class RenderCompletenessTests : IDisposable
         Assert.Equal("price is ${total}", card["body"]![0]!["text"]!.GetValue<string>());
     }
 
+    [Fact]
+    public void A_typed_model_renders_as_its_camelCase_json_and_RenderTo_writes_the_same_card()
+    {
+        File.WriteAllText(Path.Combine(_folder, "order.json"), """
+            {"type":"AdaptiveCard","version":"1.5","body":[
+              {"type":"TextBlock","text":"${title} for ${Account.Name} (${count(lines)} lines)","wrap":true},
+              {"type":"TextBlock","$data":"${lines}","text":"${$index}: ${sku} · ${formatNumber(qty, 1)}","wrap":true},
+              {"type":"TextBlock","$when":"${urgent}","text":"${note}","wrap":true}],
+             "actions":[{"type":"Action.Execute","verb":"order.open","data":{"id":"${id}","rev":"${version}"}}]}
+            """);
+        var cards = new CardTemplates(_folder);
+        var model = new OrderView("o-1", 3, "Order \"Zürich\" 😀", new("Contoso\nLtd"), true, "a\\b",
+            [new("SKU-1", 2.25), new("SKU-2", 1500)]);
+
+        var typed = cards.Render("order", model);
+        var asJson = cards.Render("order", System.Text.Json.JsonSerializer.SerializeToNode(model, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = TemplateEngine.CreateWriter(buffer)) cards.RenderTo(writer, "order", model);
+
+        Assert.Equal(asJson.ToJsonString(), typed.ToJsonString());
+        Assert.Equal(typed.ToJsonString(), JsonNode.Parse(buffer.WrittenSpan)!.ToJsonString());
+        Assert.Equal("Order \"Zürich\" 😀 for Contoso\nLtd (2 lines)", typed["body"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal("1: SKU-2 · 1,500.0", typed["body"]![2]!["text"]!.GetValue<string>());
+        Assert.Equal("a\\b", typed["body"]![3]!["text"]!.GetValue<string>());
+        Assert.Equal(3, typed["actions"]![0]!["data"]!["rev"]!.GetValue<int>());
+    }
+
+    private sealed record OrderView(string Id, int Version, string Title, AccountView Account, bool Urgent, string Note, LineView[] Lines);
+    private sealed record AccountView(string Name);
+    private sealed record LineView(string Sku, double Qty);
+
     public static TheoryData<string> ShippedCards() =>
         [.. Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "cards"), "*.json").Select(f => Path.GetFileNameWithoutExtension(f)).Order()];
 

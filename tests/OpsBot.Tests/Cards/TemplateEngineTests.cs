@@ -177,4 +177,12 @@ public class TemplateEngineTests
     {
         Assert.Equal("""{"t":"dark","u":"${$host.missing}"}""", Expand("""{"t":"${$host.theme}","u":"${$host.missing}"}""", "{}", """{"theme":"dark"}""")!.ToJsonString());
     }
+
+    [Fact]
+    public void Interpolated_text_joins_escaped_non_ascii_and_split_surrogate_parts_exactly()
+    {
+        var r = Expand("""{"t":"${a}|${b}|${c}|${substring(e, 0, 1)}${substring(e, 1, 1)}|${n} ${o.k}"}""",
+            """{"a":"say \"hi\"\n\\ ok","b":"Zürich · 東京","c":"\ud83d\ude00","e":"😀","n":1.5,"o":{"k":true}}""")!;
+        Assert.Equal("say \"hi\"\n\\ ok|Zürich · 東京|😀|😀|1.5 true", r["t"]!.GetValue<string>());
+    }
 }
