@@ -18,7 +18,9 @@ messages_throughput() {
   # Production shape: schema applied by the migrate verb, then the service starts without migrating.
   export MicrosoftAppId= Bot__AllowUnauthenticated=true Bot__RateLimits__Enabled=false ASPNETCORE_ENVIRONMENT=Production Database__Provider=Sqlite Database__ConnectionString="Data Source=$tmp/opsbot.db"
   dotnet src/OpsBot/bin/Release/net10.0/OpsBot.dll migrate > "$tmp/migrate.log"
-  (cd "$tmp" && exec dotnet "$OLDPWD/src/OpsBot/bin/Release/net10.0/OpsBot.dll" --urls "http://127.0.0.1:$opsbot_port") > "$tmp/opsbot.log" 2>&1 &
+  # Run like a deployment from its output folder: --contentRoot makes the shipped appsettings.json (Production log levels) apply.
+  local bin="$PWD/src/OpsBot/bin/Release/net10.0"
+  (cd "$tmp" && exec dotnet "$bin/OpsBot.dll" --urls "http://127.0.0.1:$opsbot_port" --contentRoot "$bin") > "$tmp/opsbot.log" 2>&1 &
   opsbot_pid=$!
   node bench/echo-bot/index.mjs "$echo_port" > "$tmp/echo-bot.log" 2>&1 &
   echo_pid=$!

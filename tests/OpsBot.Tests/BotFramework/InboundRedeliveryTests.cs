@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Conversations;
 using OpsBot.Data;
@@ -166,6 +168,58 @@ public abstract class InboundRedeliveryTests(DatabaseProvider provider) : IAsync
 
         var fresh = InboundActivities.Invoke(ServiceUrl, "test.count");
         Assert.Contains("call 1", await BodyAsync(await restarted.PostActivityAsync(fresh)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Concurrent_deliveries_committed_in_batches_each_run_once_and_hold_across_a_restart()
+    {
+        var messages = Enumerable.Range(0, 30).Select(i => InboundActivities.Message(ServiceUrl, $"probe {i}")).ToList();
+        var before = StartApp();
+        var client = before.CreateClient();
+        // Every message twice at once: the batch writer sees both claims, often in the same transaction.
+        var answers = await Task.WhenAll(messages.SelectMany(m => new[] { client.PostActivityAsync(m), client.PostActivityAsync(m.Clone()) }));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        await WaitUntilAsync(() => before.Probe.Calls >= messages.Count);
+        Assert.Equal(messages.Count, before.Probe.Calls);
+        await before.DisposeAsync();
+
+        var after = StartApp();
+        var restarted = after.CreateClient();
+        foreach (var m in messages) Assert.Equal(HttpStatusCode.OK, (await restarted.PostActivityAsync(m.Clone())).StatusCode);
+
+        Assert.Equal(0, after.Probe.Calls);
+        var recorded = await after.WithDbAsync(db => db.ProcessedActivities.Select(p => p.ActivityId).ToListAsync());
+        Assert.Equal(messages.Select(m => m.Id).Order(), recorded.Where(id => messages.Any(m => m.Id == id)).Order());
+    }
+
+    [Fact]
+    public async Task The_answer_of_a_turn_finishing_during_shutdown_is_committed_and_replayed_after_the_restart()
+    {
+        var invoke = InboundActivities.Invoke(ServiceUrl, "test.slow");
+        var before = StartApp();
+        var first = before.CreateClient().PostActivityAsync(invoke);
+        await before.Probe.SlowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Graceful shutdown waits for the running turn, whose answer is stored after the turn ends.
+        var stopping = before.Services.GetRequiredService<IHostApplicationLifetime>();
+        stopping.StopApplication();
+        await Task.Delay(200);
+        before.Probe.Gate.SetResult();
+        try
+        {
+            await first.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or InvalidOperationException)
+        {
+            // The test server may drop the in-flight request while stopping; the stored answer is what counts.
+        }
+        await before.DisposeAsync();
+
+        var after = StartApp();
+        var replayed = await after.CreateClient().PostActivityAsync(invoke.Clone());
+        Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
+        Assert.Contains("slow call 1", await BodyAsync(replayed), StringComparison.Ordinal);
+        Assert.Equal(0, after.Probe.Calls);
     }
 
     [Fact]
