@@ -29,6 +29,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<InboundActivityWriter> _log;
     private readonly Lazy<Task> _loop;
+    private Session? _session;
 
     public InboundActivityWriter(IServiceScopeFactory scopes, IOptions<DatabaseOptions> database, ILogger<InboundActivityWriter> log)
     {
@@ -79,48 +80,86 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
 
     private async Task CommitAsync(List<Write> batch)
     {
-        await using var scope = _scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-        await db.Database.OpenConnectionAsync();
-        var connection = db.Database.GetDbConnection();
-        await using var tx = await connection.BeginTransactionAsync();
-        DbCommand? claim = null, complete = null, forget = null;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            foreach (var w in batch)
+            var session = _session ??= await Session.OpenAsync(_scopes);
+            var committing = false;
+            try
             {
-                var cmd = w.Kind switch
+                await using var tx = await session.Connection.BeginTransactionAsync();
+                foreach (var w in batch)
                 {
-                    WriteKind.Claim => claim ??= Command(connection, tx, ClaimSql, withNow: true),
-                    WriteKind.Complete => complete ??= Command(connection, tx, CompleteSql, withNow: true, "status", "body"),
-                    _ => forget ??= Command(connection, tx, ForgetSql, withNow: false),
-                };
-                cmd.Parameters["channel"].Value = w.Key.ChannelId;
-                cmd.Parameters["conversation"].Value = w.Key.ConversationId;
-                cmd.Parameters["activity"].Value = w.Key.ActivityId;
-                if (w.Kind != WriteKind.Forget) cmd.Parameters["now"].Value = w.Now;
-                if (w.Kind == WriteKind.Complete)
-                {
-                    cmd.Parameters["status"].Value = (object?)w.Status ?? DBNull.Value;
-                    cmd.Parameters["body"].Value = (object?)w.Body ?? DBNull.Value;
+                    var cmd = w.Kind switch
+                    {
+                        WriteKind.Claim => session.Claim,
+                        WriteKind.Complete => session.Complete,
+                        _ => session.Forget,
+                    };
+                    cmd.Transaction = tx;
+                    cmd.Parameters["channel"].Value = w.Key.ChannelId;
+                    cmd.Parameters["conversation"].Value = w.Key.ConversationId;
+                    cmd.Parameters["activity"].Value = w.Key.ActivityId;
+                    if (w.Kind != WriteKind.Forget) cmd.Parameters["now"].Value = w.Now;
+                    if (w.Kind == WriteKind.Complete)
+                    {
+                        cmd.Parameters["status"].Value = (object?)w.Status ?? DBNull.Value;
+                        cmd.Parameters["body"].Value = (object?)w.Body ?? DBNull.Value;
+                    }
+                    w.Applied = await cmd.ExecuteNonQueryAsync() > 0;
                 }
-                w.Applied = await cmd.ExecuteNonQueryAsync() > 0;
+                committing = true;
+                await tx.CommitAsync();
+                return;
             }
-            await tx.CommitAsync();
-        }
-        finally
-        {
-            if (claim is not null) await claim.DisposeAsync();
-            if (complete is not null) await complete.DisposeAsync();
-            if (forget is not null) await forget.DisposeAsync();
+            catch (Exception ex)
+            {
+                // A broken connection is not reused. Nothing was committed unless the commit itself failed, so only then is
+                // a retry unsafe (a claim committed unseen would look like an earlier delivery's).
+                _session = null;
+                await session.DisposeAsync();
+                if (committing || attempt > 1) throw;
+                LogRetrying(ex.GetType().Name, batch.Count);
+            }
         }
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction tx, string sql, bool withNow, params string[] nullable)
+    /// <summary>The writer's own open connection and its reusable commands, kept across batches.</summary>
+    private sealed class Session(AsyncServiceScope scope, DbConnection connection) : IAsyncDisposable
+    {
+        public DbConnection Connection => connection;
+        public DbCommand Claim { get; } = Command(connection, ClaimSql, withNow: true);
+        public DbCommand Complete { get; } = Command(connection, CompleteSql, withNow: true, "status", "body");
+        public DbCommand Forget { get; } = Command(connection, ForgetSql, withNow: false);
+
+        public static async Task<Session> OpenAsync(IServiceScopeFactory scopes)
+        {
+            var scope = scopes.CreateAsyncScope();
+            try
+            {
+                var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
+                await db.Database.OpenConnectionAsync();
+                return new Session(scope, db.Database.GetDbConnection());
+            }
+            catch
+            {
+                await scope.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Claim.DisposeAsync();
+            await Complete.DisposeAsync();
+            await Forget.DisposeAsync();
+            await scope.DisposeAsync();
+        }
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, bool withNow, params string[] nullable)
     {
         var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
-        cmd.Transaction = tx;
         foreach (var name in (string[])["channel", "conversation", "activity"]) Add(cmd, name, System.Data.DbType.String);
         // No DbType for the timestamp: each provider maps a UTC DateTime the way EF stores it (SQLite text, PostgreSQL timestamptz).
         if (withNow) Add(cmd, "now", null);
@@ -140,7 +179,10 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        if (_loop.IsValueCreated) await _loop.Value;
+        if (!_loop.IsValueCreated) return;
+        await _loop.Value;
+        if (_session is { } session) await session.DisposeAsync();
+        _session = null;
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -156,6 +198,9 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
         public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public bool Applied { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} inbound activity records failed ({Error}); retrying on a new connection")]
+    private partial void LogRetrying(string error, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Count} inbound activity records failed")]
     private partial void LogBatchFailed(Exception ex, int count);

@@ -33,7 +33,7 @@ public abstract class InboundRedeliveryTests(DatabaseProvider provider) : IAsync
     }
 
     /// <summary>An app instance over the test's database; two of them in a row are a restart.</summary>
-    private InboundFactory StartApp()
+    protected InboundFactory StartApp()
     {
         var app = new InboundFactory(provider, _connectionString);
         app.Settings["Database:ConnectionString"] = _connectionString;
@@ -41,9 +41,9 @@ public abstract class InboundRedeliveryTests(DatabaseProvider provider) : IAsync
         return app;
     }
 
-    private string ServiceUrl => _connector.ServiceUrl;
+    protected string ServiceUrl => _connector.ServiceUrl;
 
-    private int RepliesIn(Activity a) =>
+    protected int RepliesIn(Activity a) =>
         _connector.Posts.Count(c => c.Path.Contains(Uri.EscapeDataString(a.Conversation!.Id!), StringComparison.Ordinal) && c.Body?["type"]?.GetValue<string>() == "message");
 
     private static async Task<string> BodyAsync(HttpResponseMessage r) => await r.Content.ReadAsStringAsync();
@@ -246,7 +246,7 @@ public abstract class InboundRedeliveryTests(DatabaseProvider provider) : IAsync
         Assert.Equal(new[] { recent.Id }, left);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    protected static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         while (!condition()) await Task.Delay(20, timeout.Token);
@@ -274,4 +274,28 @@ public sealed class SqliteInboundRedeliveryTests() : InboundRedeliveryTests(Data
 public sealed class PostgresInboundRedeliveryTests(PostgresServer server) : InboundRedeliveryTests(DatabaseProvider.Postgres)
 {
     protected override Task<string> NewDatabaseAsync() => server.CreateDatabaseAsync();
+
+    [Fact]
+    public async Task The_batch_writer_reconnects_when_its_connection_was_dropped()
+    {
+        var app = StartApp();
+        var client = app.CreateClient();
+        var first = InboundActivities.Message(ServiceUrl, "echo before");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(first)).StatusCode);
+
+        // The server drops every other session, the writer's open one included (as after a failover or an idle timeout).
+        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+        Npgsql.NpgsqlConnection.ClearAllPools();
+
+        var second = InboundActivities.Message(ServiceUrl, "echo after");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(second)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(second.Clone())).StatusCode);
+        await WaitUntilAsync(() => RepliesIn(second) >= 1);
+
+        Assert.Equal(2, app.Probe.Calls);
+        Assert.Equal(1, RepliesIn(second));
+        var recorded = await app.WithDbAsync(db => db.ProcessedActivities.CountAsync(p => p.ActivityId == second.Id));
+        Assert.Equal(1, recorded);
+    }
 }
