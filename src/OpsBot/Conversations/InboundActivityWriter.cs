@@ -180,7 +180,15 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     {
         _queue.Writer.TryComplete();
         if (!_loop.IsValueCreated) return;
-        await _loop.Value;
+        try
+        {
+            await _loop.Value.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            LogShutdownTimeout();
+            return;
+        }
         if (_session is { } session) await session.DisposeAsync();
         _session = null;
     }
@@ -201,6 +209,9 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} inbound activity records failed ({Error}); retrying on a new connection")]
     private partial void LogRetrying(string error, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout: inbound activity records still queued were not committed")]
+    private partial void LogShutdownTimeout();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Count} inbound activity records failed")]
     private partial void LogBatchFailed(Exception ex, int count);
