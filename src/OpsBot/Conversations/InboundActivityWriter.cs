@@ -29,7 +29,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<InboundActivityWriter> _log;
     private readonly Lazy<Task> _loop;
-    private Session? _session;
+    private AsyncServiceScope? _connectionScope;
 
     public InboundActivityWriter(IServiceScopeFactory scopes, IOptions<DatabaseOptions> database, ILogger<InboundActivityWriter> log)
     {
@@ -82,18 +82,19 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     {
         for (var attempt = 1; ; attempt++)
         {
-            var session = _session ??= await Session.OpenAsync(_scopes);
+            var connection = await ConnectionAsync();
+            DbCommand? claim = null, complete = null, forget = null;
             var committing = false;
             try
             {
-                await using var tx = await session.Connection.BeginTransactionAsync();
+                await using var tx = await connection.BeginTransactionAsync();
                 foreach (var w in batch)
                 {
                     var cmd = w.Kind switch
                     {
-                        WriteKind.Claim => session.Claim,
-                        WriteKind.Complete => session.Complete,
-                        _ => session.Forget,
+                        WriteKind.Claim => claim ??= Command(connection, ClaimSql, withNow: true),
+                        WriteKind.Complete => complete ??= Command(connection, CompleteSql, withNow: true, "status", "body"),
+                        _ => forget ??= Command(connection, ForgetSql, withNow: false),
                     };
                     cmd.Transaction = tx;
                     cmd.Parameters["channel"].Value = w.Key.ChannelId;
@@ -115,45 +116,43 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
             {
                 // A broken connection is not reused. Nothing was committed unless the commit itself failed, so only then is
                 // a retry unsafe (a claim committed unseen would look like an earlier delivery's).
-                _session = null;
-                await session.DisposeAsync();
+                await CloseConnectionAsync();
                 if (committing || attempt > 1) throw;
                 LogRetrying(ex.GetType().Name, batch.Count);
+            }
+            finally
+            {
+                if (claim is not null) await claim.DisposeAsync();
+                if (complete is not null) await complete.DisposeAsync();
+                if (forget is not null) await forget.DisposeAsync();
             }
         }
     }
 
-    /// <summary>The writer's own open connection and its reusable commands, kept across batches.</summary>
-    private sealed class Session(AsyncServiceScope scope, DbConnection connection) : IAsyncDisposable
+    /// <summary>The writer's own connection, opened once and kept across batches (a scope whose DbContext lives as long).</summary>
+    private async Task<DbConnection> ConnectionAsync()
     {
-        public DbConnection Connection => connection;
-        public DbCommand Claim { get; } = Command(connection, ClaimSql, withNow: true);
-        public DbCommand Complete { get; } = Command(connection, CompleteSql, withNow: true, "status", "body");
-        public DbCommand Forget { get; } = Command(connection, ForgetSql, withNow: false);
-
-        public static async Task<Session> OpenAsync(IServiceScopeFactory scopes)
+        if (_connectionScope is { } open) return open.ServiceProvider.GetRequiredService<OpsBotDbContext>().Database.GetDbConnection();
+        var scope = _scopes.CreateAsyncScope();
+        try
         {
-            var scope = scopes.CreateAsyncScope();
-            try
-            {
-                var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-                await db.Database.OpenConnectionAsync();
-                return new Session(scope, db.Database.GetDbConnection());
-            }
-            catch
-            {
-                await scope.DisposeAsync();
-                throw;
-            }
+            var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
+            await db.Database.OpenConnectionAsync();
+            _connectionScope = scope;
+            return db.Database.GetDbConnection();
         }
-
-        public async ValueTask DisposeAsync()
+        catch
         {
-            await Claim.DisposeAsync();
-            await Complete.DisposeAsync();
-            await Forget.DisposeAsync();
             await scope.DisposeAsync();
+            throw;
         }
+    }
+
+    private async Task CloseConnectionAsync()
+    {
+        if (_connectionScope is not { } scope) return;
+        _connectionScope = null;
+        await scope.DisposeAsync();
     }
 
     private static DbCommand Command(DbConnection connection, string sql, bool withNow, params string[] nullable)
@@ -189,8 +188,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
             LogShutdownTimeout();
             return;
         }
-        if (_session is { } session) await session.DisposeAsync();
-        _session = null;
+        await CloseConnectionAsync();
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
