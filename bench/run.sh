@@ -18,7 +18,9 @@ messages_throughput() {
   # Production shape: schema applied by the migrate verb, then the service starts without migrating.
   export MicrosoftAppId= Bot__AllowUnauthenticated=true Bot__RateLimits__Enabled=false ASPNETCORE_ENVIRONMENT=Production Database__Provider=Sqlite Database__ConnectionString="Data Source=$tmp/opsbot.db"
   dotnet src/OpsBot/bin/Release/net10.0/OpsBot.dll migrate > "$tmp/migrate.log"
-  (cd "$tmp" && exec dotnet "$OLDPWD/src/OpsBot/bin/Release/net10.0/OpsBot.dll" --urls "http://127.0.0.1:$opsbot_port") > "$tmp/opsbot.log" 2>&1 &
+  # Run like a deployment from its output folder: --contentRoot makes the shipped appsettings.json (Production log levels) apply.
+  local bin="$PWD/src/OpsBot/bin/Release/net10.0"
+  (cd "$tmp" && exec dotnet "$bin/OpsBot.dll" --urls "http://127.0.0.1:$opsbot_port" --contentRoot "$bin") > "$tmp/opsbot.log" 2>&1 &
   opsbot_pid=$!
   node bench/echo-bot/index.mjs "$echo_port" > "$tmp/echo-bot.log" 2>&1 &
   echo_pid=$!
@@ -40,27 +42,41 @@ messages_throughput() {
     echo "Both are driven by \`bench/OpsBot.LoadDriver\` in the same run: 20 keep-alive connections POSTing a Teams-shaped personal"
     echo "message activity (unique id each) back to back; every reply goes to the driver's loopback fake Bot Connector."
     echo "Latency is the full HTTP round trip of the inbound POST, which for both bots includes sending the reply."
-    echo "Peak RSS is \`VmHWM\` from \`/proc/<pid>/status\` at the end of each server's run. Targets: ≥ 3× RPS, p99 < 50 ms, less memory."
+    echo "Peak RSS is \`VmHWM\` from \`/proc/<pid>/status\` at the end of each server's run. CPU ms/request is the server process's user + system"
+    echo "CPU time (\`/proc/<pid>/stat\`) over the measured window divided by its requests; it is far less sensitive to other load than RPS."
+    echo "Targets: ≥ 3× RPS, p99 < 50 ms, less memory."
     echo "Load average when the run started: $load (other work on this machine shares its cores with both servers alike)."
     echo
     cat "$tmp/table.md"
     cat <<'NOTES'
 
 ## Notes
+- OpsBot runs from its build output with `--contentRoot` on that folder, as a deployment does, so its shipped `appsettings.json`
+  applies: Production log levels (framework categories, Polly included, at Warning) and the JSON console formatter. Nothing is
+  logged per request.
 - OpsBot's outbound pacing (Teams' 50 requests/s per app per tenant, 7/s per conversation) is switched off for this run
   (`Bot:RateLimits:Enabled=false`): every message comes from one tenant, so with pacing on OpsBot would — correctly — reply at
   50/s whatever its capacity, while the echo bot does not pace at all. Pacing is verified by the O6 and dispatcher tests.
-- Per request OpsBot parses the activity, refreshes the conversation reference (an unchanged reference is a memory lookup, no
-  database round trip), routes `ping`, and POSTs the reply to the connector before answering 200 — the same work as the echo bot.
-  Inbound JWT validation is off for both; the persisted redelivery check (idempotency record per activity) is not part of this
-  branch's measurement and adds one database write per message when merged.
+- Per request OpsBot parses the activity, claims its redelivery record (one `ProcessedActivities` row per activity, so a
+  redelivery has no second effect, also after a restart), refreshes the conversation reference (an unchanged reference is a
+  memory lookup, no database round trip), routes `ping`, and POSTs the reply to the connector before answering 200 — the echo
+  bot's work plus the durable redelivery record, which the echo bot does not keep.
+- The redelivery record is written by a group-commit writer (`Conversations/InboundActivityWriter.cs`, SQLite and PostgreSQL):
+  concurrent requests queue their claims and one writer commits everything pending in one transaction on its own connection
+  (prepared `INSERT … ON CONFLICT DO NOTHING`, no EF change tracking). Each request waits for its batch's commit before its
+  turn starts, so the record is exactly as durable as with one transaction per activity (SQLite: WAL, `synchronous=NORMAL`).
+  A plain message has no answer to replay, so it gets no completion update; invoke and expectReplies answers are stored through
+  the same writer, which commits what is still queued at shutdown after the running turns have finished.
 - The botbuilder JS bot spends most of its time building a connector client per turn; it is measured as shipped (empty app id).
-- Memory: OpsBot's peak RSS is roughly 82 MB of mapped framework and application assemblies (file-backed, shared between
-  .NET processes), about 30 MB of W^X double-mapped JIT code, and 40–75 MB of anonymous memory, mostly the gen0 allocation budget
-  that workstation GC sizes from the 32 MB L3 cache. Tried: `DOTNET_GCgen0size=0x400000` (−15…−25 MB), `DOTNET_GCHeapHardLimit`
-  64 MB (−25 MB), tiered compilation off (−5…−20 MB), server GC with DATAS (no better); none brings it under the Node process,
-  so the memory target is not met. OpsBot runs workstation, non-concurrent GC (`OpsBot.csproj`), which did better than server GC
-  on these 2 cores in both throughput and footprint.
+- Runtime settings of `OpsBot.csproj` (written to its runtimeconfig, so `dotnet run --project src/OpsBot` uses them too):
+  workstation non-concurrent GC; `System.GC.Gen0MaxBudget` 6 MB, since workstation GC otherwise sizes the gen0 budget from the
+  L3 cache (`System.GC.Gen0Size` in runtimeconfig is not honoured by .NET 10, only the `DOTNET_GCgen0size` environment
+  variable); TieredPGO off; QuickJit off, so methods without ReadyToRun code are compiled optimized once instead of at tier 0
+  and again under load (start-up costs about 2 s more CPU). The remaining peak RSS is mostly file-backed framework and
+  application assemblies and native libraries (shared between processes), JIT code and loader heaps, and a few tens of MB of
+  anonymous memory. Tried and not kept: W^X off (no RSS change), tiered compilation off (more CPU per request than QuickJit
+  off), a 4 MB gen0 budget (no lower peak than 6 MB), `GCHeapHardLimit` (an out-of-memory risk for card rendering and Graph
+  sync), server GC with DATAS (worse on 2 cores).
 - Absolute numbers depend heavily on what else runs on the machine (see the load average above); compare the two rows of one run.
 NOTES
   } > bench/results/messages-throughput.md

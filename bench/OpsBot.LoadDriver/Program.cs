@@ -53,9 +53,11 @@ foreach (var target in targets)
     await RunAsync(target, TimeSpan.FromSeconds(warmup));
     Interlocked.Exchange(ref replies, 0);
     Console.WriteLine($"{target.Name}: measuring {duration} s with {connections} connections");
+    var cpuBefore = CpuSeconds(target.Pid);
     var result = await RunAsync(target, TimeSpan.FromSeconds(duration));
+    var cpu = CpuSeconds(target.Pid) - cpuBefore;
     await Task.Delay(500);
-    result = result with { Replies = Interlocked.Read(ref replies), PeakRssMb = PeakRssMb(target.Pid) };
+    result = result with { Replies = Interlocked.Read(ref replies), PeakRssMb = PeakRssMb(target.Pid), CpuMsPerRequest = result.Requests == 0 ? 0 : cpu * 1000 / result.Requests };
     Console.WriteLine(result.Line);
     results.Add(result);
 }
@@ -95,7 +97,7 @@ async Task<Result> RunAsync(Target target, TimeSpan length)
     await Task.WhenAll(workers);
     var elapsed = stopwatch.Elapsed.TotalSeconds;
     var all = latencies.SelectMany(l => l).Order().ToArray();
-    return new Result(target.Name, all.Length, errors, all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), all[^1], 0, 0);
+    return new Result(target.Name, all.Length, errors, all.Length / elapsed, Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), all[^1], 0, 0, 0);
 }
 
 static string Activity(string serviceUrl, int connection, int n) =>
@@ -111,13 +113,23 @@ static double PeakRssMb(int pid)
     return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
 }
 
+// User + system CPU of the server process (utime and stime, fields 14 and 15 of /proc/<pid>/stat, in 1/100 s clock ticks).
+static double CpuSeconds(int pid)
+{
+    var stat = $"/proc/{pid}/stat";
+    if (pid <= 0 || !File.Exists(stat)) return 0;
+    var text = File.ReadAllText(stat);
+    var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
 static string Report(List<Result> results, int connections, int warmup, int duration)
 {
     var sb = new StringBuilder();
-    sb.AppendLine(CultureInfo.InvariantCulture, $"| Server | Requests | Errors | Replies delivered | RPS | p50 ms | p95 ms | p99 ms | max ms | Peak RSS MB |");
-    sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    sb.AppendLine(CultureInfo.InvariantCulture, $"| Server | Requests | Errors | Replies delivered | RPS | p50 ms | p95 ms | p99 ms | max ms | CPU ms/request | Peak RSS MB |");
+    sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var r in results)
-        sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {r.Requests} | {r.Errors} | {r.Replies} | {r.Rps:F0} | {r.P50:F2} | {r.P95:F2} | {r.P99:F2} | {r.Max:F1} | {r.PeakRssMb:F0} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {r.Requests} | {r.Errors} | {r.Replies} | {r.Rps:F0} | {r.P50:F2} | {r.P95:F2} | {r.P99:F2} | {r.Max:F1} | {r.CpuMsPerRequest:F2} | {r.PeakRssMb:F0} |");
     if (results.Count >= 2 && results[1].Rps > 0)
     {
         var a = results[0];
@@ -142,7 +154,7 @@ sealed record Target(string Name, string Url, int Pid)
     }
 }
 
-sealed record Result(string Name, long Requests, long Errors, double Rps, double P50, double P95, double P99, double Max, long Replies, double PeakRssMb)
+sealed record Result(string Name, long Requests, long Errors, double Rps, double P50, double P95, double P99, double Max, long Replies, double PeakRssMb, double CpuMsPerRequest)
 {
-    public string Line => $"{Name}: {Requests} requests, {Errors} errors, {Rps:F0} RPS, p50 {P50:F2} ms, p95 {P95:F2} ms, p99 {P99:F2} ms, replies {Replies}, peak RSS {PeakRssMb:F0} MB";
+    public string Line => $"{Name}: {Requests} requests, {Errors} errors, {Rps:F0} RPS, p50 {P50:F2} ms, p95 {P95:F2} ms, p99 {P99:F2} ms, replies {Replies}, CPU {CpuMsPerRequest:F2} ms/request, peak RSS {PeakRssMb:F0} MB";
 }

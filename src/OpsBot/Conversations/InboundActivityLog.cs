@@ -6,32 +6,34 @@ using OpsBot.Data;
 
 namespace OpsBot.Conversations;
 
-/// <summary>The durable <see cref="IInboundActivityLog"/>: one <see cref="ProcessedActivity"/> row per accepted activity, so redelivery detection survives a restart.</summary>
-public sealed class EfInboundActivityLog(OpsBotDbContext db, TimeProvider time) : IInboundActivityLog
+/// <summary>
+/// The durable <see cref="IInboundActivityLog"/>: one <see cref="ProcessedActivity"/> row per accepted activity, so redelivery
+/// detection survives a restart. On SQLite and PostgreSQL the writes go through <see cref="InboundActivityWriter"/> (group commit);
+/// on SQL Server each is its own EF transaction.
+/// </summary>
+public sealed class EfInboundActivityLog(IServiceProvider services, InboundActivityWriter writer, TimeProvider time) : IInboundActivityLog
 {
-    // SQLite allows one writer: queueing here is far cheaper than its busy-retry sleeps under concurrent requests.
-    private static readonly SemaphoreSlim SqliteWriter = new(1, 1);
+    // Resolved on first use: claiming a new activity through the batch writer needs no DbContext.
+    private OpsBotDbContext? _db;
+    private OpsBotDbContext Db => _db ??= services.GetRequiredService<OpsBotDbContext>();
 
-    public Task<InboundActivityRecord?> TryBeginAsync(InboundActivityKey key, CancellationToken ct) => WriteAsync(() => InsertAsync(key, ct), ct);
-
-    /// <summary>Every write of this log goes through one writer on SQLite (WAL allows one writer; queueing beats its busy sleeps).</summary>
-    private async Task<T> WriteAsync<T>(Func<Task<T>> write, CancellationToken ct)
+    public async Task<InboundActivityRecord?> TryBeginAsync(InboundActivityKey key, CancellationToken ct)
     {
-        if (!db.Database.IsSqlite()) return await write();
-        await SqliteWriter.WaitAsync(ct);
-        try
+        if (!writer.Enabled) return await InsertAsync(key, ct);
+        ct.ThrowIfCancellationRequested();
+        // Not cancellable once queued: a committed claim whose caller walked away would leave the activity unprocessed.
+        for (var attempt = 0; attempt < 2; attempt++)
         {
-            return await write();
+            if (await writer.ClaimAsync(key, time.GetUtcNow().UtcDateTime)) return null;
+            // An earlier delivery owns the row; if it was forgotten since (its turn failed), claim again.
+            if (await FindAsync(key, ct) is { } earlier) return earlier;
         }
-        finally
-        {
-            SqliteWriter.Release();
-        }
+        throw new InvalidOperationException($"Could not record inbound activity {key.ActivityId}.");
     }
 
     private async Task<InboundActivityRecord?> InsertAsync(InboundActivityKey key, CancellationToken ct)
     {
-        db.ProcessedActivities.Add(new ProcessedActivity
+        Db.ProcessedActivities.Add(new ProcessedActivity
         {
             ChannelId = key.ChannelId,
             ConversationId = key.ConversationId,
@@ -40,24 +42,31 @@ public sealed class EfInboundActivityLog(OpsBotDbContext db, TimeProvider time) 
         });
         try
         {
-            await db.SaveChangesAsync(ct);
+            await Db.SaveChangesAsync(ct);
             return null;
         }
         catch (DbUpdateException)
         {
-            db.ChangeTracker.Clear();
+            Db.ChangeTracker.Clear();
             // The unique index refused the row: an earlier delivery owns it. Any other failure has no row to find and is rethrown.
             return await FindAsync(key, ct) ?? throw new InvalidOperationException($"Could not record inbound activity {key.ActivityId}.");
         }
     }
 
-    public Task CompleteAsync(InboundActivityKey key, InvokeResponse? answer, CancellationToken ct) =>
-        WriteAsync(() => Rows(key).ExecuteUpdateAsync(s => s
-            .SetProperty(p => p.CompletedAt, time.GetUtcNow().UtcDateTime)
-            .SetProperty(p => p.ResponseStatus, answer == null ? null : answer.Status)
-            .SetProperty(p => p.ResponseBody, answer == null || answer.Body == null ? null : answer.Body.ToJsonString()), ct), ct);
+    public Task CompleteAsync(InboundActivityKey key, InvokeResponse? answer, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var status = answer?.Status;
+        var body = answer?.Body?.ToJsonString();
+        if (writer.Enabled) return writer.CompleteAsync(key, now, status, body);
+        return Rows(key).ExecuteUpdateAsync(s => s
+            .SetProperty(p => p.CompletedAt, now)
+            .SetProperty(p => p.ResponseStatus, status)
+            .SetProperty(p => p.ResponseBody, body), ct);
+    }
 
-    public Task ForgetAsync(InboundActivityKey key, CancellationToken ct) => WriteAsync(() => Rows(key).ExecuteDeleteAsync(ct), ct);
+    public Task ForgetAsync(InboundActivityKey key, CancellationToken ct) =>
+        writer.Enabled ? writer.ForgetAsync(key) : Rows(key).ExecuteDeleteAsync(ct);
 
     public async Task<InboundActivityRecord?> FindAsync(InboundActivityKey key, CancellationToken ct)
     {
@@ -69,7 +78,7 @@ public sealed class EfInboundActivityLog(OpsBotDbContext db, TimeProvider time) 
     }
 
     private IQueryable<ProcessedActivity> Rows(InboundActivityKey key) =>
-        db.ProcessedActivities.Where(p => p.ChannelId == key.ChannelId && p.ConversationId == key.ConversationId && p.ActivityId == key.ActivityId);
+        Db.ProcessedActivities.Where(p => p.ChannelId == key.ChannelId && p.ConversationId == key.ConversationId && p.ActivityId == key.ActivityId);
 }
 
 /// <summary>Deletes <see cref="ProcessedActivity"/> rows older than <c>Bot:ProcessedActivityRetention</c> (default 1 day), hourly.</summary>
@@ -116,6 +125,8 @@ public static class InboundActivityLogExtensions
     /// <summary>Replaces the protocol layer's in-memory redelivery record with the database one, plus its hourly purge.</summary>
     public static IServiceCollection AddInboundActivityLog(this IServiceCollection services)
     {
+        services.AddSingleton<InboundActivityWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<InboundActivityWriter>());
         services.AddScoped<IInboundActivityLog, EfInboundActivityLog>();
         services.AddHostedService<ProcessedActivityCleanup>();
         return services;

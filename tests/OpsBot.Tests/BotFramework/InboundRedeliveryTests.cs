@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Conversations;
 using OpsBot.Data;
@@ -31,7 +33,7 @@ public abstract class InboundRedeliveryTests(DatabaseProvider provider) : IAsync
     }
 
     /// <summary>An app instance over the test's database; two of them in a row are a restart.</summary>
-    private InboundFactory StartApp()
+    protected InboundFactory StartApp()
     {
         var app = new InboundFactory(provider, _connectionString);
         app.Settings["Database:ConnectionString"] = _connectionString;
@@ -39,9 +41,9 @@ public abstract class InboundRedeliveryTests(DatabaseProvider provider) : IAsync
         return app;
     }
 
-    private string ServiceUrl => _connector.ServiceUrl;
+    protected string ServiceUrl => _connector.ServiceUrl;
 
-    private int RepliesIn(Activity a) =>
+    protected int RepliesIn(Activity a) =>
         _connector.Posts.Count(c => c.Path.Contains(Uri.EscapeDataString(a.Conversation!.Id!), StringComparison.Ordinal) && c.Body?["type"]?.GetValue<string>() == "message");
 
     private static async Task<string> BodyAsync(HttpResponseMessage r) => await r.Content.ReadAsStringAsync();
@@ -169,6 +171,58 @@ public abstract class InboundRedeliveryTests(DatabaseProvider provider) : IAsync
     }
 
     [Fact]
+    public async Task Concurrent_deliveries_committed_in_batches_each_run_once_and_hold_across_a_restart()
+    {
+        var messages = Enumerable.Range(0, 30).Select(i => InboundActivities.Message(ServiceUrl, $"probe {i}")).ToList();
+        var before = StartApp();
+        var client = before.CreateClient();
+        // Every message twice at once: the batch writer sees both claims, often in the same transaction.
+        var answers = await Task.WhenAll(messages.SelectMany(m => new[] { client.PostActivityAsync(m), client.PostActivityAsync(m.Clone()) }));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        await WaitUntilAsync(() => before.Probe.Calls >= messages.Count);
+        Assert.Equal(messages.Count, before.Probe.Calls);
+        await before.DisposeAsync();
+
+        var after = StartApp();
+        var restarted = after.CreateClient();
+        foreach (var m in messages) Assert.Equal(HttpStatusCode.OK, (await restarted.PostActivityAsync(m.Clone())).StatusCode);
+
+        Assert.Equal(0, after.Probe.Calls);
+        var recorded = await after.WithDbAsync(db => db.ProcessedActivities.Select(p => p.ActivityId).ToListAsync());
+        Assert.Equal(messages.Select(m => m.Id).Order(), recorded.Where(id => messages.Any(m => m.Id == id)).Order());
+    }
+
+    [Fact]
+    public async Task The_answer_of_a_turn_finishing_during_shutdown_is_committed_and_replayed_after_the_restart()
+    {
+        var invoke = InboundActivities.Invoke(ServiceUrl, "test.slow");
+        var before = StartApp();
+        var first = before.CreateClient().PostActivityAsync(invoke);
+        await before.Probe.SlowStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Graceful shutdown waits for the running turn, whose answer is stored after the turn ends.
+        var stopping = before.Services.GetRequiredService<IHostApplicationLifetime>();
+        stopping.StopApplication();
+        await Task.Delay(200);
+        before.Probe.Gate.SetResult();
+        try
+        {
+            await first.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or InvalidOperationException)
+        {
+            // The test server may drop the in-flight request while stopping; the stored answer is what counts.
+        }
+        await before.DisposeAsync();
+
+        var after = StartApp();
+        var replayed = await after.CreateClient().PostActivityAsync(invoke.Clone());
+        Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
+        Assert.Contains("slow call 1", await BodyAsync(replayed), StringComparison.Ordinal);
+        Assert.Equal(0, after.Probe.Calls);
+    }
+
+    [Fact]
     public async Task Records_older_than_the_retention_are_purged_and_newer_ones_kept()
     {
         var app = StartApp();
@@ -192,7 +246,7 @@ public abstract class InboundRedeliveryTests(DatabaseProvider provider) : IAsync
         Assert.Equal(new[] { recent.Id }, left);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    protected static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         while (!condition()) await Task.Delay(20, timeout.Token);
@@ -220,4 +274,28 @@ public sealed class SqliteInboundRedeliveryTests() : InboundRedeliveryTests(Data
 public sealed class PostgresInboundRedeliveryTests(PostgresServer server) : InboundRedeliveryTests(DatabaseProvider.Postgres)
 {
     protected override Task<string> NewDatabaseAsync() => server.CreateDatabaseAsync();
+
+    [Fact]
+    public async Task The_batch_writer_reconnects_when_its_connection_was_dropped()
+    {
+        var app = StartApp();
+        var client = app.CreateClient();
+        var first = InboundActivities.Message(ServiceUrl, "echo before");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(first)).StatusCode);
+
+        // The server drops every other session, the writer's open one included (as after a failover or an idle timeout).
+        await app.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+        Npgsql.NpgsqlConnection.ClearAllPools();
+
+        var second = InboundActivities.Message(ServiceUrl, "echo after");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(second)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(second.Clone())).StatusCode);
+        await WaitUntilAsync(() => RepliesIn(second) >= 1);
+
+        Assert.Equal(2, app.Probe.Calls);
+        Assert.Equal(1, RepliesIn(second));
+        var recorded = await app.WithDbAsync(db => db.ProcessedActivities.CountAsync(p => p.ActivityId == second.Id));
+        Assert.Equal(1, recorded);
+    }
 }

@@ -1,0 +1,216 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpsBot.BotFramework;
+using OpsBot.Data;
+
+namespace OpsBot.Conversations;
+
+/// <summary>
+/// Group commit for the <see cref="ProcessedActivity"/> log on SQLite and PostgreSQL: claims, answers and forgets queue here and
+/// one writer commits everything pending in one transaction, so 20 concurrent messages cost one commit instead of 20 serialized
+/// ones. A caller's task completes only after its batch is committed, so the record is as durable as with one transaction per
+/// activity. At shutdown it commits whatever is still queued once every hosted service has stopped (<see cref="StoppedAsync"/>),
+/// that is after Kestrel has drained its requests and <see cref="BackgroundTurns"/> has finished the running turns.
+/// </summary>
+public sealed partial class InboundActivityWriter : IHostedLifecycleService
+{
+    private const int MaxBatch = 256;
+    private const string Where = """ WHERE "ChannelId" = @channel AND "ConversationId" = @conversation AND "ActivityId" = @activity""";
+    private const string ClaimSql = """
+        INSERT INTO "ProcessedActivities" ("ChannelId", "ConversationId", "ActivityId", "CreatedAt") VALUES (@channel, @conversation, @activity, @now)
+        ON CONFLICT ("ChannelId", "ConversationId", "ActivityId") DO NOTHING
+        """;
+    private const string CompleteSql = """UPDATE "ProcessedActivities" SET "CompletedAt" = @now, "ResponseStatus" = @status, "ResponseBody" = @body""" + Where;
+    private const string ForgetSql = """DELETE FROM "ProcessedActivities" """ + Where;
+
+    private readonly Channel<Write> _queue = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger<InboundActivityWriter> _log;
+    private readonly Lazy<Task> _loop;
+    private AsyncServiceScope? _connectionScope;
+
+    public InboundActivityWriter(IServiceScopeFactory scopes, IOptions<DatabaseOptions> database, ILogger<InboundActivityWriter> log)
+    {
+        _scopes = scopes;
+        _log = log;
+        // SQL Server has no INSERT … ON CONFLICT DO NOTHING; it keeps one EF transaction per record (EfInboundActivityLog).
+        Enabled = database.Value.Provider is DatabaseProvider.Sqlite or DatabaseProvider.Postgres;
+        _loop = new Lazy<Task>(() => Task.Run(RunAsync));
+    }
+
+    public bool Enabled { get; }
+
+    /// <summary>Inserts the record unless one exists; true when this caller now owns the activity.</summary>
+    public Task<bool> ClaimAsync(InboundActivityKey key, DateTime now) => Enqueue(new Write(WriteKind.Claim, key, now, null, null));
+
+    public Task CompleteAsync(InboundActivityKey key, DateTime now, int? status, string? body) =>
+        Enqueue(new Write(WriteKind.Complete, key, now, status, body));
+
+    public Task ForgetAsync(InboundActivityKey key) => Enqueue(new Write(WriteKind.Forget, key, default, null, null));
+
+    private Task<bool> Enqueue(Write write)
+    {
+        if (!Enabled) throw new InvalidOperationException("The batched inbound activity writer serves SQLite and PostgreSQL only.");
+        _ = _loop.Value;
+        if (!_queue.Writer.TryWrite(write)) throw new ObjectDisposedException(nameof(InboundActivityWriter), "The host is shutting down.");
+        return write.Done.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Write>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write)) batch.Add(write);
+            try
+            {
+                await CommitAsync(batch);
+                foreach (var w in batch) w.Done.TrySetResult(w.Applied);
+            }
+            catch (Exception ex)
+            {
+                LogBatchFailed(ex, batch.Count);
+                foreach (var w in batch) w.Done.TrySetException(ex);
+            }
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<Write> batch)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var connection = await ConnectionAsync();
+            DbCommand? claim = null, complete = null, forget = null;
+            var committing = false;
+            try
+            {
+                await using var tx = await connection.BeginTransactionAsync();
+                foreach (var w in batch)
+                {
+                    var cmd = w.Kind switch
+                    {
+                        WriteKind.Claim => claim ??= Command(connection, ClaimSql, withNow: true),
+                        WriteKind.Complete => complete ??= Command(connection, CompleteSql, withNow: true, "status", "body"),
+                        _ => forget ??= Command(connection, ForgetSql, withNow: false),
+                    };
+                    cmd.Transaction = tx;
+                    cmd.Parameters["channel"].Value = w.Key.ChannelId;
+                    cmd.Parameters["conversation"].Value = w.Key.ConversationId;
+                    cmd.Parameters["activity"].Value = w.Key.ActivityId;
+                    if (w.Kind != WriteKind.Forget) cmd.Parameters["now"].Value = w.Now;
+                    if (w.Kind == WriteKind.Complete)
+                    {
+                        cmd.Parameters["status"].Value = (object?)w.Status ?? DBNull.Value;
+                        cmd.Parameters["body"].Value = (object?)w.Body ?? DBNull.Value;
+                    }
+                    w.Applied = await cmd.ExecuteNonQueryAsync() > 0;
+                }
+                committing = true;
+                await tx.CommitAsync();
+                return;
+            }
+            catch (Exception ex)
+            {
+                // A broken connection is not reused. Nothing was committed unless the commit itself failed, so only then is
+                // a retry unsafe (a claim committed unseen would look like an earlier delivery's).
+                await CloseConnectionAsync();
+                if (committing || attempt > 1) throw;
+                LogRetrying(ex.GetType().Name, batch.Count);
+            }
+            finally
+            {
+                if (claim is not null) await claim.DisposeAsync();
+                if (complete is not null) await complete.DisposeAsync();
+                if (forget is not null) await forget.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The writer's own connection, opened once and kept across batches (a scope whose DbContext lives as long).</summary>
+    private async Task<DbConnection> ConnectionAsync()
+    {
+        if (_connectionScope is { } open) return open.ServiceProvider.GetRequiredService<OpsBotDbContext>().Database.GetDbConnection();
+        var scope = _scopes.CreateAsyncScope();
+        try
+        {
+            var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
+            await db.Database.OpenConnectionAsync();
+            _connectionScope = scope;
+            return db.Database.GetDbConnection();
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task CloseConnectionAsync()
+    {
+        if (_connectionScope is not { } scope) return;
+        _connectionScope = null;
+        await scope.DisposeAsync();
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, bool withNow, params string[] nullable)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var name in (string[])["channel", "conversation", "activity"]) Add(cmd, name, System.Data.DbType.String);
+        // No DbType for the timestamp: each provider maps a UTC DateTime the way EF stores it (SQLite text, PostgreSQL timestamptz).
+        if (withNow) Add(cmd, "now", null);
+        foreach (var name in nullable) Add(cmd, name, name == "status" ? System.Data.DbType.Int32 : System.Data.DbType.String);
+        return cmd;
+    }
+
+    private static void Add(DbCommand cmd, string name, System.Data.DbType? type)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        if (type is { } t) p.DbType = t;
+        cmd.Parameters.Add(p);
+    }
+
+    /// <summary>Stops taking writes and commits the queued ones.</summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (!_loop.IsValueCreated) return;
+        try
+        {
+            await _loop.Value.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            LogShutdownTimeout();
+            return;
+        }
+        await CloseConnectionAsync();
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private enum WriteKind { Claim, Complete, Forget }
+
+    private sealed record Write(WriteKind Kind, InboundActivityKey Key, DateTime Now, int? Status, string? Body)
+    {
+        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool Applied { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} inbound activity records failed ({Error}); retrying on a new connection")]
+    private partial void LogRetrying(string error, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout: inbound activity records still queued were not committed")]
+    private partial void LogShutdownTimeout();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Count} inbound activity records failed")]
+    private partial void LogBatchFailed(Exception ex, int count);
+}
