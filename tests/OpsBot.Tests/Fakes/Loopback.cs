@@ -16,7 +16,7 @@ public static class Loopback
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.ClearProviders();
         var app = builder.Build();
         app.Run(ctx => handler(ctx));
         await app.StartAsync();
