@@ -21,6 +21,7 @@ internal static class CommitmentLoad
         var dir = Path.Combine(Path.GetTempPath(), "opsbot-bench-" + Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(dir);
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_OPSBOT", AppContext.BaseDirectory);
+        await using var connector = await BenchConnector.StartAsync();
         await using var app = new BenchApp(Path.Combine(dir, "opsbot.db"));
         app.UseKestrel(0);
         app.StartServer();
@@ -40,7 +41,7 @@ internal static class CommitmentLoad
             var activity = new Activity
             {
                 Type = ActivityTypes.Invoke, Name = "adaptiveCard/action", Id = Guid.NewGuid().ToString("n"), ChannelId = "msteams",
-                ServiceUrl = "http://127.0.0.1:9/_connector/", ReplyToId = $"card-{rep}-{n}",
+                ServiceUrl = connector.ServiceUrl, ReplyToId = $"card-{rep}-{n}",
                 From = new ChannelAccount { Id = user, Name = $"Bench Rep {rep}" }, Recipient = new ChannelAccount { Id = "28:bot", Name = "OpsBot" },
                 Conversation = new ConversationAccount { Id = $"a:bench-{rep}", ConversationType = "personal", TenantId = "bench-tenant" },
                 Value = new JsonObject { ["action"] = new JsonObject { ["type"] = "Action.Execute", ["verb"] = "commitment.submit", ["data"] = data }, ["trigger"] = "manual" },
@@ -58,6 +59,7 @@ internal static class CommitmentLoad
 
         var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[0] : "n/a";
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var total = Stopwatch.StartNew();
         var results = await Task.WhenAll(Enumerable.Range(1, reps).Select(async rep =>
         {
@@ -67,6 +69,7 @@ internal static class CommitmentLoad
         }));
         total.Stop();
         var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
+        var allocatedKb = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0;
 
         // What the card templates cost per capture (1 summary + 4 owner cards), under the same machine load.
         var cards = app.Services.GetRequiredService<OpsBot.Cards.CardTemplates>();
@@ -102,6 +105,7 @@ internal static class CommitmentLoad
         | max | {all[^1]:F1} ms |
         | throughput | {all.Length / total.Elapsed.TotalSeconds:F0} captures/s |
         | CPU per capture (server + driver) | {cpuMs / all.Length:F1} ms |
+        | allocated per capture (server + driver) | {allocatedKb / all.Length:F0} KB |
         | of which card rendering (5 cards, placeholder template engine) | {renderMs:F1} ms |
         | target | p95 < 100 ms → {(P(0.95) < 100 ? "met" : "NOT met")} |
 
