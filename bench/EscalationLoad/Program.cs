@@ -8,7 +8,7 @@ using OpsBot.Data;
 using OpsBot.Tests.Escalations;
 using OpsBot.Tests.Infrastructure;
 
-// Usage: dotnet run -c Release --project bench/EscalationLoad -- [executives=50] [actionsPerExecutive=20] [output=bench/results/escalation-card-action.md] [thinkMs=1000]
+// Usage: dotnet run -c Release --project bench/EscalationLoad -- [executives=50] [actionsPerExecutive=20] [output=bench/results/escalation-card-action.md] [thinkMs=1000, 0 = stress only] [sqlite|postgres]
 // Two runs per database: "stress" (each executive clicks again as soon as the answer arrives) and "paced" (a human-like
 // pause of thinkMs ± 50 % between an executive's clicks), all executives at once.
 // Runs OpsBot in-process (WebApplicationFactory, real middleware and /api/messages pipeline) on SQLite and on a
@@ -23,16 +23,23 @@ Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_OPSBOT", Path.Ge
 
 var loadAtStart = LoadAverage();
 var results = new List<(string Provider, string Mode, Stats Stats)>();
-foreach (var think in new[] { 0, thinkMs })
-    results.Add(("SQLite", Mode(think), await RunAsync(DatabaseProvider.Sqlite, null, think)));
-var pg = new PostgresServer();
-await pg.InitializeAsync();
-try
+// Optional 5th argument "sqlite" or "postgres" runs one database only (for profiling); the result file always gets both.
+var only = args.Length > 4 ? args[4] : "";
+var thinks = thinkMs > 0 ? new[] { 0, thinkMs } : [0];
+if (only != "postgres")
+    foreach (var think in thinks)
+        results.Add(("SQLite", Mode(think), await RunAsync(DatabaseProvider.Sqlite, null, think)));
+if (only != "sqlite")
 {
-    foreach (var think in new[] { 0, thinkMs })
-        results.Add(("PostgreSQL", Mode(think), await RunAsync(DatabaseProvider.Postgres, await pg.CreateDatabaseAsync(), think)));
+    var pg = new PostgresServer();
+    await pg.InitializeAsync();
+    try
+    {
+        foreach (var think in thinks)
+            results.Add(("PostgreSQL", Mode(think), await RunAsync(DatabaseProvider.Postgres, await pg.CreateDatabaseAsync(), think)));
+    }
+    finally { await pg.DisposeAsync(); }
 }
-finally { await pg.DisposeAsync(); }
 
 var md = new StringBuilder();
 md.AppendLine("# Escalation card action under load");

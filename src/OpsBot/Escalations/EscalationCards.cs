@@ -22,18 +22,42 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
     public const int MaxTimeline = 8;
     private List<Executive>? _executives;
     private List<ComplaintEvent>? _events;
-    private (long, int) _eventsFor;
+    private (long Id, int Version) _eventsFor;
+    private (long Id, int Version)? _anticipated;
     private List<string>? _history;
     private long _historyFor;
+
+    /// <summary>The whole directory with delegates (active or not), by name; loaded once per request and shared with the authorisation checks.</summary>
+    public async Task<List<Executive>> ExecutivesAsync(CancellationToken ct) =>
+        _executives ??= await db.Executives.AsNoTracking().Include(e => e.Delegates).OrderBy(e => e.DisplayName).ToListAsync(ct);
+
+    /// <summary>
+    /// Cards rendered from now on show <paramref name="c"/> as the pending save will leave it: at <paramref name="version"/> and
+    /// with <paramref name="added"/> on its timeline. <see cref="ForgetAnticipated"/> undoes this when the save fails.
+    /// </summary>
+    public async Task AnticipateAsync(Complaint c, int version, ComplaintEvent added, CancellationToken ct)
+    {
+        var recent = await RecentEventsAsync(c.Id, ct);
+        _events = [added, .. recent.Take(MaxTimeline - 1)];
+        _eventsFor = (c.Id, version);
+        _anticipated = (c.Id, version);
+    }
+
+    public void ForgetAnticipated()
+    {
+        _anticipated = null;
+        _events = null;
+    }
 
     public async Task<JsonObject> RenderAsync(Complaint c, Viewer viewer, string? note, CancellationToken ct)
     {
         // One request renders several copies (the clicker's answer and every posted copy): load shared data once.
-        var executives = _executives ??= await db.Executives.Where(e => e.Active).Include(e => e.Delegates).AsNoTracking().OrderBy(e => e.DisplayName).ToListAsync(ct);
-        if (_events is null || _eventsFor != (c.Id, c.Version))
+        var executives = (await ExecutivesAsync(ct)).Where(e => e.Active).ToList();
+        var version = _anticipated is { } a && a.Id == c.Id ? a.Version : c.Version;
+        if (_events is null || _eventsFor != (c.Id, version))
         {
-            _events = c.Id == 0 ? [] : await db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == c.Id).OrderByDescending(e => e.Id).Take(MaxTimeline).ToListAsync(ct);
-            _eventsFor = (c.Id, c.Version);
+            _events = c.Id == 0 ? [] : await RecentEventsAsync(c.Id, ct);
+            _eventsFor = (c.Id, version);
         }
         var events = _events;
         if (_history is null || _historyFor != c.Id)
@@ -42,8 +66,11 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
             _historyFor = c.Id;
         }
         var past = _history;
-        return templates.Render("escalation-card", Model(c, viewer, note, executives, events, past, c.Version));
+        return templates.Render("escalation-card", Model(c, viewer, note, executives, events, past, version));
     }
+
+    private Task<List<ComplaintEvent>> RecentEventsAsync(long complaintId, CancellationToken ct) =>
+        db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == complaintId).OrderByDescending(e => e.Id).Take(MaxTimeline).ToListAsync(ct);
 
     /// <summary>A card for someone who may not see the complaint: no details.</summary>
     public JsonObject Restricted(Complaint c) => templates.Render("escalation-card", new EscalationCardModel(
@@ -83,7 +110,7 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
         if (c.Resolution is not null) facts.Add(new("Resolution", c.Resolution));
 
         var timeline = events.Count == 0 ? [new TextLine("Nothing yet.")]
-            : events.OrderBy(e => e.At).ThenBy(e => e.Id).Select(e => new TextLine($"{calendar.Format(e.At)} · {e.ActorName} {e.Text}")).ToList();
+            : events.OrderBy(e => e.At).ThenBy(e => e.Id == 0 ? long.MaxValue : e.Id).Select(e => new TextLine($"{calendar.Format(e.At)} · {e.ActorName} {e.Text}")).ToList();
         var pastLines = past.Count == 0 ? [new TextLine("No open commitments, recent alerts or earlier complaints for this account.")] : past.Select(p => new TextLine(p)).ToList();
         var open = c.IsOpen;
         return new EscalationCardModel(c.Id, version, refresh,
