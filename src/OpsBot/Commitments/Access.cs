@@ -70,7 +70,8 @@ public static class AccountAccess
     public static async Task<Account?> FindAccountAsync(this OpsBotDbContext db, string number, Viewer viewer, DateTime now, string path, CancellationToken ct)
     {
         var upper = number.Trim().ToUpperInvariant();
-        var a = await db.Accounts.Include(x => x.Members).Include(x => x.Sites).AsSplitQuery()
+        // One round trip: an account has a handful of sites and members, so their cross product stays small.
+        var a = await db.Accounts.Include(x => x.Members).Include(x => x.Sites).AsSingleQuery()
             .FirstOrDefaultAsync(x => x.Number == upper, ct);
         if (a is null) return null;
         if (a.CanSee(viewer)) return a;
