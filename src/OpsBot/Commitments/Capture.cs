@@ -68,15 +68,17 @@ public sealed record CaptureResult(Dictionary<string, string> Errors, List<Captu
 public static partial class CaptureRules
 {
     /// <summary>Commitments that share the form, the opportunity id or the customer PO of <paramref name="input"/>: one read serves every uniqueness check.</summary>
-    public static Task<List<ExistingCommitment>> ClashesAsync(OpsBotDbContext db, CaptureInput input, string formId, CancellationToken ct)
+    public static async Task<List<ExistingCommitment>> ClashesAsync(OpsBotDbContext db, CaptureInput input, string formId, CancellationToken ct)
     {
-        var opp = input.OpportunityId;
-        var po = input.CustomerPoNumber;
-        return db.Commitments.AsNoTracking()
-            .Where(c => c.CaptureFormId == formId || c.OpportunityId == opp || c.CustomerPoNumber == po)
-            .Select(c => new ExistingCommitment(c.CaptureFormId, c.OpportunityId, c.CustomerPoNumber, c.AccountId))
-            .ToListAsync(ct);
+        var clashes = new List<ExistingCommitment>();
+        await foreach (var c in Clashes(db, formId, input.OpportunityId, input.CustomerPoNumber).WithCancellation(ct)) clashes.Add(c);
+        return clashes;
     }
+
+    private static readonly Func<OpsBotDbContext, string, string, string, IAsyncEnumerable<ExistingCommitment>> Clashes = EF.CompileAsyncQuery(
+        (OpsBotDbContext db, string formId, string opp, string po) => db.Commitments.AsNoTracking()
+            .Where(c => c.CaptureFormId == formId || c.OpportunityId == opp || c.CustomerPoNumber == po)
+            .Select(c => new ExistingCommitment(c.CaptureFormId, c.OpportunityId, c.CustomerPoNumber, c.AccountId)));
 
     /// <param name="clashes">From <see cref="ClashesAsync"/> when the caller already read them; read here otherwise.</param>
     public static async Task<(CaptureResult Result, CaptureInput Input)> ValidateAsync(OpsBotDbContext db, CaptureInput input, Viewer viewer,

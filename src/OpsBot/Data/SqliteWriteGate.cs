@@ -26,6 +26,9 @@ public sealed class SqliteWriteGate : DbConnectionInterceptor, IDbTransactionInt
         public SemaphoreSlim? Gate;
     }
 
+    /// <summary>Whether <paramref name="connection"/> holds its database's gate now.</summary>
+    internal static bool IsHeldBy(DbConnection connection) => Held.TryGetValue(connection, out var holder) && Volatile.Read(ref holder.Gate) is not null;
+
     private static SemaphoreSlim GateOf(DbConnection connection) => Gates.GetOrAdd(connection.DataSource ?? "", _ => new SemaphoreSlim(1, 1));
 
     private static async ValueTask EnterAsync(DbConnection connection, CancellationToken ct)
