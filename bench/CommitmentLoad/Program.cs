@@ -114,14 +114,15 @@ internal static class CommitmentLoad
         Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC with `bash bench/commitment-capture.sh`.
 
         ## Notes
-        - Per capture: one read for the form/opportunity/PO uniqueness checks, one for the account with its sites and members,
-          one for the role assignments, then a single `SaveChanges` (its own transaction) once every card is rendered, so the SQLite
-          write lock is held only for the inserts. The redelivery record adds one insert before and one update after the turn.
+        - Per capture: one read for the form/opportunity/PO uniqueness checks and one for the account with its sites and members
+          (both EF compiled queries), one for the role assignments, then a single `SaveChanges` (its own transaction) once every card
+          is rendered, so the SQLite write lock is held only for the inserts. The redelivery record adds one insert before and one
+          update after the turn.
         - SQLite (`src/OpsBot/Data`): WAL, `synchronous=NORMAL`, pragmas set once per pooled native connection; pooled DbContexts;
           this process's write transactions queue first come first served per database file (`SqliteWriteGate`) instead of
           sleeping in SQLite's busy handler.
-        - CPU per capture is process CPU ÷ captures and barely depends on the machine's load; latencies do (see the load average).
-          At {reps} closed-loop clients, latency ≈ {reps} ÷ throughput.
+        - CPU per capture is process CPU ÷ captures; it depends much less on the machine's load than the latencies do (see the load
+          average), though a saturated machine inflates it too. At {reps} closed-loop clients, latency ≈ {reps} ÷ throughput.
         """);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         await File.WriteAllTextAsync(output, report);

@@ -65,7 +65,8 @@ foreach (var (provider, mode, s) in results)
 md.AppendLine();
 md.AppendLine("## Notes");
 md.AppendLine("- Per action: the complaint, the executive directory (once, shared by the access check and the cards), the last timeline");
-md.AppendLine("  events, the customer history (open commitments, recent alerts, earlier complaints) and the posted copies (ids only) are read;");
+md.AppendLine("  events, the customer history (open commitments, recent alerts, earlier complaints; EF compiled queries like the directory and");
+md.AppendLine("  the timeline) and the posted copies (ids only) are read;");
 md.AppendLine("  the three cards are rendered; then one `SaveChanges` commits the version-checked update, the event and the outbox rows. A");
 md.AppendLine("  lost race rolls all of it back and answers with the current card. The redelivery record adds one insert and one update.");
 md.AppendLine("- SQLite (`src/OpsBot/Data`): WAL, `synchronous=NORMAL`, pragmas once per pooled native connection, pooled DbContexts, and");
@@ -141,6 +142,7 @@ async Task<Stats> RunAsync(DatabaseProvider provider, string? connectionString, 
     var cpuMs = (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds;
     var allocatedKb = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1024.0;
     var all = samples.SelectMany(s => s).Order().ToList();
+    await app.DisposeAsync(); // stops the dispatcher before its database goes
     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     try { Directory.Delete(dir, true); } catch (IOException) { }
     return new Stats(all.Count, errors, (all.Count + executives) / elapsed.TotalSeconds, cpuMs / (all.Count + executives), allocatedKb / (all.Count + executives), Percentile(all, 0.50), Percentile(all, 0.95), Percentile(all, 0.99), all[^1]);

@@ -71,14 +71,14 @@ public static partial class CaptureRules
     public static async Task<List<ExistingCommitment>> ClashesAsync(OpsBotDbContext db, CaptureInput input, string formId, CancellationToken ct)
     {
         var clashes = new List<ExistingCommitment>();
-        await foreach (var c in Clashes(db, formId, input.OpportunityId, input.CustomerPoNumber).WithCancellation(ct)) clashes.Add(c);
+        await foreach (var c in Clashes.For(db)(db, formId, input.OpportunityId, input.CustomerPoNumber).WithCancellation(ct)) clashes.Add(c);
         return clashes;
     }
 
-    private static readonly Func<OpsBotDbContext, string, string, string, IAsyncEnumerable<ExistingCommitment>> Clashes = EF.CompileAsyncQuery(
+    private static readonly PerModel<Func<OpsBotDbContext, string, string, string, IAsyncEnumerable<ExistingCommitment>>> Clashes = new(() => EF.CompileAsyncQuery(
         (OpsBotDbContext db, string formId, string opp, string po) => db.Commitments.AsNoTracking()
             .Where(c => c.CaptureFormId == formId || c.OpportunityId == opp || c.CustomerPoNumber == po)
-            .Select(c => new ExistingCommitment(c.CaptureFormId, c.OpportunityId, c.CustomerPoNumber, c.AccountId)));
+            .Select(c => new ExistingCommitment(c.CaptureFormId, c.OpportunityId, c.CustomerPoNumber, c.AccountId))));
 
     /// <param name="clashes">From <see cref="ClashesAsync"/> when the caller already read them; read here otherwise.</param>
     public static async Task<(CaptureResult Result, CaptureInput Input)> ValidateAsync(OpsBotDbContext db, CaptureInput input, Viewer viewer,

@@ -32,15 +32,15 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
     {
         if (_executives is not null) return _executives;
         var all = new List<Executive>();
-        await foreach (var e in DirectoryQuery(db).WithCancellation(ct)) all.Add(e);
+        await foreach (var e in DirectoryQuery.For(db)(db).WithCancellation(ct)) all.Add(e);
         return _executives = all;
     }
 
-    private static readonly Func<OpsBotDbContext, IAsyncEnumerable<Executive>> DirectoryQuery = EF.CompileAsyncQuery<OpsBotDbContext, Executive>(
-        (OpsBotDbContext db) => db.Executives.AsNoTracking().Include(e => e.Delegates).OrderBy(e => e.DisplayName));
+    private static readonly PerModel<Func<OpsBotDbContext, IAsyncEnumerable<Executive>>> DirectoryQuery = new(() => EF.CompileAsyncQuery<OpsBotDbContext, Executive>(
+        (OpsBotDbContext db) => db.Executives.AsNoTracking().Include(e => e.Delegates).OrderBy(e => e.DisplayName)));
 
-    private static readonly Func<OpsBotDbContext, long, IAsyncEnumerable<ComplaintEvent>> Recent = EF.CompileAsyncQuery(
-        (OpsBotDbContext db, long complaintId) => db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == complaintId).OrderByDescending(e => e.Id).Take(MaxTimeline));
+    private static readonly PerModel<Func<OpsBotDbContext, long, IAsyncEnumerable<ComplaintEvent>>> Recent = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, long complaintId) => db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == complaintId).OrderByDescending(e => e.Id).Take(MaxTimeline)));
 
     /// <summary>
     /// Cards rendered from now on show <paramref name="c"/> as the pending save will leave it: at <paramref name="version"/> and
@@ -83,7 +83,7 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
     private async Task<List<ComplaintEvent>> RecentEventsAsync(long complaintId, CancellationToken ct)
     {
         var events = new List<ComplaintEvent>(MaxTimeline);
-        await foreach (var e in Recent(db, complaintId).WithCancellation(ct)) events.Add(e);
+        await foreach (var e in Recent.For(db)(db, complaintId).WithCancellation(ct)) events.Add(e);
         return events;
     }
 
@@ -201,23 +201,23 @@ public sealed record EscalationFormModel(
 public sealed class CustomerHistory(OpsBotDbContext db)
 {
     // Compiled once: every card render runs these, and translating the LINQ tree each time cost more than the queries themselves.
-    private static readonly Func<OpsBotDbContext, string, IAsyncEnumerable<CommitmentLine>> OpenCommitments = EF.CompileAsyncQuery(
+    private static readonly PerModel<Func<OpsBotDbContext, string, IAsyncEnumerable<CommitmentLine>>> OpenCommitments = new(() => EF.CompileAsyncQuery(
         (OpsBotDbContext db, string account) => db.Commitments.AsNoTracking()
             .Where(x => (x.Account.Name.ToLower() == account || x.Account.Number.ToLower() == account) && x.Forms.Any(f => f.Status == OpsBot.Commitments.FormStatus.Open))
             .OrderBy(x => x.RequestedDeliveryDate).Take(5)
-            .Select(x => new CommitmentLine(x.OpportunityId, x.CustomerPoNumber, x.CommittedValue, x.Currency, x.RequestedDeliveryDate)));
+            .Select(x => new CommitmentLine(x.OpportunityId, x.CustomerPoNumber, x.CommittedValue, x.Currency, x.RequestedDeliveryDate))));
 
-    private static readonly Func<OpsBotDbContext, string, DateTime, IAsyncEnumerable<AlertLine>> RecentAlerts = EF.CompileAsyncQuery(
+    private static readonly PerModel<Func<OpsBotDbContext, string, DateTime, IAsyncEnumerable<AlertLine>>> RecentAlerts = new(() => EF.CompileAsyncQuery(
         (OpsBotDbContext db, string account, DateTime until) => db.Alerts.AsNoTracking()
             .Where(x => x.Account.ToLower() == account && x.CreatedAt <= until)
             .OrderByDescending(x => x.CreatedAt).Take(5)
-            .Select(x => new AlertLine(x.Id, x.Kind, x.Severity, x.Status, x.CreatedAt, x.Impact)));
+            .Select(x => new AlertLine(x.Id, x.Kind, x.Severity, x.Status, x.CreatedAt, x.Impact))));
 
-    private static readonly Func<OpsBotDbContext, long, string, DateTime, IAsyncEnumerable<ComplaintLine>> EarlierComplaints = EF.CompileAsyncQuery(
+    private static readonly PerModel<Func<OpsBotDbContext, long, string, DateTime, IAsyncEnumerable<ComplaintLine>>> EarlierComplaints = new(() => EF.CompileAsyncQuery(
         (OpsBotDbContext db, long id, string account, DateTime until) => db.Complaints.AsNoTracking()
             .Where(x => x.Id != id && x.Account.ToLower() == account && x.CreatedAt <= until)
             .OrderByDescending(x => x.CreatedAt).Take(5)
-            .Select(x => new ComplaintLine(x.Id, x.Status, x.CreatedAt, x.Summary, x.CustomerSatisfied)));
+            .Select(x => new ComplaintLine(x.Id, x.Status, x.CreatedAt, x.Summary, x.CustomerSatisfied))));
 
     private sealed record CommitmentLine(string OpportunityId, string CustomerPoNumber, decimal CommittedValue, string Currency, DateOnly RequestedDeliveryDate);
     private sealed record AlertLine(long Id, string Kind, int Severity, OpsBot.Alerts.AlertStatus Status, DateTime CreatedAt, string Impact);
@@ -227,12 +227,12 @@ public sealed class CustomerHistory(OpsBotDbContext db)
     {
         var account = c.Account.ToLower();
         var lines = new List<string>();
-        await foreach (var x in OpenCommitments(db, account).WithCancellation(ct))
+        await foreach (var x in OpenCommitments.For(db)(db, account).WithCancellation(ct))
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"Open commitment {x.OpportunityId} · PO {x.CustomerPoNumber} · {x.CommittedValue:N0} {x.Currency} · delivery {x.RequestedDeliveryDate:yyyy-MM-dd}"));
-        await foreach (var x in RecentAlerts(db, account, c.CreatedAt).WithCancellation(ct))
+        await foreach (var x in RecentAlerts.For(db)(db, account, c.CreatedAt).WithCancellation(ct))
             lines.Add($"Alert #{x.Id} · Sev {x.Severity} · {x.Kind} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Impact, 80)}");
-        await foreach (var x in EarlierComplaints(db, c.Id, account, c.CreatedAt).WithCancellation(ct))
+        await foreach (var x in EarlierComplaints.For(db)(db, c.Id, account, c.CreatedAt).WithCancellation(ct))
             lines.Add($"ESC-{x.Id} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Summary, 80)}" +
                       (x.CustomerSatisfied is { } s ? s ? " (satisfied)" : " (not satisfied)" : ""));
         return lines;
