@@ -67,11 +67,14 @@ public static class AccountAccess
         return null;
     }
 
+    // One round trip (an account has a handful of sites and members, so their cross product stays small), compiled once.
+    private static readonly PerModel<Func<OpsBotDbContext, string, CancellationToken, Task<Account?>>> AccountByNumber = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, string number, CancellationToken ct) => db.Accounts.Include(x => x.Members).Include(x => x.Sites).AsSingleQuery()
+            .FirstOrDefault(x => x.Number == number)));
+
     public static async Task<Account?> FindAccountAsync(this OpsBotDbContext db, string number, Viewer viewer, DateTime now, string path, CancellationToken ct)
     {
-        var upper = number.Trim().ToUpperInvariant();
-        var a = await db.Accounts.Include(x => x.Members).Include(x => x.Sites).AsSplitQuery()
-            .FirstOrDefaultAsync(x => x.Number == upper, ct);
+        var a = await AccountByNumber.For(db)(db, number.Trim().ToUpperInvariant(), ct);
         if (a is null) return null;
         if (a.CanSee(viewer)) return a;
         await db.AuditDenialAsync(now, viewer, "Account", a.Number, path, ct);

@@ -53,6 +53,9 @@ public sealed record CaptureInput
     };
 }
 
+/// <summary>The keys of a stored commitment that a new capture must not repeat.</summary>
+public sealed record ExistingCommitment(string? CaptureFormId, string OpportunityId, string CustomerPoNumber, int AccountId);
+
 /// <summary>An order-error check: the rep may confirm it (the code goes back in the card's data) or correct the input.</summary>
 public sealed record CaptureWarning(string Code, string Field, string Message, string Hint);
 
@@ -64,9 +67,24 @@ public sealed record CaptureResult(Dictionary<string, string> Errors, List<Captu
 /// <summary>Server-side rules for the capture form; the card's own checks are a convenience only.</summary>
 public static partial class CaptureRules
 {
-    public static async Task<(CaptureResult Result, CaptureInput Input)> ValidateAsync(OpsBotDbContext db, CaptureInput input, Viewer viewer,
-        CommitmentOptions options, DateTime now, CancellationToken ct)
+    /// <summary>Commitments that share the form, the opportunity id or the customer PO of <paramref name="input"/>: one read serves every uniqueness check.</summary>
+    public static async Task<List<ExistingCommitment>> ClashesAsync(OpsBotDbContext db, CaptureInput input, string formId, CancellationToken ct)
     {
+        var clashes = new List<ExistingCommitment>();
+        await foreach (var c in Clashes.For(db)(db, formId, input.OpportunityId, input.CustomerPoNumber).WithCancellation(ct)) clashes.Add(c);
+        return clashes;
+    }
+
+    private static readonly PerModel<Func<OpsBotDbContext, string, string, string, IAsyncEnumerable<ExistingCommitment>>> Clashes = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, string formId, string opp, string po) => db.Commitments.AsNoTracking()
+            .Where(c => c.CaptureFormId == formId || c.OpportunityId == opp || c.CustomerPoNumber == po)
+            .Select(c => new ExistingCommitment(c.CaptureFormId, c.OpportunityId, c.CustomerPoNumber, c.AccountId))));
+
+    /// <param name="clashes">From <see cref="ClashesAsync"/> when the caller already read them; read here otherwise.</param>
+    public static async Task<(CaptureResult Result, CaptureInput Input)> ValidateAsync(OpsBotDbContext db, CaptureInput input, Viewer viewer,
+        CommitmentOptions options, DateTime now, CancellationToken ct, List<ExistingCommitment>? clashes = null)
+    {
+        clashes ??= await ClashesAsync(db, input, "", ct);
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         var warnings = new List<CaptureWarning>();
         var today = DateOnly.FromDateTime(now);
@@ -93,7 +111,7 @@ public static partial class CaptureRules
         if (input.OpportunityId.Length == 0) errors["opportunityId"] = "Enter the CRM opportunity id.";
         else if (input.OpportunityId.Length > 64 || !OpportunityPattern().IsMatch(input.OpportunityId))
             errors["opportunityId"] = "Use letters, digits and - _ . / only (at most 64 characters).";
-        else if (await db.Commitments.AnyAsync(c => c.OpportunityId == input.OpportunityId, ct))
+        else if (clashes.Any(c => c.OpportunityId == input.OpportunityId))
             errors["opportunityId"] = $"Opportunity '{input.OpportunityId}' already has a commitment. Use 'show {input.OpportunityId}' or a new opportunity id.";
 
         Required(errors, input, "customerName", "Enter the customer's name.", 200);
@@ -107,7 +125,7 @@ public static partial class CaptureRules
         if (Required(errors, input, "customerPoNumber", "Enter the customer's PO number.", 64) && account is not null)
         {
             var po = input.CustomerPoNumber;
-            var uses = await db.Commitments.Where(c => c.CustomerPoNumber == po).Select(c => new { c.AccountId, c.OpportunityId }).ToListAsync(ct);
+            var uses = clashes.Where(c => c.CustomerPoNumber == po).ToList();
             if (uses.FirstOrDefault(u => u.AccountId == account.Id) is { } same)
                 errors["customerPoNumber"] = $"PO {po} is already used on this account (opportunity {same.OpportunityId}). Enter the customer's new PO number.";
             else if (uses.Count > 0)

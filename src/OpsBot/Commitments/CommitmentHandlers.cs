@@ -63,11 +63,11 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         var viewer = Viewer.Of(turn);
         var now = Now;
         var formId = Str(data, "formId") is { Length: > 0 and <= 64 } f ? f : Guid.NewGuid().ToString("n");
-        var existing = await db.Commitments.Where(c => c.CaptureFormId == formId).Select(c => c.OpportunityId).FirstOrDefaultAsync(ct);
-        if (existing is not null) return await SummaryResponseAsync(turn, existing, viewer, null, ct);
-
         var input = CaptureInput.From(data);
-        var (result, checkedInput) = await CaptureRules.ValidateAsync(db, input, viewer, Options, now, ct);
+        var clashes = await CaptureRules.ClashesAsync(db, input, formId, ct);
+        if (clashes.FirstOrDefault(c => c.CaptureFormId == formId) is { } existing) return await SummaryResponseAsync(turn, existing.OpportunityId, viewer, null, ct);
+
+        var (result, checkedInput) = await CaptureRules.ValidateAsync(db, input, viewer, Options, now, ct, clashes);
         var ownerName = checkedInput.AccountOwner == viewer.Id || checkedInput.AccountOwner == viewer.AadId ? viewer.Name : checkedInput.AccountOwner;
         if (!result.IsValid)
             return turn.CardResponse("commitment-form", CommitmentFormCard.Build(input, formId, result.Errors, null, null, Options, viewer, ownerName));

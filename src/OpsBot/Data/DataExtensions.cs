@@ -19,15 +19,15 @@ public static class DataExtensions
         switch (provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContext<SqliteOpsBotDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()));
+                services.AddDbContextPool<SqliteOpsBotDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas(), new SqliteWriteGate()));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqliteOpsBotDbContext>());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContext<PostgresOpsBotDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddDbContextPool<PostgresOpsBotDbContext>(o => o.UseNpgsql(connectionString));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<PostgresOpsBotDbContext>());
                 break;
             case DatabaseProvider.SqlServer:
-                services.AddDbContext<SqlServerOpsBotDbContext>(o => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure()));
+                services.AddDbContextPool<SqlServerOpsBotDbContext>(o => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure()));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqlServerOpsBotDbContext>());
                 break;
             default:

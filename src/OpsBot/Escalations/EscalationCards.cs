@@ -22,18 +22,53 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
     public const int MaxTimeline = 8;
     private List<Executive>? _executives;
     private List<ComplaintEvent>? _events;
-    private (long, int) _eventsFor;
+    private (long Id, int Version) _eventsFor;
+    private (long Id, int Version)? _anticipated;
     private List<string>? _history;
     private long _historyFor;
+
+    /// <summary>The whole directory with delegates (active or not), by name; loaded once per request and shared with the authorisation checks.</summary>
+    public async Task<List<Executive>> ExecutivesAsync(CancellationToken ct)
+    {
+        if (_executives is not null) return _executives;
+        var all = new List<Executive>();
+        await foreach (var e in DirectoryQuery.For(db)(db).WithCancellation(ct)) all.Add(e);
+        return _executives = all;
+    }
+
+    private static readonly PerModel<Func<OpsBotDbContext, IAsyncEnumerable<Executive>>> DirectoryQuery = new(() => EF.CompileAsyncQuery<OpsBotDbContext, Executive>(
+        (OpsBotDbContext db) => db.Executives.AsNoTracking().Include(e => e.Delegates).OrderBy(e => e.DisplayName)));
+
+    private static readonly PerModel<Func<OpsBotDbContext, long, IAsyncEnumerable<ComplaintEvent>>> Recent = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, long complaintId) => db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == complaintId).OrderByDescending(e => e.Id).Take(MaxTimeline)));
+
+    /// <summary>
+    /// Cards rendered from now on show <paramref name="c"/> as the pending save will leave it: at <paramref name="version"/> and
+    /// with <paramref name="added"/> on its timeline. <see cref="ForgetAnticipated"/> undoes this when the save fails.
+    /// </summary>
+    public async Task AnticipateAsync(Complaint c, int version, ComplaintEvent added, CancellationToken ct)
+    {
+        var recent = await RecentEventsAsync(c.Id, ct);
+        _events = [added, .. recent.Take(MaxTimeline - 1)];
+        _eventsFor = (c.Id, version);
+        _anticipated = (c.Id, version);
+    }
+
+    public void ForgetAnticipated()
+    {
+        _anticipated = null;
+        _events = null;
+    }
 
     public async Task<JsonObject> RenderAsync(Complaint c, Viewer viewer, string? note, CancellationToken ct)
     {
         // One request renders several copies (the clicker's answer and every posted copy): load shared data once.
-        var executives = _executives ??= await db.Executives.Where(e => e.Active).Include(e => e.Delegates).AsNoTracking().OrderBy(e => e.DisplayName).ToListAsync(ct);
-        if (_events is null || _eventsFor != (c.Id, c.Version))
+        var executives = (await ExecutivesAsync(ct)).Where(e => e.Active).ToList();
+        var version = _anticipated is { } a && a.Id == c.Id ? a.Version : c.Version;
+        if (_events is null || _eventsFor != (c.Id, version))
         {
-            _events = c.Id == 0 ? [] : await db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == c.Id).OrderByDescending(e => e.Id).Take(MaxTimeline).ToListAsync(ct);
-            _eventsFor = (c.Id, c.Version);
+            _events = c.Id == 0 ? [] : await RecentEventsAsync(c.Id, ct);
+            _eventsFor = (c.Id, version);
         }
         var events = _events;
         if (_history is null || _historyFor != c.Id)
@@ -42,7 +77,14 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
             _historyFor = c.Id;
         }
         var past = _history;
-        return templates.Render("escalation-card", Model(c, viewer, note, executives, events, past, c.Version));
+        return templates.Render("escalation-card", Model(c, viewer, note, executives, events, past, version));
+    }
+
+    private async Task<List<ComplaintEvent>> RecentEventsAsync(long complaintId, CancellationToken ct)
+    {
+        var events = new List<ComplaintEvent>(MaxTimeline);
+        await foreach (var e in Recent.For(db)(db, complaintId).WithCancellation(ct)) events.Add(e);
+        return events;
     }
 
     /// <summary>A card for someone who may not see the complaint: no details.</summary>
@@ -83,7 +125,7 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
         if (c.Resolution is not null) facts.Add(new("Resolution", c.Resolution));
 
         var timeline = events.Count == 0 ? [new TextLine("Nothing yet.")]
-            : events.OrderBy(e => e.At).ThenBy(e => e.Id).Select(e => new TextLine($"{calendar.Format(e.At)} · {e.ActorName} {e.Text}")).ToList();
+            : events.OrderBy(e => e.At).ThenBy(e => e.Id == 0 ? long.MaxValue : e.Id).Select(e => new TextLine($"{calendar.Format(e.At)} · {e.ActorName} {e.Text}")).ToList();
         var pastLines = past.Count == 0 ? [new TextLine("No open commitments, recent alerts or earlier complaints for this account.")] : past.Select(p => new TextLine(p)).ToList();
         var open = c.IsOpen;
         return new EscalationCardModel(c.Id, version, refresh,
@@ -158,32 +200,42 @@ public sealed record EscalationFormModel(
 /// </summary>
 public sealed class CustomerHistory(OpsBotDbContext db)
 {
+    // Compiled once: every card render runs these, and translating the LINQ tree each time cost more than the queries themselves.
+    private static readonly PerModel<Func<OpsBotDbContext, string, IAsyncEnumerable<CommitmentLine>>> OpenCommitments = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, string account) => db.Commitments.AsNoTracking()
+            .Where(x => (x.Account.Name.ToLower() == account || x.Account.Number.ToLower() == account) && x.Forms.Any(f => f.Status == OpsBot.Commitments.FormStatus.Open))
+            .OrderBy(x => x.RequestedDeliveryDate).Take(5)
+            .Select(x => new CommitmentLine(x.OpportunityId, x.CustomerPoNumber, x.CommittedValue, x.Currency, x.RequestedDeliveryDate))));
+
+    private static readonly PerModel<Func<OpsBotDbContext, string, DateTime, IAsyncEnumerable<AlertLine>>> RecentAlerts = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, string account, DateTime until) => db.Alerts.AsNoTracking()
+            .Where(x => x.Account.ToLower() == account && x.CreatedAt <= until)
+            .OrderByDescending(x => x.CreatedAt).Take(5)
+            .Select(x => new AlertLine(x.Id, x.Kind, x.Severity, x.Status, x.CreatedAt, x.Impact))));
+
+    private static readonly PerModel<Func<OpsBotDbContext, long, string, DateTime, IAsyncEnumerable<ComplaintLine>>> EarlierComplaints = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, long id, string account, DateTime until) => db.Complaints.AsNoTracking()
+            .Where(x => x.Id != id && x.Account.ToLower() == account && x.CreatedAt <= until)
+            .OrderByDescending(x => x.CreatedAt).Take(5)
+            .Select(x => new ComplaintLine(x.Id, x.Status, x.CreatedAt, x.Summary, x.CustomerSatisfied))));
+
+    private sealed record CommitmentLine(string OpportunityId, string CustomerPoNumber, decimal CommittedValue, string Currency, DateOnly RequestedDeliveryDate);
+    private sealed record AlertLine(long Id, string Kind, int Severity, OpsBot.Alerts.AlertStatus Status, DateTime CreatedAt, string Impact);
+    private sealed record ComplaintLine(long Id, ComplaintStatus Status, DateTime CreatedAt, string Summary, bool? CustomerSatisfied);
+
     public async Task<List<string>> ForAsync(Complaint c, CancellationToken ct)
     {
         var account = c.Account.ToLower();
-        var commitments = await db.Commitments.AsNoTracking()
-            .Where(x => (x.Account.Name.ToLower() == account || x.Account.Number.ToLower() == account) && x.Forms.Any(f => f.Status == OpsBot.Commitments.FormStatus.Open))
-            .OrderBy(x => x.RequestedDeliveryDate).Take(5)
-            .Select(x => new { x.OpportunityId, x.CustomerPoNumber, x.CommittedValue, x.Currency, x.RequestedDeliveryDate })
-            .ToListAsync(ct);
-        var alerts = await db.Alerts.AsNoTracking()
-            .Where(x => x.Account.ToLower() == account && x.CreatedAt <= c.CreatedAt)
-            .OrderByDescending(x => x.CreatedAt).Take(5)
-            .Select(x => new { x.Id, x.Kind, x.Severity, x.Status, x.CreatedAt, x.Impact })
-            .ToListAsync(ct);
-        var earlier = await db.Complaints.AsNoTracking()
-            .Where(x => x.Id != c.Id && x.Account.ToLower() == account && x.CreatedAt <= c.CreatedAt)
-            .OrderByDescending(x => x.CreatedAt).Take(5)
-            .Select(x => new { x.Id, x.Status, x.CreatedAt, x.Summary, x.CustomerSatisfied })
-            .ToListAsync(ct);
-        return
-        [
-            .. commitments.Select(x => string.Create(CultureInfo.InvariantCulture,
-                $"Open commitment {x.OpportunityId} · PO {x.CustomerPoNumber} · {x.CommittedValue:N0} {x.Currency} · delivery {x.RequestedDeliveryDate:yyyy-MM-dd}")),
-            .. alerts.Select(x => $"Alert #{x.Id} · Sev {x.Severity} · {x.Kind} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Impact, 80)}"),
-            .. earlier.Select(x => $"ESC-{x.Id} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Summary, 80)}" +
-                                   (x.CustomerSatisfied is { } s ? s ? " (satisfied)" : " (not satisfied)" : "")),
-        ];
+        var lines = new List<string>();
+        await foreach (var x in OpenCommitments.For(db)(db, account).WithCancellation(ct))
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Open commitment {x.OpportunityId} · PO {x.CustomerPoNumber} · {x.CommittedValue:N0} {x.Currency} · delivery {x.RequestedDeliveryDate:yyyy-MM-dd}"));
+        await foreach (var x in RecentAlerts.For(db)(db, account, c.CreatedAt).WithCancellation(ct))
+            lines.Add($"Alert #{x.Id} · Sev {x.Severity} · {x.Kind} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Impact, 80)}");
+        await foreach (var x in EarlierComplaints.For(db)(db, c.Id, account, c.CreatedAt).WithCancellation(ct))
+            lines.Add($"ESC-{x.Id} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Summary, 80)}" +
+                      (x.CustomerSatisfied is { } s ? s ? " (satisfied)" : " (not satisfied)" : ""));
+        return lines;
     }
 
     private static string Clip(string s, int max) => s.Length <= max ? s : s[..max] + "…";

@@ -24,8 +24,6 @@ public sealed partial class EscalationService(
     public const string CorrelationType = "escalation";
     public const string NoteCorrelationType = "escalation-note";
     private EscalationOptions O => options.Value;
-    private List<Executive>? _executives;
-
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     public async Task<CreateResult> CreateAsync(EscalationForm form, string idempotencyKey, Requester rep, string? repConversationId, string? repCardActivityId,
@@ -103,8 +101,7 @@ public sealed partial class EscalationService(
 
     public async Task<Viewer> ViewerAsync(Complaint c, string userId, string? aadObjectId, string name, CancellationToken ct)
     {
-        // The directory is small and does not change within one request: load it once per scope.
-        var execs = _executives ??= await db.Executives.AsNoTracking().Include(e => e.Delegates).ToListAsync(ct);
+        var execs = await cards.ExecutivesAsync(ct);
         var assignee = execs.FirstOrDefault(e => e.Id == c.AssigneeId);
         var backup = execs.FirstOrDefault(e => e.Id == c.BackupExecutiveId);
         var previous = execs.FirstOrDefault(e => e.Id == c.PreviousAssigneeId);
@@ -162,81 +159,83 @@ public sealed partial class EscalationService(
             if (newAssignee.Id == c.AssigneeId) return await CurrentAsync(c, viewer, $"{newAssignee.DisplayName} already owns it.", ct);
         }
 
+        // Everything the action writes is prepared first (cards rendered as the save will leave the complaint), then committed by
+        // one SaveChanges: the complaint's version check, its timeline event and the outbox rows succeed or fail together, and
+        // on SQLite the write lock is held only for that save.
         var actorName = actor.Name;
-        string notice;
+        var saved = c.Version + 1;
+        string text;
+        ComplaintEvent added;
+        switch (verb)
+        {
+            case "escalation.ack":
+                c.Status = ComplaintStatus.Acknowledged;
+                c.AcknowledgedAt = now;
+                c.AcknowledgedInSla = now <= c.AcknowledgeDueAt;
+                text = "acknowledged";
+                added = AddEvent(c, actor, ComplaintEventKind.Acknowledged, text);
+                break;
+            case "escalation.contact":
+                c.Status = ComplaintStatus.InContact;
+                c.FirstContactAt ??= now;
+                text = $"logged a {Str(data, "contactChannel")}: {Clip(Str(data, "contactNote"), 1500)}";
+                added = AddEvent(c, actor, ComplaintEventKind.ContactLogged, text, Str(data, "contactChannel"));
+                break;
+            case "escalation.resolve":
+                c.Status = ComplaintStatus.Resolved;
+                c.ResolvedAt = now;
+                c.Resolution = Clip(Str(data, "resolution"), 2000);
+                c.CustomerSatisfied = Str(data, "satisfied") == "yes";
+                text = $"resolved ({(c.CustomerSatisfied == true ? "customer satisfied" : "customer not satisfied")}): {c.Resolution}";
+                added = AddEvent(c, actor, ComplaintEventKind.Resolved, text);
+                break;
+            case "escalation.reassign":
+                c.PreviousAssigneeId = c.AssigneeId;
+                c.AssigneeId = newAssignee!.Id;
+                c.AssignmentReason = Cut($"reassigned by {actorName}: {Str(data, "reassignReason")}", 300);
+                c.Status = ComplaintStatus.Assigned;
+                c.AssignedAt = now;
+                c.AcknowledgedAt = null;
+                c.AcknowledgeDueAt = calendar.AddBusinessHours(now, O.Sla.AcknowledgeBusinessHours);
+                text = $"reassigned to {newAssignee.DisplayName}: {Str(data, "reassignReason")}";
+                added = AddEvent(c, actor, ComplaintEventKind.Reassigned, text);
+                await RescheduleAcknowledgeAsync(c, ct);
+                break;
+            case "escalation.ask":
+                text = $"asked the rep: {Clip(Str(data, "question"), 900)}";
+                added = AddEvent(c, actor, ComplaintEventKind.QuestionAsked, text);
+                break;
+            default:
+                text = $"added information: {Clip(Str(data, "information"), 1500)}";
+                added = AddEvent(c, actor, ComplaintEventKind.InformationAdded, text);
+                break;
+        }
+        c.LastAction = Cut($"{actorName} {text}", 300);
+        c.LastActionAt = now;
+        await cards.AnticipateAsync(c, saved, added, ct);
+
+        await EnqueueCardUpdatesAsync(c, ct, saved);
+        var message = $"{c.Number} ({c.Account}): {actorName} {text}";
+        if (!viewer.IsRep || viewer.CanAct)
+            Notify(c, c.RepUserId, message, $"esc:{c.Id}:v{saved}:rep");
+        if (verb == "escalation.info" && await AssigneeUserIdAsync(c, ct) is { } execUser)
+            Notify(c, execUser, message, $"esc:{c.Id}:v{saved}:exec");
+        if (newAssignee is not null)
+            await SendCardAsync(c, newAssignee.UserId, $"esc:{c.Id}:exec:{newAssignee.Id}:{saved}", ct);
         try
         {
-            notice = await InTransactionAsync(async () =>
-            {
-                string text;
-                switch (verb)
-                {
-                    case "escalation.ack":
-                        c.Status = ComplaintStatus.Acknowledged;
-                        c.AcknowledgedAt = now;
-                        c.AcknowledgedInSla = now <= c.AcknowledgeDueAt;
-                        text = "acknowledged";
-                        AddEvent(c, actor, ComplaintEventKind.Acknowledged, text);
-                        break;
-                    case "escalation.contact":
-                        c.Status = ComplaintStatus.InContact;
-                        c.FirstContactAt ??= now;
-                        text = $"logged a {Str(data, "contactChannel")}: {Clip(Str(data, "contactNote"), 1500)}";
-                        AddEvent(c, actor, ComplaintEventKind.ContactLogged, text, Str(data, "contactChannel"));
-                        break;
-                    case "escalation.resolve":
-                        c.Status = ComplaintStatus.Resolved;
-                        c.ResolvedAt = now;
-                        c.Resolution = Clip(Str(data, "resolution"), 2000);
-                        c.CustomerSatisfied = Str(data, "satisfied") == "yes";
-                        text = $"resolved ({(c.CustomerSatisfied == true ? "customer satisfied" : "customer not satisfied")}): {c.Resolution}";
-                        AddEvent(c, actor, ComplaintEventKind.Resolved, text);
-                        break;
-                    case "escalation.reassign":
-                        c.PreviousAssigneeId = c.AssigneeId;
-                        c.AssigneeId = newAssignee!.Id;
-                        c.AssignmentReason = Cut($"reassigned by {actorName}: {Str(data, "reassignReason")}", 300);
-                        c.Status = ComplaintStatus.Assigned;
-                        c.AssignedAt = now;
-                        c.AcknowledgedAt = null;
-                        c.AcknowledgeDueAt = calendar.AddBusinessHours(now, O.Sla.AcknowledgeBusinessHours);
-                        text = $"reassigned to {newAssignee.DisplayName}: {Str(data, "reassignReason")}";
-                        AddEvent(c, actor, ComplaintEventKind.Reassigned, text);
-                        await RescheduleAcknowledgeAsync(c, ct);
-                        break;
-                    case "escalation.ask":
-                        text = $"asked the rep: {Clip(Str(data, "question"), 900)}";
-                        AddEvent(c, actor, ComplaintEventKind.QuestionAsked, text);
-                        break;
-                    default:
-                        text = $"added information: {Clip(Str(data, "information"), 1500)}";
-                        AddEvent(c, actor, ComplaintEventKind.InformationAdded, text);
-                        break;
-                }
-                c.LastAction = Cut($"{actorName} {text}", 300);
-                c.LastActionAt = now;
-                await db.SaveChangesAsync(ct);
-
-                await EnqueueCardUpdatesAsync(c, ct);
-                var message = $"{c.Number} ({c.Account}): {actorName} {text}";
-                if (!viewer.IsRep || viewer.CanAct)
-                    Notify(c, c.RepUserId, message, $"esc:{c.Id}:v{c.Version}:rep");
-                if (verb == "escalation.info" && await AssigneeUserIdAsync(c, ct) is { } execUser)
-                    Notify(c, execUser, message, $"esc:{c.Id}:v{c.Version}:exec");
-                if (newAssignee is not null)
-                    await SendCardAsync(c, newAssignee.UserId, $"esc:{c.Id}:exec:{newAssignee.Id}:{c.Version}", ct);
-                await db.SaveChangesAsync(ct);
-                return text;
-            }, ct);
+            await db.SaveChangesAsync(ct);
         }
         catch (DbUpdateException ex)
         {
             LogLostRace(c.Id, verb, ex.GetType().Name);
             db.ChangeTracker.Clear();
+            cards.ForgetAnticipated();
             var current = await db.Complaints.FirstAsync(x => x.Id == id, ct);
             var again = await ViewerAsync(current, actor.UserId, actor.AadObjectId, actor.Name, ct);
             return await CurrentAsync(current, again, $"Someone else changed this complaint at the same moment, so nothing was changed. Latest: {current.LastAction}.", ct);
         }
+        var notice = text;
         var after = await ViewerAsync(c, actor.UserId, actor.AadObjectId, actor.Name, ct);
         return new ActionResult(c, after, await cards.RenderAsync(c, after, $"Done: you {notice}.", ct), null);
     }
@@ -245,12 +244,15 @@ public sealed partial class EscalationService(
         new(c, viewer, await cards.RenderAsync(c, viewer, note, ct), null);
 
     /// <summary>Replaces every posted copy of the complaint card (found through the outbox) with its current state.</summary>
-    public async Task EnqueueCardUpdatesAsync(Complaint c, CancellationToken ct)
+    /// <param name="version">The version the pending save gives the complaint (default: its current one).</param>
+    public async Task EnqueueCardUpdatesAsync(Complaint c, CancellationToken ct, int? version = null)
     {
         var key = c.Id.ToString(CultureInfo.InvariantCulture);
+        var v = version ?? c.Version;
         var posted = await db.OutboxMessages.AsNoTracking()
             .Where(m => m.CorrelationType == CorrelationType && m.CorrelationId == key && m.Kind != OutboxKind.Update
                         && m.ResultActivityId != null && m.ResultConversationId != null)
+            .Select(m => new { m.Id, m.ServiceUrl, m.TenantId, m.UserId, m.ResultConversationId, m.ResultActivityId })
             .ToListAsync(ct);
         var now = Now;
         foreach (var m in posted)
@@ -258,13 +260,13 @@ public sealed partial class EscalationService(
             var viewer = m.UserId is null ? Viewer.Nobody : await ViewerAsync(c, m.UserId, null, "", ct);
             var card = viewer.CanSee ? await cards.RenderAsync(c, viewer, null, ct) : cards.Restricted(c);
             db.EnqueueUpdate(new DeliveryTarget.Conversation(m.ServiceUrl, m.TenantId, m.ResultConversationId!), m.ResultActivityId!,
-                CardActivity(card, c), $"esc:{c.Id}:v{c.Version}:upd:{m.Id}", now, CorrelationType, key);
+                CardActivity(card, c), $"esc:{c.Id}:v{v}:upd:{m.Id}", now, CorrelationType, key);
         }
         if (c.RepConversationId is not null && c.RepCardActivityId is not null)
         {
             var rep = await ViewerAsync(c, c.RepUserId, c.RepAadObjectId, c.RepName, ct);
             db.EnqueueUpdate(new DeliveryTarget.Conversation(c.ServiceUrl, c.TenantId, c.RepConversationId), c.RepCardActivityId,
-                CardActivity(await cards.RenderAsync(c, rep, null, ct), c), $"esc:{c.Id}:v{c.Version}:upd:rep", now, CorrelationType, key);
+                CardActivity(await cards.RenderAsync(c, rep, null, ct), c), $"esc:{c.Id}:v{v}:upd:rep", now, CorrelationType, key);
         }
     }
 
@@ -288,15 +290,19 @@ public sealed partial class EscalationService(
         db.EnqueueSend(new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, userId), Activity.CreateMessage(text), dedupeKey, Now,
             NoteCorrelationType, c.Id.ToString(CultureInfo.InvariantCulture));
 
-    public void AddEvent(Complaint c, Requester actor, ComplaintEventKind kind, string text, string? channel = null) =>
+    public ComplaintEvent AddEvent(Complaint c, Requester actor, ComplaintEventKind kind, string text, string? channel = null) =>
         AddEvent(c, actor.UserId, actor.Name, kind, text, channel);
 
-    public void AddEvent(Complaint c, string actorUserId, string actorName, ComplaintEventKind kind, string text, string? channel = null) =>
-        db.ComplaintEvents.Add(new ComplaintEvent
+    public ComplaintEvent AddEvent(Complaint c, string actorUserId, string actorName, ComplaintEventKind kind, string text, string? channel = null)
+    {
+        var e = new ComplaintEvent
         {
             ComplaintId = c.Id, At = Now, Kind = kind, ActorUserId = actorUserId, ActorName = Cut(actorName, 200),
             Text = Cut(text, 2000), Channel = channel,
-        });
+        };
+        db.ComplaintEvents.Add(e);
+        return e;
+    }
 
     public async Task<string?> AssigneeUserIdAsync(Complaint c, CancellationToken ct) =>
         c.AssigneeId is null ? null : await db.Executives.Where(e => e.Id == c.AssigneeId).Select(e => e.UserId).FirstOrDefaultAsync(ct);
