@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework;
 using OpsBot.Data;
@@ -82,12 +83,15 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     {
         for (var attempt = 1; ; attempt++)
         {
-            var connection = await ConnectionAsync();
+            var db = await ContextAsync();
+            var connection = db.Database.GetDbConnection();
             DbCommand? claim = null, complete = null, forget = null;
             var committing = false;
             try
             {
-                await using var tx = await connection.BeginTransactionAsync();
+                // Through EF so that SQLite's in-process write gate (SqliteWriteGate) orders this transaction with the others.
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                var tx = transaction.GetDbTransaction();
                 foreach (var w in batch)
                 {
                     var cmd = w.Kind switch
@@ -109,7 +113,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
                     w.Applied = await cmd.ExecuteNonQueryAsync() > 0;
                 }
                 committing = true;
-                await tx.CommitAsync();
+                await transaction.CommitAsync();
                 return;
             }
             catch (Exception ex)
@@ -129,17 +133,17 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
         }
     }
 
-    /// <summary>The writer's own connection, opened once and kept across batches (a scope whose DbContext lives as long).</summary>
-    private async Task<DbConnection> ConnectionAsync()
+    /// <summary>The writer's own DbContext with its connection opened once and kept across batches.</summary>
+    private async Task<OpsBotDbContext> ContextAsync()
     {
-        if (_connectionScope is { } open) return open.ServiceProvider.GetRequiredService<OpsBotDbContext>().Database.GetDbConnection();
+        if (_connectionScope is { } open) return open.ServiceProvider.GetRequiredService<OpsBotDbContext>();
         var scope = _scopes.CreateAsyncScope();
         try
         {
             var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
             await db.Database.OpenConnectionAsync();
             _connectionScope = scope;
-            return db.Database.GetDbConnection();
+            return db;
         }
         catch
         {
