@@ -136,7 +136,10 @@ public sealed class OperationsTests : IAsyncLifetime
         {
             app.Settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Url;
             app.Settings["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+            app.Settings["OTEL_BSP_SCHEDULE_DELAY"] = "200";
+            app.Settings["OTEL_METRIC_EXPORT_INTERVAL"] = "200";
             await app.CreateClient().PostActivityAsync(Activities.Message(_connector.ServiceUrl, "help"));
+            await collector.WaitForAsync("/v1/traces", "/v1/metrics");
         }
         await collector.DisposeAsync();
 
@@ -214,31 +217,32 @@ public sealed class OperationsTests : IAsyncLifetime
     /// <summary>An OTLP/HTTP collector on loopback that records the paths posted to it.</summary>
     private sealed class FakeCollector : IAsyncDisposable
     {
-        private readonly WebApplication _app;
+        private WebApplication? _app;
         public ConcurrentBag<string> Paths { get; } = [];
         public string Url { get; private set; } = "";
 
-        private FakeCollector(WebApplication app) => _app = app;
-
         public static async Task<FakeCollector> StartAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
-            var self = new FakeCollector(app);
-            app.Run(ctx =>
+            var self = new FakeCollector();
+            (self._app, self.Url) = await Loopback.StartAsync(ctx =>
             {
                 self.Paths.Add(ctx.Request.Path.Value!);
                 ctx.Response.ContentType = "application/x-protobuf";
                 return Task.CompletedTask;
             });
-            await app.StartAsync();
-            self.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             return self;
+        }
+
+        /// <summary>Waits until every path in <paramref name="paths"/> has been received (exports are periodic, and slow on a loaded machine).</summary>
+        public async Task WaitForAsync(params string[] paths)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (!paths.All(Paths.Contains) && !timeout.IsCancellationRequested) await Task.Delay(50, CancellationToken.None);
         }
 
         public async ValueTask DisposeAsync()
         {
+            if (_app is null) return;
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
