@@ -60,6 +60,9 @@ internal static class CommitmentLoad
         var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[0] : "n/a";
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var (jitBefore, jitTimeBefore) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
+        int[] gcBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         var total = Stopwatch.StartNew();
         var results = await Task.WhenAll(Enumerable.Range(1, reps).Select(async rep =>
         {
@@ -70,6 +73,10 @@ internal static class CommitmentLoad
         total.Stop();
         var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
         var allocatedKb = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1024.0;
+        var pauseMs = (GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds;
+        var jitted = System.Runtime.JitInfo.GetCompiledMethodCount() - jitBefore;
+        var jitMs = (System.Runtime.JitInfo.GetCompilationTime() - jitTimeBefore).TotalMilliseconds;
+        var gcs = string.Join(" / ", Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - gcBefore[g]));
 
         // What the card templates cost per capture (1 summary + 4 owner cards), under the same machine load.
         var cards = app.Services.GetRequiredService<OpsBot.Cards.CardTemplates>();
@@ -108,6 +115,9 @@ internal static class CommitmentLoad
         | throughput | {all.Length / total.Elapsed.TotalSeconds:F0} captures/s |
         | CPU per capture (server + driver) | {cpuMs / all.Length:F1} ms |
         | allocated per capture (server + driver) | {allocatedKb / all.Length:F0} KB |
+        | GCs during the run (gen0 / gen1 / gen2, each count includes the higher generations) | {gcs} |
+        | GC pause time during the run | {pauseMs:F0} ms ({pauseMs / total.Elapsed.TotalMilliseconds:P1} of the run) |
+        | methods JIT-compiled during the run (EF query/materializer delegates, first-use code) | {jitted} ({jitMs:F0} ms) |
         | of which card rendering (1 summary + 4 owner cards, measured apart) | {renderMs:F1} ms |
         | target | p95 < 100 ms → {(P(0.95) < 100 ? "met" : "NOT met")} |
 
