@@ -55,7 +55,13 @@ internal static class CommitmentLoad
             return sw.Elapsed.TotalMilliseconds;
         }
 
-        for (var i = 0; i < 100; i++) await CaptureAsync(0, -i - 1); // warm-up: JIT tiers, EF model, connection pool
+        // Warm-up at the measured concurrency: JIT, EF model and query cache, and as many pooled contexts, SQLite connections and
+        // HTTP connections as the run needs, so the run does not pay for first uses.
+        var warmUp = Math.Max(1, 100 / reps);
+        await Task.WhenAll(Enumerable.Range(1, reps).Select(async rep =>
+        {
+            for (var i = 0; i < warmUp; i++) await CaptureAsync(rep, -i - 1);
+        }));
 
         var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[0] : "n/a";
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -98,7 +104,7 @@ internal static class CommitmentLoad
 
         Card submit (`commitment.submit` invoke) → validated → stored (commitment + 4 downstream forms + audit + ERP feed row +
         owner notices in one transaction) → summary card in the invoke response. OpsBot on real Kestrel, fresh SQLite file,
-        {reps} concurrent reps × {perRep} captures each after 100 warm-up captures. Machine: {Environment.ProcessorCount} cores, shared;
+        {reps} concurrent reps × {perRep} captures each after {warmUp * reps} warm-up captures at the same concurrency. Machine: {Environment.ProcessorCount} cores, shared;
         1-minute load average at start {load}. The driver runs in the same process as OpsBot, so CPU per capture includes the client side,
         and also OpsBot's outbox dispatcher, which delivers the owner notices meanwhile to a loopback fake Bot Connector
         (`bench/Shared/BenchConnector.cs`, accepts every call) at Teams' pace (50 calls/s per tenant). Tiered compilation is off so
