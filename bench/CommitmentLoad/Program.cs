@@ -107,8 +107,9 @@ internal static class CommitmentLoad
         {reps} concurrent reps × {perRep} captures each after {warmUp * reps} warm-up captures at the same concurrency. Machine: {Environment.ProcessorCount} cores, shared;
         1-minute load average at start {load}. The driver runs in the same process as OpsBot, so CPU per capture includes the client side,
         and also OpsBot's outbox dispatcher, which delivers the owner notices meanwhile to a loopback fake Bot Connector
-        (`bench/Shared/BenchConnector.cs`, accepts every call) at Teams' pace (50 calls/s per tenant). Tiered compilation is off so
-        a short run measures steady-state code, not the JIT.
+        (`bench/Shared/BenchConnector.cs`, accepts every call) at Teams' pace (50 calls/s per tenant). OpsBot runs under its own GC
+        settings (those of `src/OpsBot/OpsBot.csproj`: workstation, non-concurrent, gen0 budget capped at 6 MB); tiered compilation
+        is off so a short run measures steady-state code, not the JIT.
 
         | metric | value |
         |---|---|
@@ -130,10 +131,13 @@ internal static class CommitmentLoad
         Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC with `bash bench/commitment-capture.sh`.
 
         ## Notes
-        - Per capture: one read for the form/opportunity/PO uniqueness checks and one for the account with its sites and members
-          (both EF compiled queries), one for the role assignments, then a single `SaveChanges` (its own transaction) once every card
-          is rendered, so the SQLite write lock is held only for the inserts. The redelivery record adds one insert before and one
-          update after the turn.
+        - Per capture, on one connection opened for the capture: one read for the form/opportunity/PO uniqueness checks and one for
+          the account with its sites and members (both EF compiled queries), one for the role assignments, then a single
+          `SaveChanges` (its own transaction) once every card is rendered, so the SQLite write lock is held only for the inserts. The
+          owner notices' cards are written by the template engine straight into the outbox rows' activity JSON. The redelivery
+          record adds one insert before and one update after the turn (batched with other turns' by the inbound writer).
+        - The outbox dispatcher's work (claims, connector calls, status updates) is in the CPU figure; to see the capture alone, run
+          with the environment variable `Messaging__DispatcherEnabled=false` (the notices then stay queued).
         - SQLite (`src/OpsBot/Data`): WAL, `synchronous=NORMAL`, pragmas set once per pooled native connection; pooled DbContexts;
           this process's write transactions queue first come first served per database file (`SqliteWriteGate`) instead of
           sleeping in SQLite's busy handler.
