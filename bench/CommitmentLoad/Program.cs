@@ -122,10 +122,10 @@ internal static class CommitmentLoad
         | throughput | {all.Length / total.Elapsed.TotalSeconds:F0} captures/s |
         | CPU per capture (server + driver) | {cpuMs / all.Length:F1} ms |
         | allocated per capture (server + driver) | {allocatedKb / all.Length:F0} KB |
+        | of which card rendering (1 summary + 4 owner cards, measured apart) | {renderMs:F1} ms |
         | GCs during the run (gen0 / gen1 / gen2, each count includes the higher generations) | {gcs} |
         | GC pause time during the run | {pauseMs:F0} ms ({pauseMs / total.Elapsed.TotalMilliseconds:P1} of the run) |
         | methods JIT-compiled during the run (EF query/materializer delegates, first-use code) | {jitted} ({jitMs:F0} ms) |
-        | of which card rendering (1 summary + 4 owner cards, measured apart) | {renderMs:F1} ms |
         | target | p95 < 100 ms → {(P(0.95) < 100 ? "met" : "NOT met")} |
 
         Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC with `bash bench/commitment-capture.sh`.
