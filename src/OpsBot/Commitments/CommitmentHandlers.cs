@@ -60,6 +60,20 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
     /// <summary><c>commitment.submit</c>: validate; errors and unconfirmed warnings come back on the same card; otherwise store everything in one unit of work.</summary>
     public async Task<InvokeResponse> SubmitAsync(BotTurn turn, JsonObject data, CancellationToken ct)
     {
+        // One open connection for the reads and the write of this unit of work, instead of one open and close per statement.
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            return await CaptureAsync(turn, data, ct);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task<InvokeResponse> CaptureAsync(BotTurn turn, JsonObject data, CancellationToken ct)
+    {
         var viewer = Viewer.Of(turn);
         var now = Now;
         var formId = Str(data, "formId") is { Length: > 0 and <= 64 } f ? f : Guid.NewGuid().ToString("n");
@@ -140,12 +154,8 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
 
     private void NotifyOwners(DownstreamForm form, CommitmentView view, List<RoleAssignment> roles, DateTime now)
     {
-        var card = new Activity
-        {
-            Type = ActivityTypes.Message,
-            Summary = $"{CommitmentSummaryCard.FormLabel(form.Kind)} for {view.OpportunityId} is yours",
-            Attachments = [Attachment.AdaptiveCard(cards.Render("commitment-form-task", CommitmentFormTaskCard.Build(form, view, now)))],
-        };
+        var card = Outbox.SerializeCard(cards, "commitment-form-task", CommitmentFormTaskCard.Build(form, view, now),
+            $"{CommitmentSummaryCard.FormLabel(form.Kind)} for {view.OpportunityId} is yours");
         var correlation = FormCorrelation(view.OpportunityId, form.Kind);
         foreach (var target in RoleTargets(roles, form.Role, form.Commitment))
             db.EnqueueSend(target, card, $"cmt:{view.OpportunityId}:{form.Kind}:assign:{TargetKey(target)}", now, "commitment-form", correlation);

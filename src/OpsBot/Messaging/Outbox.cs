@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json;
 using OpsBot.BotFramework.Schema;
+using OpsBot.Cards;
 using OpsBot.Data;
 
 namespace OpsBot.Messaging;
@@ -58,6 +60,33 @@ public static class Outbox
 
     /// <summary>The wire JSON stored in <see cref="OutboxMessage.ActivityJson"/>.</summary>
     public static string Serialize(Activity activity) => JsonSerializer.Serialize(activity, BotJson.Options);
+
+    /// <summary>
+    /// The wire JSON of a message carrying one Adaptive Card, the card written straight from its template into the activity
+    /// (the same JSON as <see cref="Serialize"/> of that activity, without building the card as a <c>JsonObject</c> first).
+    /// </summary>
+    public static string SerializeCard(CardTemplates cards, string template, object model, string? summary = null)
+    {
+        var scratch = ScratchJson.Rent();
+        try
+        {
+            var w = scratch.Writer;
+            w.WriteStartObject();
+            w.WriteString("type", ActivityTypes.Message);
+            if (summary is not null) w.WriteString("summary", summary);
+            w.WriteStartArray("attachments");
+            w.WriteStartObject();
+            w.WriteString("contentType", Attachment.AdaptiveCardContentType);
+            w.WritePropertyName("content");
+            cards.RenderTo(w, template, model);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.Flush();
+            return Encoding.UTF8.GetString(scratch.Buffer.WrittenSpan);
+        }
+        finally { ScratchJson.Return(scratch); }
+    }
 
     private static OutboxMessage New(DeliveryTarget target, string activityJson, string dedupeKey, DateTime now, string? correlationType, string? correlationId) => new()
     {
