@@ -23,7 +23,7 @@ public static class DataExtensions
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqliteOpsBotDbContext>());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextPool<PostgresOpsBotDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddDbContextPool<PostgresOpsBotDbContext>(o => o.UseNpgsql(WithAutoPrepare(connectionString)));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<PostgresOpsBotDbContext>());
                 break;
             case DatabaseProvider.SqlServer:
@@ -33,6 +33,19 @@ public static class DataExtensions
             default:
                 throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite, SqlServer or Postgres.");
         }
+    }
+
+    /// <summary>
+    /// Npgsql prepares a statement on a pooled connection once it has run twice there, so PostgreSQL parses and plans
+    /// OpsBot's recurring queries once per connection instead of on every execution. A connection string that sets
+    /// <c>Max Auto Prepare</c> itself (0 turns it off) wins.
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 100;
+        if (!builder.ContainsKey("Auto Prepare Min Usages")) builder.AutoPrepareMinUsages = 2;
+        return builder.ConnectionString;
     }
 
     private static string DefaultSqlite(string contentRoot)

@@ -119,6 +119,9 @@ public sealed partial class EscalationService(
     {
         if (!long.TryParse(Str(data, "complaintId"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
             return new ActionResult(null, Viewer.Nobody, null, "The card does not name a complaint.");
+        // One pooled connection for the whole action instead of one per query (each hand-back resets the session on the server);
+        // it goes back to the pool with the DbContext at the end of the request.
+        await db.Database.OpenConnectionAsync(ct);
         var c = await db.Complaints.FirstOrDefaultAsync(x => x.Id == id, ct);
         if (c is null) return new ActionResult(null, Viewer.Nobody, null, $"ESC-{id} does not exist (any more).");
         var viewer = await ViewerAsync(c, actor.UserId, actor.AadObjectId, actor.Name, ct);
