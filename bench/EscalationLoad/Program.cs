@@ -54,8 +54,8 @@ md.AppendLine("In-process host (WebApplicationFactory): no network hop, real pip
 md.AppendLine("the run (so each action updates that posted copy too); OpsBot's outbox dispatcher keeps delivering during the run, in the same");
 md.AppendLine("process, to a loopback fake Bot Connector (`bench/Shared/BenchConnector.cs`) at Teams' pace (50 calls/s per tenant).");
 md.AppendLine();
-md.AppendLine("CPU ms/action = process CPU time during the run ÷ actions (includes the load driver and the dispatcher; a PostgreSQL server's own");
-md.AppendLine("CPU is outside the process and not counted); it depends far less on how busy the shared machine is than the latencies do.");
+md.AppendLine("CPU ms/action = process CPU time during the run ÷ actions (includes the load driver and the dispatcher; the PostgreSQL server's own");
+md.AppendLine("CPU is outside the process and has its own column); it depends far less on how busy the shared machine is than the latencies do.");
 md.AppendLine("KB allocated/action = managed allocations in the process ÷ actions. In stress mode latency ≈ concurrency ÷ throughput (Little's law).");
 md.AppendLine("Tiered compilation is off in the driver, so a short run measures optimised steady-state code rather than background JIT.");
 md.AppendLine();
