@@ -23,7 +23,7 @@ public static class DataExtensions
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqliteOpsBotDbContext>());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextPool<PostgresOpsBotDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddDbContextPool<PostgresOpsBotDbContext>(o => o.UseNpgsql(WithNpgsqlDefaults(connectionString)));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<PostgresOpsBotDbContext>());
                 break;
             case DatabaseProvider.SqlServer:
@@ -33,6 +33,22 @@ public static class DataExtensions
             default:
                 throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite, SqlServer or Postgres.");
         }
+    }
+
+    /// <summary>
+    /// Npgsql defaults for OpsBot's pooled PostgreSQL connections; a connection string that sets one of them itself wins.
+    /// Auto-prepare: a statement that has run twice on a pooled connection is prepared there, so PostgreSQL parses and plans
+    /// OpsBot's recurring queries once per connection instead of on every execution (0 turns it off).
+    /// No reset on close: OpsBot keeps no session state (no LISTEN, advisory locks, temporary tables, cursors or SET), so a
+    /// connection handed back to the pool needs no reset statements on its next use.
+    /// </summary>
+    internal static string WithNpgsqlDefaults(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 100;
+        if (!builder.ContainsKey("Auto Prepare Min Usages")) builder.AutoPrepareMinUsages = 2;
+        if (!builder.ContainsKey("No Reset On Close")) builder.NoResetOnClose = true;
+        return builder.ConnectionString;
     }
 
     private static string DefaultSqlite(string contentRoot)

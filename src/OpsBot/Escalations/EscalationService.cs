@@ -119,7 +119,10 @@ public sealed partial class EscalationService(
     {
         if (!long.TryParse(Str(data, "complaintId"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
             return new ActionResult(null, Viewer.Nobody, null, "The card does not name a complaint.");
-        var c = await db.Complaints.FirstOrDefaultAsync(x => x.Id == id, ct);
+        // One pooled connection for the whole action instead of one per query (each hand-back resets the session on the server);
+        // it goes back to the pool with the DbContext at the end of the request.
+        await db.Database.OpenConnectionAsync(ct);
+        var c = await ById.For(db)(db, id);
         if (c is null) return new ActionResult(null, Viewer.Nobody, null, $"ESC-{id} does not exist (any more).");
         var viewer = await ViewerAsync(c, actor.UserId, actor.AadObjectId, actor.Name, ct);
         if (!viewer.CanSee) return new ActionResult(c, viewer, cards.Restricted(c), null);
@@ -240,6 +243,18 @@ public sealed partial class EscalationService(
         return new ActionResult(c, after, await cards.RenderAsync(c, after, $"Done: you {notice}.", ct), null);
     }
 
+    // Compiled once (per model): every card action runs these.
+    private static readonly PerModel<Func<OpsBotDbContext, long, Task<Complaint?>>> ById = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, long id) => db.Complaints.FirstOrDefault(x => x.Id == id)));
+
+    private static readonly PerModel<Func<OpsBotDbContext, string, IAsyncEnumerable<PostedCopy>>> Posted = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, string key) => db.OutboxMessages.AsNoTracking()
+            .Where(m => m.CorrelationType == CorrelationType && m.CorrelationId == key && m.Kind != OutboxKind.Update
+                        && m.ResultActivityId != null && m.ResultConversationId != null)
+            .Select(m => new PostedCopy(m.Id, m.ServiceUrl, m.TenantId, m.UserId, m.ResultConversationId, m.ResultActivityId))));
+
+    private sealed record PostedCopy(long Id, string ServiceUrl, string? TenantId, string? UserId, string? ResultConversationId, string? ResultActivityId);
+
     private async Task<ActionResult> CurrentAsync(Complaint c, Viewer viewer, string note, CancellationToken ct) =>
         new(c, viewer, await cards.RenderAsync(c, viewer, note, ct), null);
 
@@ -249,11 +264,8 @@ public sealed partial class EscalationService(
     {
         var key = c.Id.ToString(CultureInfo.InvariantCulture);
         var v = version ?? c.Version;
-        var posted = await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.CorrelationType == CorrelationType && m.CorrelationId == key && m.Kind != OutboxKind.Update
-                        && m.ResultActivityId != null && m.ResultConversationId != null)
-            .Select(m => new { m.Id, m.ServiceUrl, m.TenantId, m.UserId, m.ResultConversationId, m.ResultActivityId })
-            .ToListAsync(ct);
+        var posted = new List<PostedCopy>();
+        await foreach (var m in Posted.For(db)(db, key).WithCancellation(ct)) posted.Add(m);
         var now = Now;
         foreach (var m in posted)
         {
