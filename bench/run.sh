@@ -68,14 +68,15 @@ messages_throughput() {
   A plain message has no answer to replay, so it gets no completion update; invoke and expectReplies answers are stored through
   the same writer, which commits what is still queued at shutdown after the running turns have finished.
 - The botbuilder JS bot spends most of its time building a connector client per turn; it is measured as shipped (empty app id).
-- Runtime settings of `OpsBot.csproj` (written to its runtimeconfig, so `dotnet run --project src/OpsBot` uses them too):
-  workstation non-concurrent GC; `System.GC.Gen0MaxBudget` 6 MB, since workstation GC otherwise sizes the gen0 budget from the
-  L3 cache (`System.GC.Gen0Size` in runtimeconfig is not honoured by .NET 10, only the `DOTNET_GCgen0size` environment
+- Runtime settings of `src/OpsBot/Runtime.props` (imported by `OpsBot.csproj` and written to its runtimeconfig, so
+  `dotnet run --project src/OpsBot` uses them too): workstation non-concurrent GC; `System.GC.Gen0MaxBudget` 16 MB, since
+  workstation GC otherwise sizes the gen0 budget from the L3 cache (`System.GC.Gen0Size` in runtimeconfig is not honoured by .NET 10, only the `DOTNET_GCgen0size` environment
   variable); TieredPGO off; QuickJit off, so methods without ReadyToRun code are compiled optimized once instead of at tier 0
   and again under load (start-up costs about 2 s more CPU). The remaining peak RSS is mostly file-backed framework and
   application assemblies and native libraries (shared between processes), JIT code and loader heaps, and a few tens of MB of
   anonymous memory. Tried and not kept: W^X off (no RSS change), tiered compilation off (more CPU per request than QuickJit
-  off), a 4 MB gen0 budget (no lower peak than 6 MB), `GCHeapHardLimit` (an out-of-memory risk for card rendering and Graph
+  off), a 4 or 6 MB gen0 budget (no lower peak than 16 MB, but 2.5× the collections, which raised the card-action and capture
+  p95s by a third), 32 MB (about 10 MB more peak RSS), `GCHeapHardLimit` (an out-of-memory risk for card rendering and Graph
   sync), server GC with DATAS (worse on 2 cores).
 - Absolute numbers depend heavily on what else runs on the machine (see the load average above); compare the two rows of one run.
 NOTES

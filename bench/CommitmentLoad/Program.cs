@@ -108,7 +108,7 @@ internal static class CommitmentLoad
         1-minute load average at start {load}. The driver runs in the same process as OpsBot, so CPU per capture includes the client side,
         and also OpsBot's outbox dispatcher, which delivers the owner notices meanwhile to a loopback fake Bot Connector
         (`bench/Shared/BenchConnector.cs`, accepts every call) at Teams' pace (50 calls/s per tenant). OpsBot runs under its own GC
-        settings (those of `src/OpsBot/OpsBot.csproj`: workstation, non-concurrent, gen0 budget capped at 6 MB); tiered compilation
+        settings (`src/OpsBot/Runtime.props`: workstation, non-concurrent, gen0 budget capped at 16 MB); tiered compilation
         is off so a short run measures steady-state code, not the JIT.
 
         | metric | value |

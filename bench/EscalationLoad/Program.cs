@@ -57,7 +57,8 @@ md.AppendLine();
 md.AppendLine("CPU ms/action = process CPU time during the run ÷ actions (includes the load driver and the dispatcher; the PostgreSQL server's own");
 md.AppendLine("CPU is outside the process and has its own column); it depends far less on how busy the shared machine is than the latencies do.");
 md.AppendLine("KB allocated/action = managed allocations in the process ÷ actions. In stress mode latency ≈ concurrency ÷ throughput (Little's law).");
-md.AppendLine("Tiered compilation is off in the driver, so a short run measures optimised steady-state code rather than background JIT.");
+md.AppendLine("OpsBot runs in the driver's process under its own GC settings (`src/OpsBot/Runtime.props`: workstation, non-concurrent, gen0 budget 16 MB); " +
+    "tiered compilation is off in the driver, so a short run measures optimised steady-state code rather than background JIT.");
 md.AppendLine();
 md.AppendLine("PostgreSQL server CPU ms/action = CPU time of the PostgreSQL server's processes (from `/proc`) during the run ÷ actions; it shares");
 md.AppendLine("the same cores. DB commands/action = database round trips through EF during the run ÷ actions (a batched `SaveChanges` is one;");
