@@ -7,7 +7,8 @@ namespace OpsBot.Data;
 
 /// <summary>
 /// SQLite settings for many concurrent writers: WAL (readers never block the writer), NORMAL sync (durable at checkpoints,
-/// safe with WAL), and SQLite's own busy wait (fine-grained) instead of the provider's coarse retry sleeps. The settings belong
+/// safe with WAL), and SQLite's busy wait for writers of other processes (within this one, <see cref="SqliteWriteGate"/>
+/// queues them first come first served). The settings belong
 /// to the native connection, which the provider pools: they are applied once per native connection, not on every open.
 /// </summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor

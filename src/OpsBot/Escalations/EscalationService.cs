@@ -238,9 +238,8 @@ public sealed partial class EscalationService(
             var again = await ViewerAsync(current, actor.UserId, actor.AadObjectId, actor.Name, ct);
             return await CurrentAsync(current, again, $"Someone else changed this complaint at the same moment, so nothing was changed. Latest: {current.LastAction}.", ct);
         }
-        var notice = text;
         var after = await ViewerAsync(c, actor.UserId, actor.AadObjectId, actor.Name, ct);
-        return new ActionResult(c, after, await cards.RenderAsync(c, after, $"Done: you {notice}.", ct), null);
+        return new ActionResult(c, after, await cards.RenderAsync(c, after, $"Done: you {text}.", ct), null);
     }
 
     // Compiled once (per model): every card action runs these.
