@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace OpsBot.Data;
 
@@ -14,20 +15,23 @@ public static class DataExtensions
         return builder;
     }
 
+    /// <summary>Interceptors that features register as <see cref="IInterceptor"/> singletons are added to every provider.</summary>
     internal static void AddProvider(IServiceCollection services, DatabaseProvider provider, string connectionString)
     {
         switch (provider)
         {
             case DatabaseProvider.Sqlite:
-                services.AddDbContextPool<SqliteOpsBotDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas(), new SqliteWriteGate()));
+                services.AddDbContextPool<SqliteOpsBotDbContext>((sp, o) => o.UseSqlite(connectionString)
+                    .AddInterceptors([new SqlitePragmas(), new SqliteWriteGate(), .. sp.GetServices<IInterceptor>()]));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqliteOpsBotDbContext>());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextPool<PostgresOpsBotDbContext>(o => o.UseNpgsql(WithNpgsqlDefaults(connectionString)));
+                services.AddDbContextPool<PostgresOpsBotDbContext>((sp, o) => o.UseNpgsql(WithNpgsqlDefaults(connectionString)).AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<PostgresOpsBotDbContext>());
                 break;
             case DatabaseProvider.SqlServer:
-                services.AddDbContextPool<SqlServerOpsBotDbContext>(o => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure()));
+                services.AddDbContextPool<SqlServerOpsBotDbContext>((sp, o) => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure())
+                    .AddInterceptors(sp.GetServices<IInterceptor>()));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqlServerOpsBotDbContext>());
                 break;
             default:
@@ -37,17 +41,23 @@ public static class DataExtensions
 
     /// <summary>
     /// Npgsql defaults for OpsBot's pooled PostgreSQL connections; a connection string that sets one of them itself wins.
-    /// Auto-prepare: a statement that has run twice on a pooled connection is prepared there, so PostgreSQL parses and plans
-    /// OpsBot's recurring queries once per connection instead of on every execution (0 turns it off).
+    /// Auto-prepare: a statement that has run twice on a pooled connection is prepared there (0 turns it off), and a generic
+    /// plan is used for prepared statements, so PostgreSQL parses and plans OpsBot's recurring queries once per connection
+    /// instead of on every execution (every query is a keyed lookup, which a generic plan serves as well as a custom one).
     /// No reset on close: OpsBot keeps no session state (no LISTEN, advisory locks, temporary tables, cursors or SET), so a
-    /// connection handed back to the pool needs no reset statements on its next use.
+    /// connection handed back to the pool needs no reset statements on its next use (and keeps its prepared statements).
     /// </summary>
     internal static string WithNpgsqlDefaults(string connectionString)
     {
+        // Npgsql's builder reports every keyword it knows as present, so what the string itself sets is read from its raw keys.
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("Max Auto Prepare")) builder.MaxAutoPrepare = 100;
-        if (!builder.ContainsKey("Auto Prepare Min Usages")) builder.AutoPrepareMinUsages = 2;
-        if (!builder.ContainsKey("No Reset On Close")) builder.NoResetOnClose = true;
+        if (!given.Contains("MAXAUTOPREPARE")) builder.MaxAutoPrepare = 100;
+        if (!given.Contains("AUTOPREPAREMINUSAGES")) builder.AutoPrepareMinUsages = 2;
+        if (!given.Contains("NORESETONCLOSE")) builder.NoResetOnClose = true;
+        if (builder.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
+            builder.Options = $"{builder.Options} -c plan_cache_mode=force_generic_plan".Trim();
         return builder.ConnectionString;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using OpsBot.Conversations;
 
 namespace OpsBot.People;
@@ -8,6 +9,8 @@ public static class DirectoryExtensions
     {
         services.Configure<DirectoryOptions>(configuration.GetSection(DirectoryOptions.Section));
         services.AddScoped<ExecutiveDirectory>();
+        services.AddSingleton<DirectoryCache>();
+        services.AddSingleton<IInterceptor, DirectoryCache.Invalidation>();
         services.AddScoped<GraphDirectorySync>();
         services.AddScoped<DirectoryHandlers>();
         services.AddHttpClient(GraphDirectorySync.IdentityClient);

@@ -15,6 +15,12 @@ public sealed class DirectoryOptions
 
     public GraphDirectoryOptions Graph { get; set; } = new();
 
+    /// <summary>
+    /// How long a copy of the directory read from the store is reused. Changes made through this instance take effect at
+    /// once; this bounds how long another instance sharing the store may show a change late. 0 reads it on every use.
+    /// </summary>
+    public int CacheSeconds { get; set; } = 30;
+
     public bool IsAdmin(string? userId, string? aadObjectId) =>
         Admins.Any(a => (!string.IsNullOrEmpty(userId) && a == userId) || (!string.IsNullOrEmpty(aadObjectId) && string.Equals(a, aadObjectId, StringComparison.OrdinalIgnoreCase)));
 }

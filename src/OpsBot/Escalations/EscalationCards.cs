@@ -17,27 +17,18 @@ public sealed record Viewer(string UserId, string? AadObjectId, string Name, boo
 }
 
 /// <summary>Builds the view models of the escalation cards from the store.</summary>
-public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates, BusinessCalendar calendar, CustomerHistory history, TimeProvider time)
+public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates, BusinessCalendar calendar, CustomerHistory history, DirectoryCache directory,
+    TimeProvider time)
 {
     public const int MaxTimeline = 8;
-    private List<Executive>? _executives;
     private List<ComplaintEvent>? _events;
     private (long Id, int Version) _eventsFor;
     private (long Id, int Version)? _anticipated;
     private List<string>? _history;
     private long _historyFor;
 
-    /// <summary>The whole directory with delegates (active or not), by name; loaded once per request and shared with the authorisation checks.</summary>
-    public async Task<List<Executive>> ExecutivesAsync(CancellationToken ct)
-    {
-        if (_executives is not null) return _executives;
-        var all = new List<Executive>();
-        await foreach (var e in DirectoryQuery.For(db)(db).WithCancellation(ct)) all.Add(e);
-        return _executives = all;
-    }
-
-    private static readonly PerModel<Func<OpsBotDbContext, IAsyncEnumerable<Executive>>> DirectoryQuery = new(() => EF.CompileAsyncQuery<OpsBotDbContext, Executive>(
-        (OpsBotDbContext db) => db.Executives.AsNoTracking().Include(e => e.Delegates).OrderBy(e => e.DisplayName)));
+    /// <summary>The whole directory with delegates (active or not), by name; shared with the authorisation checks. Read only.</summary>
+    public Task<IReadOnlyList<Executive>> ExecutivesAsync(CancellationToken ct) => directory.GetAsync(db, ct);
 
     private static readonly PerModel<Func<OpsBotDbContext, long, IAsyncEnumerable<ComplaintEvent>>> Recent = new(() => EF.CompileAsyncQuery(
         (OpsBotDbContext db, long complaintId) => db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == complaintId).OrderByDescending(e => e.Id).Take(MaxTimeline)));
@@ -200,41 +191,72 @@ public sealed record EscalationFormModel(
 /// </summary>
 public sealed class CustomerHistory(OpsBotDbContext db)
 {
-    // Compiled once: every card render runs these, and translating the LINQ tree each time cost more than the queries themselves.
-    private static readonly PerModel<Func<OpsBotDbContext, string, IAsyncEnumerable<CommitmentLine>>> OpenCommitments = new(() => EF.CompileAsyncQuery(
-        (OpsBotDbContext db, string account) => db.Commitments.AsNoTracking()
-            .Where(x => (x.Account.Name.ToLower() == account || x.Account.Number.ToLower() == account) && x.Forms.Any(f => f.Status == OpsBot.Commitments.FormStatus.Open))
-            .OrderBy(x => x.RequestedDeliveryDate).Take(5)
-            .Select(x => new CommitmentLine(x.OpportunityId, x.CustomerPoNumber, x.CommittedValue, x.Currency, x.RequestedDeliveryDate))));
+    // One statement (UNION ALL of the three parts, each ordered and limited), compiled once: every card render needs it, and
+    // separate queries cost a database round trip each.
+    private static readonly PerModel<Func<OpsBotDbContext, long, string, DateTime, IAsyncEnumerable<HistoryRow>>> Query = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, long id, string account, DateTime until) =>
+            db.Commitments.AsNoTracking()
+                .Where(x => (x.Account.Name.ToLower() == account || x.Account.Number.ToLower() == account) && x.Forms.Any(f => f.Status == OpsBot.Commitments.FormStatus.Open))
+                .OrderBy(x => x.RequestedDeliveryDate).Take(5)
+                .Select(x => new HistoryRow
+                {
+                    Part = 0, Id = 0, A = x.OpportunityId, B = x.CustomerPoNumber, Text = x.Currency, Value = x.CommittedValue, Date = x.RequestedDeliveryDate,
+                    At = NoTime, Severity = 0,
+                })
+            .Concat(db.Alerts.AsNoTracking()
+                .Where(x => x.Account.ToLower() == account && x.CreatedAt <= until)
+                .OrderByDescending(x => x.CreatedAt).Take(5)
+                .Select(x => new HistoryRow
+                {
+                    Part = 1, Id = x.Id, A = x.Kind, B = x.Status.ToString(), Text = x.Impact, Value = 0m, Date = NoDate,
+                    At = x.CreatedAt, Severity = x.Severity,
+                }))
+            .Concat(db.Complaints.AsNoTracking()
+                .Where(x => x.Id != id && x.Account.ToLower() == account && x.CreatedAt <= until)
+                .OrderByDescending(x => x.CreatedAt).Take(5)
+                .Select(x => new HistoryRow
+                {
+                    Part = 2, Id = x.Id, A = "", B = x.Status.ToString(), Text = x.Summary, Value = 0m, Date = NoDate,
+                    At = x.CreatedAt, Severity = x.CustomerSatisfied == null ? 0 : x.CustomerSatisfied == true ? 1 : 2,
+                }))));
 
-    private static readonly PerModel<Func<OpsBotDbContext, string, DateTime, IAsyncEnumerable<AlertLine>>> RecentAlerts = new(() => EF.CompileAsyncQuery(
-        (OpsBotDbContext db, string account, DateTime until) => db.Alerts.AsNoTracking()
-            .Where(x => x.Account.ToLower() == account && x.CreatedAt <= until)
-            .OrderByDescending(x => x.CreatedAt).Take(5)
-            .Select(x => new AlertLine(x.Id, x.Kind, x.Severity, x.Status, x.CreatedAt, x.Impact))));
+    // Placeholders for the columns a part does not use: typed values, because PostgreSQL types a NULL in a limited part as text.
+    private static readonly DateOnly NoDate = DateOnly.MinValue;
+    private static readonly DateTime NoTime = DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc);
 
-    private static readonly PerModel<Func<OpsBotDbContext, long, string, DateTime, IAsyncEnumerable<ComplaintLine>>> EarlierComplaints = new(() => EF.CompileAsyncQuery(
-        (OpsBotDbContext db, long id, string account, DateTime until) => db.Complaints.AsNoTracking()
-            .Where(x => x.Id != id && x.Account.ToLower() == account && x.CreatedAt <= until)
-            .OrderByDescending(x => x.CreatedAt).Take(5)
-            .Select(x => new ComplaintLine(x.Id, x.Status, x.CreatedAt, x.Summary, x.CustomerSatisfied))));
-
-    private sealed record CommitmentLine(string OpportunityId, string CustomerPoNumber, decimal CommittedValue, string Currency, DateOnly RequestedDeliveryDate);
-    private sealed record AlertLine(long Id, string Kind, int Severity, OpsBot.Alerts.AlertStatus Status, DateTime CreatedAt, string Impact);
-    private sealed record ComplaintLine(long Id, ComplaintStatus Status, DateTime CreatedAt, string Summary, bool? CustomerSatisfied);
+    // Member-initialised (not a constructor call), so EF can translate the UNION ALL: every part sets every column.
+    // Severity holds the alert's severity, or for a complaint whether the customer was satisfied (0 unknown, 1 yes, 2 no).
+    private sealed class HistoryRow
+    {
+        public int Part { get; init; }
+        public long Id { get; init; }
+        public string A { get; init; } = "";
+        public string B { get; init; } = "";
+        public string Text { get; init; } = "";
+        public decimal Value { get; init; }
+        public DateOnly Date { get; init; }
+        public DateTime At { get; init; }
+        public int Severity { get; init; }
+    }
 
     public async Task<List<string>> ForAsync(Complaint c, CancellationToken ct)
     {
-        var account = c.Account.ToLower();
-        var lines = new List<string>();
-        await foreach (var x in OpenCommitments.For(db)(db, account).WithCancellation(ct))
-            lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"Open commitment {x.OpportunityId} · PO {x.CustomerPoNumber} · {x.CommittedValue:N0} {x.Currency} · delivery {x.RequestedDeliveryDate:yyyy-MM-dd}"));
-        await foreach (var x in RecentAlerts.For(db)(db, account, c.CreatedAt).WithCancellation(ct))
-            lines.Add($"Alert #{x.Id} · Sev {x.Severity} · {x.Kind} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Impact, 80)}");
-        await foreach (var x in EarlierComplaints.For(db)(db, c.Id, account, c.CreatedAt).WithCancellation(ct))
-            lines.Add($"ESC-{x.Id} · {x.Status} · {x.CreatedAt:yyyy-MM-dd} · {Clip(x.Summary, 80)}" +
-                      (x.CustomerSatisfied is { } s ? s ? " (satisfied)" : " (not satisfied)" : ""));
+        var rows = new List<HistoryRow>(15);
+        await foreach (var x in Query.For(db)(db, c.Id, c.Account.ToLower(), c.CreatedAt).WithCancellation(ct)) rows.Add(x);
+        // UNION ALL keeps no order across its parts: commitments by delivery date, then alerts and complaints newest first.
+        var ordered = rows.Select((x, i) => (x, i)).Order(Comparer<(HistoryRow x, int i)>.Create((l, r) =>
+            l.x.Part != r.x.Part ? l.x.Part.CompareTo(r.x.Part)
+            : (l.x.Part == 0 ? l.x.Date.CompareTo(r.x.Date) : r.x.At.CompareTo(l.x.At)) is var byKey and not 0 ? byKey
+            : l.i.CompareTo(r.i)));
+        var lines = new List<string>(rows.Count);
+        foreach (var (x, _) in ordered)
+            lines.Add(x.Part switch
+            {
+                0 => string.Create(CultureInfo.InvariantCulture, $"Open commitment {x.A} · PO {x.B} · {x.Value:N0} {x.Text} · delivery {x.Date:yyyy-MM-dd}"),
+                1 => $"Alert #{x.Id} · Sev {x.Severity} · {x.A} · {x.B} · {x.At:yyyy-MM-dd} · {Clip(x.Text, 80)}",
+                _ => $"ESC-{x.Id} · {x.B} · {x.At:yyyy-MM-dd} · {Clip(x.Text, 80)}" +
+                     x.Severity switch { 1 => " (satisfied)", 2 => " (not satisfied)", _ => "" },
+            });
         return lines;
     }
 

@@ -12,6 +12,64 @@ namespace OpsBot.Tests.Escalations;
 public abstract class EscalationFlowTests(DatabaseProvider provider) : EscalationTestBase(provider)
 {
     [Fact]
+    public async Task The_executive_card_shows_open_commitments_recent_alerts_and_earlier_complaints_of_the_account()
+    {
+        var now = Clock.GetUtcNow().UtcDateTime;
+        await App.WithDbAsync(async db =>
+        {
+            var account = new OpsBot.Commitments.Account { Number = "ACME-001", Name = "ACME Corp" };
+            void AddOpen(string opportunity, string po, decimal value, string currency, DateOnly delivery)
+            {
+                var open = new OpsBot.Commitments.Commitment
+                {
+                    OpportunityId = opportunity, Account = account, CustomerName = "ACME Corp", MasterAgreementRef = "MSA-1", CustomerPoNumber = po,
+                    CommittedValue = value, Currency = currency, CommitDate = new DateOnly(2026, 11, 1), RequestedDeliveryDate = delivery,
+                    ShipToSite = "Plant 3", BillToSite = "HQ", PaymentTerms = "Net 60", AccountOwnerId = Rep, AccountOwnerName = "Rep One",
+                    CreatedById = Rep, CreatedByName = "Rep One", UpdatedById = Rep, UpdatedByName = "Rep One", CreatedAt = now, UpdatedAt = now,
+                    ServiceUrl = Connector.ServiceUrl, TenantId = Activities.TenantId,
+                };
+                open.Forms.Add(new OpsBot.Commitments.DownstreamForm { Kind = OpsBot.Commitments.FormKind.SalesOrderDraft, DueAt = now.AddDays(2) });
+                db.Commitments.Add(open);
+            }
+            AddOpen("OPP-H1", "4471", 250000m, "USD", new DateOnly(2027, 1, 15));
+            AddOpen("OPP-H0", "4470", 1000m, "EUR", new DateOnly(2026, 12, 1));
+            db.Alerts.Add(new OpsBot.Alerts.Alert
+            {
+                Account = "ACME Corp", Kind = "late-shipment", Impact = "Pallets stuck at the port", Severity = 2, RaisedById = "erp", RaisedByName = "ERP",
+                GroupKey = "acme corp|", ServiceUrl = Connector.ServiceUrl, CreatedAt = now.AddHours(-3),
+            });
+            for (var h = 4; h <= 8; h++)
+                db.Alerts.Add(new OpsBot.Alerts.Alert
+                {
+                    Account = "acme corp", Kind = "order-error", Impact = $"Older alert {h}", Severity = 3, RaisedById = "erp", RaisedByName = "ERP",
+                    GroupKey = "acme corp|", ServiceUrl = Connector.ServiceUrl, CreatedAt = now.AddHours(-h),
+                });
+            db.Alerts.Add(new OpsBot.Alerts.Alert
+            {
+                Account = "Globex", Kind = "line-down", Impact = "Someone else's alert", Severity = 1, RaisedById = "erp", RaisedByName = "ERP",
+                GroupKey = "globex|", ServiceUrl = Connector.ServiceUrl, CreatedAt = now.AddHours(-3),
+            });
+            return await db.SaveChangesAsync();
+        });
+        var first = await EscalateAsync("ACME Corp");
+        var second = await EscalateAsync("acme corp");
+
+        var card = CardOf(await InvokeAsync(Execute("escalation.view", Data(second.Id, second.Version), Ann)));
+        var history = card["body"]!.AsArray().Where(b => b?["type"]?.GetValue<string>() == "TextBlock").Select(b => b!["text"]!.GetValue<string>())
+            .SkipWhile(t => t != "Customer history").Skip(1).TakeWhile(t => t != "Timeline").ToList();
+        // Open commitments by delivery date, then the five newest alerts, then earlier complaints; other accounts never.
+        Assert.Equal(
+        [
+            "Open commitment OPP-H0 · PO 4470 · 1,000 EUR · delivery 2026-12-01",
+            "Open commitment OPP-H1 · PO 4471 · 250,000 USD · delivery 2027-01-15",
+            "Pallets stuck at the port", "Older alert 4", "Older alert 5", "Older alert 6", "Older alert 7",
+            $"ESC-{first.Id}",
+        ], history.Select(l => l.StartsWith("Alert #", StringComparison.Ordinal) ? l[(l.LastIndexOf(" · ", StringComparison.Ordinal) + 3)..]
+            : l.StartsWith("ESC-", StringComparison.Ordinal) ? l[..l.IndexOf(" · ", StringComparison.Ordinal)] : l));
+        Assert.StartsWith("Alert #1 · Sev 2 · late-shipment · Open", history[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Escalate_command_shows_the_form_validates_beside_the_field_and_creates_one_complaint_for_the_sponsor()
     {
         await Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "escalate ACME Corp"));
@@ -82,6 +140,47 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var ceo = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id }, Ceo)));
         Assert.Contains("Second late delivery", ceo.ToJsonString(Relaxed), StringComparison.Ordinal);
         Assert.Empty(ActionTitles(ceo));
+    }
+
+    [Fact]
+    public async Task A_directory_change_by_an_admin_applies_to_the_next_card_action()
+    {
+        var c = await EscalateAsync("ACME Corp");
+        const string NewDelegate = "29:new-delegate";
+        var before = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id }, NewDelegate)));
+        Assert.Contains("You do not have access", before.ToJsonString(Relaxed), StringComparison.Ordinal);
+
+        var admin = Activities.Message(Connector.ServiceUrl, $"exec delegate ann {NewDelegate}", "29:admin");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await Client.PostActivityAsync(admin)).StatusCode);
+        Assert.Contains(Connector.Posts, p => p.Body?["text"]?.GetValue<string>() == $"{NewDelegate} can now act for Ann Lee.");
+
+        var after = CardOf(await InvokeAsync(Execute("escalation.ack", Data(c.Id, c.Version), NewDelegate)));
+        Assert.Contains("Done: you acknowledged.", after.ToJsonString(Relaxed), StringComparison.Ordinal);
+        Assert.Equal(ComplaintStatus.Acknowledged, (await ComplaintAsync(c.Id)).Status);
+    }
+
+    [Fact]
+    public async Task A_directory_change_made_by_another_instance_applies_once_the_cached_copy_expires()
+    {
+        var c = await EscalateAsync("ACME Corp");
+        const string NewDelegate = "29:new-delegate";
+        OpsBot.BotFramework.Schema.Activity View() => Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id }, NewDelegate);
+        Assert.Contains("You do not have access", CardOf(await InvokeAsync(View())).ToJsonString(Relaxed), StringComparison.Ordinal);
+
+        // A second instance on the same store; its dispatcher stays off (this instance delivers the outbox, on the test's clock).
+        await using (var other = NewFactory(ConnectionString))
+        {
+            other.Settings["Messaging:DispatcherEnabled"] = "false";
+            var admin = Activities.Message(Connector.ServiceUrl, $"exec delegate ann {NewDelegate}", "29:admin");
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await other.CreateClient().PostActivityAsync(admin)).StatusCode);
+            Assert.Contains(Connector.Posts, p => p.Body?["text"]?.GetValue<string>() == $"{NewDelegate} can now act for Ann Lee.");
+        }
+        Assert.Contains("You do not have access", CardOf(await InvokeAsync(View())).ToJsonString(Relaxed), StringComparison.Ordinal);
+
+        Clock.Advance(TimeSpan.FromSeconds(new OpsBot.People.DirectoryOptions().CacheSeconds));
+        var card = CardOf(await InvokeAsync(View())).ToJsonString(Relaxed);
+        Assert.DoesNotContain("You do not have access", card, StringComparison.Ordinal);
+        Assert.Contains(c.Summary, card, StringComparison.Ordinal);
     }
 
     [Fact]
