@@ -162,6 +162,8 @@ async Task<Stats> RunAsync(DatabaseProvider provider, string? connectionString, 
     await Task.WhenAll(Enumerable.Range(0, executives).Select(i => Task.Run(async () =>
     {
         samples[i] = [];
+        // Paced: people do not all click at the same instant, so each starts at a random point of a think time.
+        if (think > 0) await Task.Delay(Random.Shared.Next(think));
         for (var n = 0; n < perExecutive; n++)
         {
             samples[i].Add(await ActAsync(i, WarmUpActions + n));
