@@ -243,13 +243,10 @@ public sealed class CustomerHistory(OpsBotDbContext db)
     {
         var rows = new List<HistoryRow>(15);
         await foreach (var x in Query.For(db)(db, c.Id, c.Account.ToLower(), c.CreatedAt).WithCancellation(ct)) rows.Add(x);
-        // UNION ALL keeps no order across its parts: commitments by delivery date, then alerts and complaints newest first.
-        var ordered = rows.Select((x, i) => (x, i)).Order(Comparer<(HistoryRow x, int i)>.Create((l, r) =>
-            l.x.Part != r.x.Part ? l.x.Part.CompareTo(r.x.Part)
-            : (l.x.Part == 0 ? l.x.Date.CompareTo(r.x.Date) : r.x.At.CompareTo(l.x.At)) is var byKey and not 0 ? byKey
-            : l.i.CompareTo(r.i)));
+        // UNION ALL promises no order: commitments by delivery date, then alerts and complaints newest first (a part's unused
+        // date column holds the same placeholder in every row, so it does not reorder; the sort is stable).
         var lines = new List<string>(rows.Count);
-        foreach (var (x, _) in ordered)
+        foreach (var x in rows.OrderBy(x => x.Part).ThenBy(x => x.Date).ThenByDescending(x => x.At))
             lines.Add(x.Part switch
             {
                 0 => string.Create(CultureInfo.InvariantCulture, $"Open commitment {x.A} · PO {x.B} · {x.Value:N0} {x.Text} · delivery {x.Date:yyyy-MM-dd}"),
