@@ -1,11 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 /// <summary>
 /// A Bot Connector on loopback for the load drivers: accepts every create/send/update as Teams would (new ids, 200/201) and
@@ -24,14 +19,9 @@ internal sealed class BenchConnector : IAsyncDisposable
 
     public static async Task<BenchConnector> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var self = new BenchConnector(app);
-        app.Run(self.HandleAsync);
-        await app.StartAsync();
-        self.ServiceUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/_connector/";
+        BenchConnector? self = null;
+        var (app, address) = await OpsBot.Tests.Fakes.Loopback.StartAsync(ctx => self!.HandleAsync(ctx));
+        self = new BenchConnector(app) { ServiceUrl = address + "/_connector/" };
         return self;
     }
 
