@@ -63,13 +63,16 @@ public sealed class ConnectorClient(
     }
 
     /// <summary><c>PUT v3/conversations/{id}/activities/{activity.id}</c>: replaces a message the bot posted (safe to retry).</summary>
-    public async Task<ResourceResponse> UpdateActivityAsync(string serviceUrl, Activity activity, CancellationToken ct = default)
+    public Task<ResourceResponse> UpdateActivityAsync(string serviceUrl, Activity activity, CancellationToken ct = default) =>
+        UpdateActivityAsync(serviceUrl, activity, ConnectorRetry.All, ct);
+
+    public async Task<ResourceResponse> UpdateActivityAsync(string serviceUrl, Activity activity, ConnectorRetry retry, CancellationToken ct = default)
     {
         var conversationId = Required(activity.Conversation?.Id, "activity.conversation.id");
         var activityId = Required(activity.Id, "activity.id");
         activity.Type ??= ActivityTypes.Message;
         return await SendAsync<ResourceResponse>(HttpMethod.Put, serviceUrl, $"v3/conversations/{E(conversationId)}/activities/{E(activityId)}",
-            Checked(activity), Write(conversationId, TenantOf(activity), ConnectorRetry.All), ct) ?? new ResourceResponse();
+            Checked(activity), Write(conversationId, TenantOf(activity), retry), ct) ?? new ResourceResponse();
     }
 
     public async Task DeleteActivityAsync(string serviceUrl, string conversationId, string activityId, CancellationToken ct = default) =>

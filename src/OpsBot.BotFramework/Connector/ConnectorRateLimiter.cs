@@ -3,12 +3,13 @@ using Microsoft.Extensions.Options;
 
 namespace OpsBot.BotFramework.Connector;
 
-/// <summary>Teams bot limits (protocol doc §9), per OpsBot instance; see docs/decisions/0002-outbound-rate-limits.md.</summary>
+/// <summary>
+/// Teams bot limits (protocol doc §9) for this process's connector calls. The outbox paces its own calls for the whole
+/// deployment (docs/decisions/0005-delivery-engine.md); this limiter paces the rest (turn replies) and guards both.
+/// </summary>
 public sealed class RateLimitOptions
 {
     public bool Enabled { get; set; } = true;
-    /// <summary>Number of OpsBot instances sending for the same bot: every limit is divided by it.</summary>
-    public int InstanceCount { get; set; } = 1;
     public int ConversationPerSecond { get; set; } = 7;
     public int ConversationPerTwoSeconds { get; set; } = 8;
     public int ConversationPerThirtySeconds { get; set; } = 60;
@@ -36,8 +37,7 @@ public sealed class ConnectorRateLimiter
     public ConnectorRateLimiter(IOptions<RateLimitOptions> options, [FromKeyedServices(ConnectorClient.ClockKey)] TimeProvider time)
     {
         var o = options.Value;
-        var instances = Math.Max(1, o.InstanceCount);
-        int Share(int limit) => Math.Max(1, limit / instances);
+        static int Share(int limit) => Math.Max(1, limit);
         _conversationWindows =
         [
             (Share(o.ConversationPerSecond), TimeSpan.FromSeconds(1)),

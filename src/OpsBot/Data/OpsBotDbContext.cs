@@ -21,16 +21,39 @@ public abstract partial class OpsBotDbContext(DbContextOptions options) : DbCont
         configurationBuilder.Properties<decimal>().HavePrecision(18, 4);
     }
 
+    /// <summary>Live cards to mark changed in the transaction of the next save (<see cref="Messaging.LiveCards.RefreshLiveCard"/>).</summary>
+    internal HashSet<string> PendingLiveCards { get; } = new(StringComparer.Ordinal);
+
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
+        if (PendingLiveCards.Count > 0) throw new InvalidOperationException("Live card changes are saved with SaveChangesAsync.");
         BumpVersions();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         BumpVersions();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        if (PendingLiveCards.Count == 0) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        var keys = PendingLiveCards.ToArray();
+        PendingLiveCards.Clear();
+        var now = DateTime.UtcNow;
+        if (Database.CurrentTransaction is not null)
+        {
+            var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            await Messaging.LiveCards.MarkChangedAsync(this, keys, now, cancellationToken);
+            return saved;
+        }
+        var n = await Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            await using var tx = await Database.BeginTransactionAsync(ct);
+            var saved = await base.SaveChangesAsync(false, ct);
+            await Messaging.LiveCards.MarkChangedAsync(this, keys, now, ct);
+            await tx.CommitAsync(ct);
+            return saved;
+        }, cancellationToken);
+        if (acceptAllChangesOnSuccess) ChangeTracker.AcceptAllChanges();
+        return n;
     }
 
     private void BumpVersions()

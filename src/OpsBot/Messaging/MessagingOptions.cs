@@ -1,17 +1,20 @@
 namespace OpsBot.Messaging;
 
-/// <summary>Section <c>Messaging</c>: the outbox dispatcher and Teams' rate limits (protocol doc §9).</summary>
+/// <summary>Section <c>Messaging</c>: the outbox dispatcher and Teams' rate limits (protocol doc §9, ADR 0005).</summary>
 public sealed class MessagingOptions
 {
     public const string Section = "Messaging";
 
     /// <summary>Run the dispatcher in this process (turn off for a web-only instance).</summary>
     public bool DispatcherEnabled { get; set; } = true;
-    /// <summary>Lease owner name; defaults to host name + process id + a random suffix.</summary>
+    /// <summary>
+    /// This instance's name in the store; defaults to host name + process id + a random suffix. Give each instance a stable
+    /// name so that, after a crash, the restarted instance takes its unfinished rows back at once.
+    /// </summary>
     public string? InstanceId { get; set; }
-    /// <summary>Messages per second to one conversation (Teams: 7 per second per bot per thread).</summary>
+    /// <summary>Messages per second to one conversation (Teams: 7 per second per bot per thread; 8 per 2 s is also kept).</summary>
     public double PerConversationPerSecond { get; set; } = 7;
-    /// <summary>Messages per second for the whole app in one tenant, across all instances (Teams: 50).</summary>
+    /// <summary>Messages per second for the whole app in one tenant, for the whole deployment (one instance sends for a tenant).</summary>
     public double PerTenantPerSecond { get; set; } = 50;
     /// <summary>
     /// Teams counts calls in sliding windows and network jitter can bring evenly spaced calls closer together, so the
@@ -22,24 +25,30 @@ public sealed class MessagingOptions
     internal TimeSpan TenantGap => TimeSpan.FromSeconds(1 / (PerTenantPerSecond * RateSafetyFactor));
     internal TimeSpan ConversationGap => TimeSpan.FromSeconds(1 / (PerConversationPerSecond * RateSafetyFactor));
     /// <summary>
-    /// How early a send may go against its local pace: paced at rate r·f with tolerance τ, any window of length W holds at
+    /// How early a send may go against its pace: paced at rate r·f with tolerance τ, any window of length W holds at
     /// most ⌊(W + 2τ)·r·f⌋ + 1 sends, which is at most r for any W below 1 s while 2τ ≤ (1/f − 1) s; this uses 0.9 of that.
     /// </summary>
     internal TimeSpan PaceTolerance => RateSafetyFactor >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds(0.45 * (1 / RateSafetyFactor - 1));
+    /// <summary>Rows claimed per round.</summary>
     public int BatchSize { get; set; } = 100;
-    /// <summary>Connector calls in flight at once in this instance.</summary>
+    /// <summary>Rows this instance holds at once (claimed, waiting for their turn or with the connector).</summary>
     public int MaxInFlight { get; set; } = 64;
-    public int LeaseSeconds { get; set; } = 60;
-    public int PollMilliseconds { get; set; } = 200;
-    /// <summary>How far ahead send slots are reserved in one claim.</summary>
-    public int HorizonMilliseconds { get; set; } = 1000;
-    public int MaxAttempts { get; set; } = 8;
-    public double BackoffBaseSeconds { get; set; } = 1;
-    public double BackoffCapSeconds { get; set; } = 30;
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>How often an instance renews its heartbeat, which is the lease on everything it holds.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// An instance whose heartbeat is older than this is gone: others take over its tenants and rows. An instance stops
+    /// sending on its own well before (when its last heartbeat is older than half of this), so two never send for one tenant.
+    /// </summary>
+    public TimeSpan InstanceTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Backoff after an error that is not throttling: full jitter, base·2ⁿ capped.</summary>
+    public TimeSpan BackoffBase { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan BackoffCap { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Per connector call.</summary>
-    public int CallTimeoutSeconds { get; set; } = 30;
-    /// <summary>What to do with a row found in flight after its instance stopped mid-POST: <c>MarkPossiblySent</c> (default) or <c>Resend</c>.</summary>
-    public AmbiguousPolicy AmbiguousPolicy { get; set; } = AmbiguousPolicy.MarkPossiblySent;
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// A message still not delivered this long after it was queued fails (visibly: status, API, and the alert's owner is
+    /// told). Throttling (429, 503 with Retry-After) never fails a message before this.
+    /// </summary>
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromHours(1);
 }
-
-public enum AmbiguousPolicy { MarkPossiblySent, Resend }

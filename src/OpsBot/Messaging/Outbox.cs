@@ -29,9 +29,10 @@ public static class Outbox
     /// serializes it once and every row shares the one string.
     /// </summary>
     public static OutboxMessage EnqueueSend(this OpsBotDbContext db, DeliveryTarget target, string activityJson, string dedupeKey,
-        DateTime now, string? correlationType = null, string? correlationId = null)
+        DateTime now, string? correlationType = null, string? correlationId = null, string? liveCard = null)
     {
         var message = New(target, activityJson, dedupeKey, now, correlationType, correlationId);
+        message.LiveCard = liveCard;
         switch (target)
         {
             case DeliveryTarget.Conversation c: message.Kind = OutboxKind.Send; message.ConversationId = c.ConversationId; break;
@@ -54,6 +55,8 @@ public static class Outbox
         message.Kind = OutboxKind.Update;
         message.ConversationId = target.ConversationId;
         message.ActivityId = activityId;
+        message.ResultConversationId = target.ConversationId;
+        message.ResultActivityId = activityId;
         db.Set<OutboxMessage>().Add(message);
         return message;
     }

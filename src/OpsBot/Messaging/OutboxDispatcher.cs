@@ -1,85 +1,132 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
-using OpsBot.BotFramework;
-using OpsBot.BotFramework.Connector;
-using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
 
 namespace OpsBot.Messaging;
 
 /// <summary>
-/// Delivers outbox rows: claims due rows with a lease (PostgreSQL <c>FOR UPDATE SKIP LOCKED</c>, SQL Server
-/// <c>UPDLOCK, READPAST</c>, SQLite one writer), reserves a send slot per tenant and per conversation in
-/// <see cref="OutboxThrottle"/> rows (so limits hold across instances), calls the connector at that slot and records the
-/// answer in the same UPDATE that marks the row sent. Rules: docs/decisions/0003-outbox-and-dispatch.md.
+/// Delivers outbox rows (docs/decisions/0005-delivery-engine.md). Each tenant's sending is owned by one instance at a time;
+/// an instance's heartbeat in the store is the lease on its tenants and on the rows it has claimed. The owner paces every call
+/// in memory (<see cref="SendPacer"/>) right before the connector call, renders live cards at send time, treats throttling as
+/// "later" (never as a failed attempt), flags every re-send that may duplicate, and records each answer in one conditional UPDATE.
 /// </summary>
-public sealed partial class OutboxDispatcher(
-    IServiceScopeFactory scopes, IOptions<MessagingOptions> options, IConfiguration configuration, TimeProvider clock, ILogger<OutboxDispatcher> log)
-    : BackgroundService
+public sealed partial class OutboxDispatcher : BackgroundService
 {
-    private readonly MessagingOptions _options = options.Value;
-    private readonly ConcurrentDictionary<long, Task> _inFlight = new();
-    /// <summary>Local pacing: per tenant and conversation key, the theoretical time of the next send (GCRA); see <see cref="TakeTurnAsync"/>.</summary>
-    private readonly Dictionary<string, DateTime> _pace = new(StringComparer.Ordinal);
-    /// <summary>Per tenant key, the 429s this instance saw in the last second (when, which conversation); see <see cref="RetryLaterAsync"/>.</summary>
-    private readonly Dictionary<string, List<(DateTime At, string Conversation)>> _recentThrottles = new(StringComparer.Ordinal);
+    private readonly IServiceScopeFactory _scopes;
+    private readonly MessagingOptions _options;
+    private readonly IConfiguration _configuration;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<OutboxDispatcher> _log;
+    private readonly SendPacer _pacer;
+    private readonly Dictionary<string, ILiveCardSource> _sources;
+    private readonly ConcurrentDictionary<long, byte> _held = new();
+    private readonly ConcurrentDictionary<Task, byte> _workers = new();
+    /// <summary>Tenant keys this instance owns, with when the ownership was last confirmed in the store.</summary>
+    private readonly ConcurrentDictionary<string, DateTime> _owned = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _hardStop = new();
+    private long _lastHeartbeatTicks;
+    private long _connectedSinceTicks;
+    private DateTime _lastOrphanSweep;
 
-    public string InstanceId { get; } = options.Value.InstanceId is { Length: > 0 } id
-        ? id
-        : $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("n")[..6]}";
+    public OutboxDispatcher(IServiceScopeFactory scopes, IOptions<MessagingOptions> options, IConfiguration configuration,
+        IEnumerable<ILiveCardSource> liveCardSources, TimeProvider clock, ILogger<OutboxDispatcher> log)
+    {
+        _scopes = scopes;
+        _options = options.Value;
+        _configuration = configuration;
+        _clock = clock;
+        _log = log;
+        _pacer = new SendPacer(_options, clock);
+        _sources = liveCardSources.ToDictionary(s => s.Prefix, StringComparer.Ordinal);
+        InstanceId = _options.InstanceId is { Length: > 0 } id
+            ? id
+            : $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("n")[..6]}";
+    }
+
+    public string InstanceId { get; }
+
+    private DateTime Now => _clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>
+    /// True while this instance's heartbeat is fresh enough that nobody else can have taken its tenants: it stops sending at
+    /// half of <see cref="MessagingOptions.InstanceTimeout"/> without a heartbeat, others take over only after all of it.
+    /// </summary>
+    private bool CanSend => Now - new DateTime(Interlocked.Read(ref _lastHeartbeatTicks), DateTimeKind.Utc) < _options.InstanceTimeout / 2;
+
+    /// <summary>Others are judged gone only after this instance has itself been connected for a whole timeout (an outage silences everyone).</summary>
+    private bool MayJudgeOthers => CanSend && Now - new DateTime(Interlocked.Read(ref _connectedSinceTicks), DateTimeKind.Utc) >= _options.InstanceTimeout;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.DispatcherEnabled) return;
+        try
+        {
+            await PersistentlyAsync(StartUpAsync, stoppingToken);
+        }
+        catch (OperationCanceledException) { return; }
         LogStarted(InstanceId);
+        var heartbeat = HeartbeatLoopAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var claimedCount = 0;
             var woken = WakeSignal();
-            try
+            var claimed = 0;
+            if (CanSend)
             {
-                var room = _options.MaxInFlight - _inFlight.Count;
-                if (room > 0)
+                try
                 {
-                    var claimed = await ClaimAsync(Math.Min(room, _options.BatchSize), stoppingToken);
-                    claimedCount = claimed.Count;
-                    foreach (var c in claimed)
+                    if (MayJudgeOthers && Now - _lastOrphanSweep >= _options.HeartbeatInterval)
                     {
-                        var task = DeliverAsync(c, stoppingToken);
-                        _inFlight[c.Message.Id] = task;
-                        _ = task.ContinueWith(_ => _inFlight.TryRemove(c.Message.Id, out Task? _), TaskScheduler.Default);
+                        await RecoverOrphansAsync(stoppingToken);
+                        _lastOrphanSweep = Now;
                     }
+                    claimed = await ClaimAsync(stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
+                catch (Exception ex) when (IsStoreFailure(ex))
+                {
+                    LogStoreUnavailable(ex.Message);
+                }
+                catch (Exception ex)
+                {
+                    LogClaimFailed(ex);
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogClaimFailed(ex);
-            }
             try
             {
-                var wait = claimedCount >= _options.BatchSize ? 10 : _options.PollMilliseconds;
+                var wait = claimed >= _options.BatchSize ? TimeSpan.FromMilliseconds(10) : _options.PollInterval;
                 using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                var delay = Task.Delay(TimeSpan.FromMilliseconds(wait), clock, poll.Token);
+                var delay = Task.Delay(wait, _clock, poll.Token);
                 if (await Task.WhenAny(delay, woken) != delay) await poll.CancelAsync();
                 stoppingToken.ThrowIfCancellationRequested();
             }
             catch (OperationCanceledException) { break; }
         }
-        await Task.WhenAll(_inFlight.Values.ToArray());
+        await Task.WhenAll(_workers.Keys.ToArray());
+        await heartbeat;
+        await HandOverAsync();
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Past the host's shutdown timeout, stop retrying the store: what is not recorded is recovered by the next owner.
+        await using var _ = cancellationToken.Register(_hardStop.Cancel);
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _hardStop.Dispose();
+        base.Dispose();
     }
 
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
     /// Claims right away instead of at the next poll; called after a unit of work that enqueued messages has committed
-    /// (e.g. a raised alert), so the first post does not wait for <see cref="MessagingOptions.PollMilliseconds"/>.
+    /// (e.g. a raised alert), so the first post does not wait for <see cref="MessagingOptions.PollInterval"/>.
     /// </summary>
     public void Wake() => Volatile.Read(ref _wake).TrySetResult();
 
@@ -91,146 +138,223 @@ public sealed partial class OutboxDispatcher(
         return Volatile.Read(ref _wake).Task;
     }
 
-    /// <summary>Distinct conversations of one tenant answered 429 within a second that make the dispatcher pause the tenant.</summary>
-    internal const int TenantThrottleConversations = 5;
+    // ---- liveness ------------------------------------------------------------------------------------------------
 
-    internal sealed record Claimed(OutboxMessage Message, DateTime SlotAt);
-
-    /// <summary>Claims up to <paramref name="max"/> due rows and reserves their send slots, in one transaction.</summary>
-    internal async Task<List<Claimed>> ClaimAsync(int max, CancellationToken ct)
+    /// <summary>First heartbeat, then everything this instance id left in flight (a crash before this start) is queued again at once.</summary>
+    private async Task<int> StartUpAsync(OpsBotDbContext db)
     {
-        for (var attempt = 1; ; attempt++)
+        await BeatAsync(db);
+        var now = Now;
+        Interlocked.Exchange(ref _lastHeartbeatTicks, now.Ticks);
+        Interlocked.Exchange(ref _connectedSinceTicks, now.Ticks);
+        var me = InstanceId;
+        var n = await Requeue(db.OutboxMessages.Where(m => m.Status == OutboxStatus.InFlight && m.LeaseOwner == me), now);
+        if (n > 0) LogReclaimed(n, me);
+        return n;
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken stopping)
+    {
+        var failing = false;
+        while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
+                await Task.Delay(_options.HeartbeatInterval, _clock, stopping);
+            }
+            catch (OperationCanceledException) { break; }
+            try
+            {
+                await using var scope = _scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-                return await db.Database.CreateExecutionStrategy().ExecuteAsync(() => ClaimOnceAsync(db, max, ct));
+                var silentFor = Now - new DateTime(Interlocked.Read(ref _lastHeartbeatTicks), DateTimeKind.Utc);
+                await BeatAsync(db);
+                var now = Now;
+                if (silentFor >= _options.InstanceTimeout / 2)
+                {
+                    // Others may have taken tenants meanwhile: confirm each again before sending for it.
+                    _owned.Clear();
+                    Interlocked.Exchange(ref _connectedSinceTicks, now.Ticks);
+                }
+                Interlocked.Exchange(ref _lastHeartbeatTicks, now.Ticks);
+                if (failing) LogStoreBack();
+                failing = false;
             }
-            catch (DbUpdateException) when (attempt < 3)
+            catch (Exception ex) when (IsStoreFailure(ex) || ex is DbUpdateException)
             {
-                // Another instance inserted the same throttle row first; its row is visible on the next try.
+                if (!failing) LogStoreUnavailable(ex.Message);
+                failing = true;
             }
         }
     }
 
-    private async Task<List<Claimed>> ClaimOnceAsync(OpsBotDbContext db, int max, CancellationToken ct)
+    private async Task BeatAsync(OpsBotDbContext db)
     {
+        var now = Now;
+        var me = InstanceId;
+        if (await db.DispatcherInstances.Where(i => i.Id == me).ExecuteUpdateAsync(s => s.SetProperty(i => i.HeartbeatAt, now)) > 0) return;
+        db.DispatcherInstances.Add(new DispatcherInstance { Id = me, StartedAt = now, HeartbeatAt = now });
+        await db.SaveChangesAsync();
         db.ChangeTracker.Clear();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var now = clock.GetUtcNow().UtcDateTime;
-        // Two queries, each reading its index in order: one query with OR made SQLite (and PostgreSQL) gather and sort every
-        // due row — the whole fan-out, card JSON included — to keep the first few.
-        var rows = await Candidates(db, now, max, expired: true).ToListAsync(ct);
-        if (rows.Count < max) rows.AddRange(await Candidates(db, now, max - rows.Count, expired: false).ToListAsync(ct));
-        var claimed = new List<Claimed>();
-        if (rows.Count == 0)
-        {
-            await tx.CommitAsync(ct);
-            return claimed;
-        }
-
-        var sendable = new List<OutboxMessage>();
-        foreach (var m in rows)
-        {
-            if (_inFlight.ContainsKey(m.Id)) continue;
-            if (m.Status == OutboxStatus.InFlight && m.AttemptStartedAt is { } started && m.Kind != OutboxKind.Update
-                && _options.AmbiguousPolicy == AmbiguousPolicy.MarkPossiblySent)
-            {
-                m.Status = OutboxStatus.PossiblySent;
-                m.Error = $"Possibly sent: {m.LeaseOwner} stopped during the connector call started {started:O}; not re-sent automatically.";
-                m.LeaseOwner = null;
-                m.LeaseUntil = null;
-                LogPossiblySent(m.Id, m.DedupeKey);
-                continue;
-            }
-            if (m.Status == OutboxStatus.InFlight && m.AttemptStartedAt is not null) m.RepeatedAfterAmbiguousFailure = true;
-            sendable.Add(m);
-        }
-
-        var tenants = new Dictionary<string, OutboxThrottle>(StringComparer.Ordinal);
-        foreach (var key in sendable.Select(TenantKey).Distinct().Order(StringComparer.Ordinal))
-        {
-            var row = await LockThrottle(db, key).FirstOrDefaultAsync(ct);
-            if (row is null) db.OutboxThrottles.Add(row = new OutboxThrottle { Key = key, NextAt = now });
-            tenants[key] = row;
-        }
-        var convKeys = sendable.Select(ConversationKey).Distinct().ToList();
-        var conversations = await db.OutboxThrottles.Where(t => convKeys.Contains(t.Key)).ToDictionaryAsync(t => t.Key, StringComparer.Ordinal, ct);
-
-        var horizon = now.AddMilliseconds(_options.HorizonMilliseconds);
-        var tenantGap = _options.TenantGap;
-        var conversationGap = _options.ConversationGap;
-        var lease = TimeSpan.FromSeconds(_options.LeaseSeconds);
-        foreach (var m in sendable)
-        {
-            var tenant = tenants[TenantKey(m)];
-            if (tenant.NextAt > horizon) continue;
-            var ck = ConversationKey(m);
-            if (!conversations.TryGetValue(ck, out var conversation))
-            {
-                db.OutboxThrottles.Add(conversation = new OutboxThrottle { Key = ck, NextAt = now });
-                conversations[ck] = conversation;
-            }
-            var slot = Max(now, Max(tenant.NextAt, conversation.NextAt));
-            if (slot > horizon)
-            {
-                if (m.Status == OutboxStatus.Queued) m.NextAttemptAt = conversation.NextAt;
-                continue;
-            }
-            // A 1:1 chat not created yet costs two calls (create + send).
-            tenant.NextAt = slot + (m.Kind == OutboxKind.CreatePersonal && m.ResultConversationId is null ? tenantGap * 2 : tenantGap);
-            conversation.NextAt = slot + conversationGap;
-            m.Status = OutboxStatus.InFlight;
-            m.LeaseOwner = InstanceId;
-            m.LeaseUntil = slot + lease;
-            m.AttemptStartedAt = null;
-            m.Attempts++;
-            claimed.Add(new Claimed(m, slot));
-        }
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return claimed;
     }
 
-    /// <summary>Due rows: queued ones whose time has come, or (<paramref name="expired"/>) in-flight ones whose lease ran out.</summary>
-    private static IQueryable<OutboxMessage> Candidates(OpsBotDbContext db, DateTime now, int max, bool expired) => (db, expired) switch
+    /// <summary>Rows in flight under an instance whose heartbeat stopped go back to the queue (flagged when a POST may have left).</summary>
+    private async Task RecoverOrphansAsync(CancellationToken ct)
     {
-        (PostgresOpsBotDbContext, false) => db.OutboxMessages.FromSql($"""
-            SELECT * FROM "OutboxMessages" WHERE "Status" = 'Queued' AND "NextAttemptAt" <= {now}
-            ORDER BY "NextAttemptAt", "Id" LIMIT {max} FOR UPDATE SKIP LOCKED
-            """),
-        (PostgresOpsBotDbContext, true) => db.OutboxMessages.FromSql($"""
-            SELECT * FROM "OutboxMessages" WHERE "Status" = 'InFlight' AND "LeaseUntil" < {now}
-            ORDER BY "NextAttemptAt", "Id" LIMIT {max} FOR UPDATE SKIP LOCKED
-            """),
-        (SqlServerOpsBotDbContext, false) => db.OutboxMessages.FromSql($"""
-            SELECT TOP ({max}) * FROM [OutboxMessages] WITH (UPDLOCK, READPAST, ROWLOCK)
-            WHERE [Status] = 'Queued' AND [NextAttemptAt] <= {now} ORDER BY [NextAttemptAt], [Id]
-            """),
-        (SqlServerOpsBotDbContext, true) => db.OutboxMessages.FromSql($"""
-            SELECT TOP ({max}) * FROM [OutboxMessages] WITH (UPDLOCK, READPAST, ROWLOCK)
-            WHERE [Status] = 'InFlight' AND [LeaseUntil] < {now} ORDER BY [NextAttemptAt], [Id]
-            """),
-        // SQLite: the transaction is BEGIN IMMEDIATE, so this instance is the only writer until it commits.
-        (_, false) => db.OutboxMessages.Where(m => m.Status == OutboxStatus.Queued && m.NextAttemptAt <= now)
-            .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Take(max),
-        (_, true) => db.OutboxMessages.Where(m => m.Status == OutboxStatus.InFlight && m.LeaseUntil < now)
-            .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Take(max),
-    };
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
+        var now = Now;
+        var cutoff = now - _options.InstanceTimeout;
+        var me = InstanceId;
+        var n = await Requeue(db.OutboxMessages.Where(m => m.Status == OutboxStatus.InFlight && m.LeaseOwner != me
+            && !db.DispatcherInstances.Any(i => i.Id == m.LeaseOwner && i.HeartbeatAt >= cutoff)), now, ct);
+        if (n > 0) LogReclaimed(n, "instances that stopped");
+    }
 
-    private static IQueryable<OutboxThrottle> LockThrottle(OpsBotDbContext db, string key) => db switch
+    private static Task<int> Requeue(IQueryable<OutboxMessage> rows, DateTime now, CancellationToken ct = default) =>
+        rows.ExecuteUpdateAsync(s => s
+            .SetProperty(m => m.Status, OutboxStatus.Queued)
+            .SetProperty(m => m.NextAttemptAt, now)
+            .SetProperty(m => m.LeaseOwner, (string?)null)
+            .SetProperty(m => m.LeaseUntil, (DateTime?)null)
+            // A POST that had started may have arrived: its re-send is flagged. PUTs (posted rows) are safe to repeat.
+            .SetProperty(m => m.RepeatedAfterAmbiguousFailure, m => m.RepeatedAfterAmbiguousFailure
+                || (m.AttemptStartedAt != null && m.ResultActivityId == null))
+            .SetProperty(m => m.AttemptStartedAt, (DateTime?)null)
+            .SetProperty(m => m.Version, m => m.Version + 1), ct);
+
+    /// <summary>Graceful stop: nothing of this instance's is left in flight; its tenants are free after a pause that keeps Teams' windows.</summary>
+    private async Task HandOverAsync()
     {
-        PostgresOpsBotDbContext => db.OutboxThrottles.FromSql($"""SELECT * FROM "OutboxThrottles" WHERE "Key" = {key} FOR UPDATE"""),
-        SqlServerOpsBotDbContext => db.OutboxThrottles.FromSql($"SELECT * FROM [OutboxThrottles] WITH (UPDLOCK, HOLDLOCK, ROWLOCK) WHERE [Key] = {key}"),
-        _ => db.OutboxThrottles.Where(t => t.Key == key),
-    };
+        var me = InstanceId;
+        try
+        {
+            await PersistentlyAsync(async db =>
+            {
+                var now = Now;
+                await Requeue(db.OutboxMessages.Where(m => m.Status == OutboxStatus.InFlight && m.LeaseOwner == me), now);
+                foreach (var key in _owned.Keys)
+                {
+                    var resume = Max(_pacer.NextAt(key), now + HandOverGap);
+                    await db.OutboxThrottles.Where(t => t.Key == key && t.Owner == me)
+                        .ExecuteUpdateAsync(s => s.SetProperty(t => t.Owner, (string?)null).SetProperty(t => t.NextAt, resume));
+                }
+                await db.OutboxThrottles.Where(t => t.Owner == me).ExecuteUpdateAsync(s => s.SetProperty(t => t.Owner, (string?)null));
+                return await db.DispatcherInstances.Where(i => i.Id == me).ExecuteDeleteAsync();
+            }, _hardStop.Token);
+            LogHandedOver(me);
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Between two owners of a tenant: longer than Teams' longest short window (8 per 2 s).</summary>
+    private static readonly TimeSpan HandOverGap = TimeSpan.FromSeconds(2.1);
+
+    // ---- claiming ------------------------------------------------------------------------------------------------
+
+    /// <summary>Tenants with due rows become this instance's when nobody alive owns them; due rows of owned tenants are claimed.</summary>
+    private async Task<int> ClaimAsync(CancellationToken ct)
+    {
+        var room = Math.Min(_options.MaxInFlight - _held.Count, _options.BatchSize);
+        if (room <= 0) return 0;
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
+        var now = Now;
+        var tenants = (await db.OutboxMessages.AsNoTracking()
+                .Where(m => m.Status == OutboxStatus.Queued && m.NextAttemptAt <= now)
+                .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Take(200)
+                .Select(m => m.TenantId ?? "").ToListAsync(ct))
+            .Distinct(StringComparer.Ordinal).ToList();
+        var owned = new List<string>();
+        foreach (var tenant in tenants)
+            if (await OwnAsync(db, tenant, now, ct)) owned.Add(tenant);
+        if (owned.Count == 0) return 0;
+
+        var claimed = await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        {
+            db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(token);
+            var rows = await db.OutboxMessages
+                .Where(m => m.Status == OutboxStatus.Queued && m.NextAttemptAt <= now && owned.Contains(m.TenantId ?? ""))
+                .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Take(room).ToListAsync(token);
+            var mine = new List<OutboxMessage>();
+            foreach (var m in rows)
+            {
+                // A conversation paused by a 429 keeps its rows in the store until the pause ends.
+                var wait = _pacer.Delay(TenantKey(m), ConversationKey(m));
+                if (wait > TimeSpan.FromSeconds(1))
+                {
+                    m.NextAttemptAt = now + wait;
+                    continue;
+                }
+                m.Status = OutboxStatus.InFlight;
+                m.LeaseOwner = InstanceId;
+                m.LeaseUntil = null;
+                m.AttemptStartedAt = null;
+                mine.Add(m);
+            }
+            await db.SaveChangesAsync(token);
+            await tx.CommitAsync(token);
+            return mine;
+        }, ct);
+
+        foreach (var group in claimed.GroupBy(ConversationKey, StringComparer.Ordinal))
+        {
+            var rows = group.ToList();
+            foreach (var m in rows) _held[m.Id] = 0;
+            var worker = DeliverConversationAsync(rows, ct);
+            _workers[worker] = 0;
+            _ = worker.ContinueWith(t => _workers.TryRemove(t, out _), TaskScheduler.Default);
+        }
+        return claimed.Count;
+    }
+
+    /// <summary>Takes or confirms ownership of <paramref name="tenantId"/>'s sending; a newly owned tenant starts with the pause its last owner left.</summary>
+    private async Task<bool> OwnAsync(OpsBotDbContext db, string tenantId, DateTime now, CancellationToken ct)
+    {
+        var key = "t:" + tenantId;
+        if (_owned.TryGetValue(key, out var confirmed) && now - confirmed < _options.InstanceTimeout / 4) return true;
+        var me = InstanceId;
+        var cutoff = MayJudgeOthers ? now - _options.InstanceTimeout : DateTime.MinValue;
+        var n = await db.OutboxThrottles
+            .Where(t => t.Key == key && (t.Owner == null || t.Owner == me || !db.DispatcherInstances.Any(i => i.Id == t.Owner && i.HeartbeatAt >= cutoff)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.OwnerSince, t => t.Owner == me ? t.OwnerSince : now)
+                .SetProperty(t => t.Owner, me), ct);
+        if (n == 0)
+        {
+            if (await db.OutboxThrottles.AnyAsync(t => t.Key == key, ct))
+            {
+                _owned.TryRemove(key, out _);
+                return false;
+            }
+            try
+            {
+                db.OutboxThrottles.Add(new OutboxThrottle { Key = key, NextAt = now, Owner = me, OwnerSince = now });
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException)
+            {
+                return false; // another instance created it first and owns it
+            }
+            finally { db.ChangeTracker.Clear(); }
+        }
+        if (!_owned.ContainsKey(key))
+        {
+            var resume = await db.OutboxThrottles.AsNoTracking().Where(t => t.Key == key).Select(t => t.NextAt).FirstAsync(ct);
+            if (resume > now) _pacer.Pause(key, resume);
+            LogOwning(key);
+        }
+        _owned[key] = now;
+        return true;
+    }
 
     internal static string TenantKey(OutboxMessage m) => "t:" + (m.TenantId ?? "");
 
     internal static string ConversationKey(OutboxMessage m) => m.Kind switch
     {
-        OutboxKind.CreatePersonal => "c:" + (m.ResultConversationId ?? "user:" + m.UserId),
+        _ when m.ResultConversationId is { } posted => "c:" + ThreadOf(posted),
+        OutboxKind.CreatePersonal => "c:user:" + m.UserId,
         OutboxKind.CreateChannelThread => "c:" + m.ChannelId,
         _ => "c:" + ThreadOf(m.ConversationId),
     };
@@ -239,340 +363,48 @@ public sealed partial class OutboxDispatcher(
     private static string? ThreadOf(string? conversationId) =>
         conversationId is not null && conversationId.IndexOf(";messageid=", StringComparison.Ordinal) is var i and > 0 ? conversationId[..i] : conversationId;
 
-    /// <summary>
-    /// The stored slots keep instances apart; this keeps one instance's actual sends paced per tenant and per conversation,
-    /// even when a slow claim or a stall left several slots in the past (they would otherwise all go at once). It is a GCRA
-    /// (virtual scheduling): each key has a theoretical time for its next send, advanced by one gap per send; a send may go
-    /// up to <see cref="MessagingOptions.PaceTolerance"/> before it, so a send that woke a little late does not push every
-    /// later one back (pacing from the actual send time lost the timer's lateness on every message: ~45/s instead of 48.5/s).
-    /// With that tolerance below half of the safety margin, no 1 s window holds more than the limit.
-    /// </summary>
-    private async Task TakeTurnAsync(OutboxMessage m, CancellationToken ct)
-    {
-        string tenant = TenantKey(m), conversation = ConversationKey(m);
-        var tenantGap = _options.TenantGap;
-        var conversationGap = _options.ConversationGap;
-        var tolerance = _options.PaceTolerance;
-        while (true)
-        {
-            TimeSpan wait;
-            lock (_pace)
-            {
-                var now = clock.GetUtcNow().UtcDateTime;
-                var earliest = now - tolerance;
-                if (_pace.Count > 1024)
-                    foreach (var stale in _pace.Where(p => p.Value < earliest).Select(p => p.Key).ToList()) _pace.Remove(stale);
-                var tenantAt = _pace.GetValueOrDefault(tenant, earliest);
-                var conversationAt = _pace.GetValueOrDefault(conversation, earliest);
-                var at = Max(tenantAt, conversationAt) - tolerance;
-                if (at <= now)
-                {
-                    _pace[tenant] = Max(tenantAt, earliest) + tenantGap;
-                    _pace[conversation] = Max(conversationAt, earliest) + conversationGap;
-                    return;
-                }
-                wait = at - now;
-            }
-            await Task.Delay(wait, clock, ct);
-        }
-    }
-
-    /// <summary>No local send for <paramref name="key"/> before <paramref name="until"/> (429 feedback for rows already claimed).</summary>
-    private void PauseLocally(string key, DateTime until)
-    {
-        lock (_pace)
-        {
-            var at = until + _options.PaceTolerance;
-            if (_pace.GetValueOrDefault(key) < at) _pace[key] = at;
-        }
-    }
-
     private static DateTime Max(DateTime a, DateTime b) => a > b ? a : b;
 
-    private async Task DeliverAsync(Claimed claimed, CancellationToken stopping)
+    // ---- the store on bad days ------------------------------------------------------------------------------------
+
+    /// <summary>Runs <paramref name="work"/> until the store answers (back-off up to 2 s), or <paramref name="ct"/> ends it.</summary>
+    private async Task<T> PersistentlyAsync<T>(Func<OpsBotDbContext, Task<T>> work, CancellationToken ct)
     {
-        var m = claimed.Message;
-        try
-        {
-            var wait = claimed.SlotAt - clock.GetUtcNow().UtcDateTime;
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, clock, stopping);
-            await TakeTurnAsync(m, stopping);
-        }
-        catch (OperationCanceledException)
-        {
-            await ReleaseAsync(m.Id);
-            return;
-        }
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-            var connector = scope.ServiceProvider.GetRequiredService<ConnectorClient>();
-            await SendAsync(db, connector, m);
-        }
-        catch (Exception ex)
-        {
-            LogDeliveryCrashed(ex, m.Id);
-        }
-    }
-
-    private async Task SendAsync(OpsBotDbContext db, ConnectorClient connector, OutboxMessage m)
-    {
-        if (m.Kind == OutboxKind.Update && await db.OutboxMessages.AnyAsync(o => o.Kind == OutboxKind.Update && o.Id > m.Id
-                && o.ConversationId == m.ConversationId && o.ActivityId == m.ActivityId
-                && o.Status != OutboxStatus.Failed && o.Status != OutboxStatus.Superseded))
-        {
-            await FinishAsync(db, m.Id, s => s.SetProperty(x => x.Status, OutboxStatus.Superseded).SetProperty(x => x.Error, "Replaced by a newer update."));
-            return;
-        }
-
-        var activity = JsonSerializer.Deserialize<Activity>(m.ActivityJson, BotJson.Options)!;
-        activity.Type ??= ActivityTypes.Message;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.CallTimeoutSeconds));
-        var postStarted = false;
-        try
-        {
-            string? conversationId = m.ConversationId, activityId;
-            switch (m.Kind)
-            {
-                case OutboxKind.Update:
-                    activity.Conversation = new ConversationAccount { Id = m.ConversationId };
-                    activity.Id = m.ActivityId;
-                    await connector.UpdateActivityAsync(m.ServiceUrl, activity, timeout.Token);
-                    activityId = m.ActivityId;
-                    break;
-                case OutboxKind.Send:
-                    activity.Conversation = new ConversationAccount { Id = m.ConversationId };
-                    postStarted = await MarkAttemptStartedAsync(db, m.Id);
-                    activityId = (await connector.SendToConversationAsync(m.ServiceUrl, activity, ConnectorRetry.None, timeout.Token)).Id;
-                    break;
-                case OutboxKind.CreatePersonal:
-                    conversationId = m.ResultConversationId;
-                    if (conversationId is null)
-                    {
-                        // Creating a 1:1 conversation is idempotent: Teams returns the same conversation id every time.
-                        var created = await connector.CreateConversationAsync(m.ServiceUrl, new ConversationParameters
-                        {
-                            IsGroup = false,
-                            Bot = BotAccount(),
-                            Members = [new ChannelAccount { Id = m.UserId }],
-                            TenantId = m.TenantId,
-                            ChannelData = new JsonObject { ["tenant"] = new JsonObject { ["id"] = m.TenantId } },
-                        }, timeout.Token);
-                        conversationId = created.Id;
-                        await db.OutboxMessages.Where(x => x.Id == m.Id && x.LeaseOwner == InstanceId)
-                            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ResultConversationId, conversationId));
-                    }
-                    activity.Conversation = new ConversationAccount { Id = conversationId };
-                    await TakeTurnAsync(m, CancellationToken.None);
-                    postStarted = await MarkAttemptStartedAsync(db, m.Id);
-                    activityId = (await connector.SendToConversationAsync(m.ServiceUrl, activity, ConnectorRetry.None, timeout.Token)).Id;
-                    break;
-                case OutboxKind.CreateChannelThread:
-                    activity.Conversation = null;
-                    postStarted = await MarkAttemptStartedAsync(db, m.Id);
-                    var thread = await connector.CreateConversationAsync(m.ServiceUrl, new ConversationParameters
-                    {
-                        IsGroup = true,
-                        Bot = BotAccount(),
-                        TenantId = m.TenantId,
-                        ChannelData = new JsonObject
-                        {
-                            ["channel"] = new JsonObject { ["id"] = m.ChannelId },
-                            ["tenant"] = new JsonObject { ["id"] = m.TenantId },
-                        },
-                        Activity = activity,
-                    }, ConnectorRetry.None, timeout.Token);
-                    conversationId = thread.Id;
-                    activityId = thread.ActivityId;
-                    break;
-                default:
-                    throw new InvalidOperationException($"Unknown outbox kind {m.Kind}.");
-            }
-            var sentAt = clock.GetUtcNow().UtcDateTime;
-            var recorded = await FinishAsync(db, m.Id, s => s
-                .SetProperty(x => x.Status, OutboxStatus.Sent)
-                .SetProperty(x => x.SentAt, sentAt)
-                .SetProperty(x => x.SentBy, InstanceId)
-                .SetProperty(x => x.ResultConversationId, conversationId)
-                .SetProperty(x => x.ResultActivityId, activityId)
-                .SetProperty(x => x.Error, (string?)null));
-            if (!recorded) LogLeaseLost(m.Id);
-        }
-        catch (ConnectorException ex) when (ex.IsTransient)
-        {
-            await RetryLaterAsync(db, m, $"{(int)ex.Status} {ex.Code}".TrimEnd(), ex.RetryAfter, (int)ex.Status == 429,
-                ambiguous: postStarted && (int)ex.Status is 502 or 504);
-        }
-        catch (ConnectorException ex)
-        {
-            await FailAsync(db, m, ex);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
-        {
-            await RetryLaterAsync(db, m, ex is OperationCanceledException ? "connector call timed out" : "connector unreachable: " + ex.Message,
-                null, false, ambiguous: postStarted);
-        }
-    }
-
-    private ChannelAccount? BotAccount() =>
-        configuration["MicrosoftAppId"] is { Length: > 0 } appId ? new ChannelAccount { Id = "28:" + appId } : null;
-
-    private async Task<bool> MarkAttemptStartedAsync(OpsBotDbContext db, long id)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        var n = await db.OutboxMessages.Where(x => x.Id == id && x.LeaseOwner == InstanceId && x.Status == OutboxStatus.InFlight && x.LeaseUntil > now)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.AttemptStartedAt, now));
-        if (n == 0) throw new LeaseLostException();
-        return true;
-    }
-
-    private async Task RetryLaterAsync(OpsBotDbContext db, OutboxMessage m, string reason, TimeSpan? retryAfter, bool throttled, bool ambiguous)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        if (m.Attempts >= _options.MaxAttempts)
-        {
-            await FinishAsync(db, m.Id, s => s.SetProperty(x => x.Status, OutboxStatus.Failed)
-                .SetProperty(x => x.Error, $"Gave up after {m.Attempts} attempts; last: {reason}"));
-            LogGaveUp(m.Id, m.Attempts, reason);
-            return;
-        }
-        var delay = retryAfter is { } ra && ra > TimeSpan.Zero
-            ? ra + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 100))
-            : TimeSpan.FromSeconds(Random.Shared.NextDouble() * Math.Min(_options.BackoffCapSeconds, _options.BackoffBaseSeconds * Math.Pow(2, m.Attempts - 1)));
-        var next = now + delay;
-        if (throttled)
-        {
-            // Teams' 429 does not say which limit was hit. A 429 pauses its conversation (its own 7/1 s…1800/h windows, other
-            // bots in the thread). 429s from TenantThrottleConversations (5) conversations of one tenant within a second mean
-            // the tenant's limit, so the tenant pauses too; a few are the edge of a window touched by network or scheduling
-            // jitter (the fan-out bench on a loaded machine sees clumps of 3), and pausing the whole tenant for them would cost
-            // a second of its budget each time. Pauses go to the store (every instance) and to the local pacing (rows this
-            // instance has already claimed).
-            string tenant = TenantKey(m), conversation = ConversationKey(m);
-            var pauseUntil = now + (retryAfter ?? delay);
-            bool tenantWide;
-            lock (_recentThrottles)
-            {
-                if (_recentThrottles.Count > 1024) _recentThrottles.Clear();
-                if (!_recentThrottles.TryGetValue(tenant, out var recent)) _recentThrottles[tenant] = recent = [];
-                recent.RemoveAll(r => now - r.At >= TimeSpan.FromSeconds(1));
-                recent.Add((now, conversation));
-                tenantWide = recent.Select(r => r.Conversation).Distinct(StringComparer.Ordinal).Count() >= TenantThrottleConversations;
-            }
-            string[] keys = tenantWide ? [tenant, conversation] : [conversation];
-            foreach (var key in keys) PauseLocally(key, pauseUntil);
-            await db.OutboxThrottles.Where(t => keys.Contains(t.Key) && t.NextAt < pauseUntil)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.NextAt, pauseUntil));
-            if (tenantWide) LogTenantPaused(TenantThrottleConversations, tenant, pauseUntil);
-        }
-        var note = ambiguous ? $"Retrying after {reason} (the previous POST may have arrived)" : $"Retrying after {reason}";
-        await db.OutboxMessages.Where(x => x.Id == m.Id && x.LeaseOwner == InstanceId)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.Status, OutboxStatus.Queued)
-                .SetProperty(x => x.NextAttemptAt, next)
-                .SetProperty(x => x.LeaseOwner, (string?)null)
-                .SetProperty(x => x.LeaseUntil, (DateTime?)null)
-                .SetProperty(x => x.AttemptStartedAt, (DateTime?)null)
-                .SetProperty(x => x.RepeatedAfterAmbiguousFailure, x => x.RepeatedAfterAmbiguousFailure || ambiguous)
-                .SetProperty(x => x.Error, note)
-                .SetProperty(x => x.Version, x => x.Version + 1));
-        LogRetry(m.Id, reason, delay.TotalMilliseconds);
-    }
-
-    private async Task FailAsync(OpsBotDbContext db, OutboxMessage m, ConnectorException ex)
-    {
-        var reason = $"{(int)ex.Status} {ex.SubCode ?? ex.Code}".TrimEnd();
-        var unreachable = (int)ex.Status == 403 && (ex.Code is "ConversationBlockedByUser" or "BotNotInConversationRoster" or "BotDisabledByAdmin" || ex.SubCode == "MessageWritesBlocked")
-                          || ((int)ex.Status == 404 && ex.Code == "ConversationNotFound");
-        if (unreachable)
-        {
-            // Recorded before the row is marked failed, so whoever sees the failure also sees the recipient as unreachable.
-            var key = m.ResultConversationId ?? m.ConversationId ?? m.UserId ?? m.ChannelId ?? "";
-            var now = clock.GetUtcNow().UtcDateTime;
-            var row = await db.UnreachableRecipients.FindAsync(key);
-            if (row is null) db.UnreachableRecipients.Add(new UnreachableRecipient { Key = key, Reason = reason, At = now });
-            else { row.Reason = reason; row.At = now; }
-            try { await db.SaveChangesAsync(); }
-            catch (DbUpdateException e) { LogRecordRetry(e, m.Id); }
-        }
-        await FinishAsync(db, m.Id, s => s.SetProperty(x => x.Status, OutboxStatus.Failed).SetProperty(x => x.Error, Truncate(reason + ": " + ex.Message, 1000)));
-        LogFailed(m.Id, reason);
-    }
-
-    private async Task<bool> FinishAsync(OpsBotDbContext db, long id,
-        Func<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<OutboxMessage>, Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<OutboxMessage>> set)
-    {
-        for (var attempt = 1; ; attempt++)
+        for (var attempt = 0; ; attempt++)
         {
             try
             {
-                var n = await db.OutboxMessages.Where(x => x.Id == id && x.LeaseOwner == InstanceId)
-                    .ExecuteUpdateAsync(s => set(s
-                        .SetProperty(x => x.LeaseOwner, (string?)null)
-                        .SetProperty(x => x.LeaseUntil, (DateTime?)null)
-                        .SetProperty(x => x.Version, x => x.Version + 1)));
-                return n == 1;
+                await using var scope = _scopes.CreateAsyncScope();
+                return await work(scope.ServiceProvider.GetRequiredService<OpsBotDbContext>());
             }
-            catch (Exception ex) when (attempt < 3 && ex is not OperationCanceledException)
+            catch (Exception ex) when (IsStoreFailure(ex) && !ct.IsCancellationRequested)
             {
-                LogRecordRetry(ex, id);
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), clock);
+                if (attempt == 0) LogStoreUnavailable(ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * Math.Pow(2, Math.Min(attempt, 5)))), _clock, ct);
             }
         }
     }
 
-    /// <summary>Hands a claimed, not yet attempted row back (shutdown while waiting for its slot).</summary>
-    private async Task ReleaseAsync(long id)
+    internal static bool IsStoreFailure(Exception ex) => ex switch
     {
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-            await db.OutboxMessages.Where(x => x.Id == id && x.LeaseOwner == InstanceId && x.AttemptStartedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, OutboxStatus.Queued)
-                    .SetProperty(x => x.LeaseOwner, (string?)null).SetProperty(x => x.LeaseUntil, (DateTime?)null)
-                    .SetProperty(x => x.Attempts, x => x.Attempts - 1));
-        }
-        catch (Exception ex)
-        {
-            LogRecordRetry(ex, id);
-        }
-    }
-
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
-
-    private sealed class LeaseLostException() : Exception("Another instance took over this outbox row.");
+        DbUpdateConcurrencyException => false,
+        DbException or DbUpdateException or TimeoutException or RetryLimitExceededException => true,
+        InvalidOperationException { InnerException: DbException or TimeoutException } => true,
+        _ => ex.InnerException is DbException or TimeoutException,
+    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox dispatcher {InstanceId} started")]
     private partial void LogStarted(string instanceId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox: {Count} rows left in flight by {Owner} are queued again")]
+    private partial void LogReclaimed(int count, string owner);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox: this instance now sends for {Tenant}")]
+    private partial void LogOwning(string tenant);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox dispatcher {InstanceId} handed its tenants and rows over")]
+    private partial void LogHandedOver(string instanceId);
     [LoggerMessage(Level = LogLevel.Error, Message = "Claiming outbox rows failed")]
     private partial void LogClaimFailed(Exception ex);
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {Id} ({DedupeKey}) possibly sent: its instance stopped during the connector call")]
-    private partial void LogPossiblySent(long id, string dedupeKey);
-    [LoggerMessage(Level = LogLevel.Error, Message = "Delivering outbox {Id} crashed")]
-    private partial void LogDeliveryCrashed(Exception ex, long id);
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {Id} was taken over by another instance before its result was recorded")]
-    private partial void LogLeaseLost(long id);
-    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox {Id}: {Reason}; retrying in {DelayMs} ms")]
-    private partial void LogRetry(long id, string reason, double delayMs);
-    [LoggerMessage(Level = LogLevel.Warning, Message = "429s from {Count}+ conversations of {Tenant} within a second: the tenant's sends pause until {Until:O}")]
-    private partial void LogTenantPaused(int count, string tenant, DateTime until);
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {Id} gave up after {Attempts} attempts: {Reason}")]
-    private partial void LogGaveUp(long id, int attempts, string reason);
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox {Id} failed for good: {Reason}")]
-    private partial void LogFailed(long id, string reason);
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording the result of outbox {Id} failed; retrying")]
-    private partial void LogRecordRetry(Exception ex, long id);
-}
-
-public static class MessagingExtensions
-{
-    public static IServiceCollection AddMessaging(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.Configure<MessagingOptions>(configuration.GetSection(MessagingOptions.Section));
-        services.AddSingleton<OutboxDispatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
-        return services;
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox: the store is unavailable ({Reason}); sending pauses and resumes when it answers")]
+    private partial void LogStoreUnavailable(string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox: the store answers again")]
+    private partial void LogStoreBack();
 }

@@ -37,8 +37,25 @@ public sealed class OutboxMessage : IVersioned
     public DateTime? LeaseUntil { get; set; }
     /// <summary>Set just before a non-idempotent connector call; a row found in flight with this set may have been delivered.</summary>
     public DateTime? AttemptStartedAt { get; set; }
-    /// <summary>True once a POST was repeated after an answer that did not prove the first one failed (5xx, timeout).</summary>
+    /// <summary>
+    /// True once a POST was repeated after an attempt that may have reached the connector (reset or time-out after the body
+    /// was sent, 502, 504, an instance that died during the call): the recipient may see the message twice. Shown as
+    /// "possibly duplicated" wherever delivery is reported.
+    /// </summary>
     public bool RepeatedAfterAmbiguousFailure { get; set; }
+    /// <summary>Calls answered 429 (or 503 with Retry-After); they never count against the give-up budget.</summary>
+    public int Throttles { get; set; }
+    /// <summary>
+    /// A card rendered at send time from the current state (e.g. <c>alert:42</c>, see <see cref="LiveCards"/>); null for a
+    /// message whose <see cref="ActivityJson"/> is final.
+    /// </summary>
+    public string? LiveCard { get; set; }
+    /// <summary>Changed (to a new random stamp) whenever the live card's state changes; compared with <see cref="SentVersion"/>.</summary>
+    public long DesiredVersion { get; set; }
+    /// <summary>The <see cref="DesiredVersion"/> the last successful send rendered; a row whose two versions differ is sent again (PUT).</summary>
+    public long? SentVersion { get; set; }
+    /// <summary>When the people responsible were told that this delivery failed for good.</summary>
+    public DateTime? FailureNotifiedAt { get; set; }
     public DateTime? SentAt { get; set; }
     /// <summary>The instance that delivered the message.</summary>
     public string? SentBy { get; set; }
@@ -50,11 +67,14 @@ public sealed class OutboxMessage : IVersioned
     public int Version { get; set; }
 }
 
+/// <summary>
+/// How the message is first delivered; once it has a <see cref="OutboxMessage.ResultActivityId"/> every later delivery of the
+/// row is a PUT of that activity. <see cref="Update"/> rows track an activity posted outside the outbox (a turn's reply).
+/// </summary>
 public enum OutboxKind { Send, Update, CreatePersonal, CreateChannelThread }
 
 /// <summary>
-/// <see cref="PossiblySent"/>: an instance stopped during a non-idempotent connector call, so the message may or may not have
-/// arrived; it is not re-sent automatically (see docs/decisions/0003-outbox-and-dispatch.md).
-/// <see cref="Superseded"/>: an update replaced by a newer update of the same message before it was sent.
+/// <see cref="PossiblySent"/> and <see cref="Superseded"/> are kept for rows written before ADR 0005: ambiguous attempts are now
+/// re-sent and flagged (<see cref="OutboxMessage.RepeatedAfterAmbiguousFailure"/>), and updates coalesce on one row per posted copy.
 /// </summary>
 public enum OutboxStatus { Queued, InFlight, Sent, Failed, PossiblySent, Superseded }

@@ -14,7 +14,8 @@ public sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outbox
         b.Property(m => m.Kind).HasConversion<string>().HasMaxLength(32);
         b.Property(m => m.Status).HasConversion<string>().HasMaxLength(16);
         b.Property(m => m.CorrelationType).HasMaxLength(32);
-        b.Property(m => m.CorrelationId).HasMaxLength(64);
+        b.Property(m => m.CorrelationId).HasMaxLength(200);
+        b.Property(m => m.LiveCard).HasMaxLength(200);
         b.Property(m => m.ServiceUrl).HasMaxLength(512);
         b.Property(m => m.TenantId).HasMaxLength(64);
         b.Property(m => m.ConversationId).HasMaxLength(256);
@@ -29,5 +30,6 @@ public sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outbox
         // Id last: the claim reads due rows in (NextAttemptAt, Id) order straight from the index (a fan-out shares one NextAttemptAt).
         b.HasIndex(m => new { m.Status, m.NextAttemptAt, m.Id });
         b.HasIndex(m => new { m.CorrelationType, m.CorrelationId });
+        b.HasIndex(m => m.LiveCard);
     }
 }

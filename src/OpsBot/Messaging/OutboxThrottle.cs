@@ -5,13 +5,34 @@ using OpsBot.Messaging;
 namespace OpsBot.Messaging
 {
     /// <summary>
-    /// The earliest time the next message may go to one conversation ("c:…") or one tenant ("t:…"), shared by every
-    /// OpsBot instance on the store. Updated only while the tenant row is locked by a claim, so limits hold across instances.
+    /// Per tenant ("t:…") the instance that sends for it (<see cref="Owner"/>, docs/decisions/0005-delivery-engine.md), and per
+    /// tenant or conversation ("c:…") the earliest time the next message may go after a 429 or a hand-over (<see cref="NextAt"/>),
+    /// which the next owner honours.
     /// </summary>
     public sealed class OutboxThrottle
     {
         public required string Key { get; set; }
         public DateTime NextAt { get; set; }
+        public string? Owner { get; set; }
+        public DateTime? OwnerSince { get; set; }
+    }
+
+    /// <summary>A running dispatcher: its heartbeat is the lease on every row and tenant it holds.</summary>
+    public sealed class DispatcherInstance
+    {
+        public required string Id { get; set; }
+        public DateTime StartedAt { get; set; }
+        public DateTime HeartbeatAt { get; set; }
+    }
+
+    public sealed class DispatcherInstanceConfiguration : IEntityTypeConfiguration<DispatcherInstance>
+    {
+        public void Configure(EntityTypeBuilder<DispatcherInstance> b)
+        {
+            b.ToTable("DispatcherInstances");
+            b.HasKey(t => t.Id);
+            b.Property(t => t.Id).HasMaxLength(128);
+        }
     }
 
     public sealed class OutboxThrottleConfiguration : IEntityTypeConfiguration<OutboxThrottle>
@@ -21,6 +42,7 @@ namespace OpsBot.Messaging
             b.ToTable("OutboxThrottles");
             b.HasKey(t => t.Key);
             b.Property(t => t.Key).HasMaxLength(300);
+            b.Property(t => t.Owner).HasMaxLength(128);
             b.HasIndex(t => t.NextAt);
         }
     }
@@ -51,5 +73,6 @@ namespace OpsBot.Data
     {
         public DbSet<OutboxThrottle> OutboxThrottles => Set<OutboxThrottle>();
         public DbSet<UnreachableRecipient> UnreachableRecipients => Set<UnreachableRecipient>();
+        public DbSet<DispatcherInstance> DispatcherInstances => Set<DispatcherInstance>();
     }
 }

@@ -32,7 +32,7 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         _connector = await FakeConnector.StartAsync();
         _app = new OpsBotFactory(provider, await ConnectionStringAsync());
         var s = _app.Settings;
-        s["Messaging:PollMilliseconds"] = "50";
+        s["Messaging:PollInterval"] = "00:00:00.050";
         s["Messaging:PerTenantPerSecond"] = "200";
         s["Api:Keys:erp"] = ApiKeyHandler.Hash(ApiKey);
         s["Alerts:ServiceUrl"] = _connector.ServiceUrl;

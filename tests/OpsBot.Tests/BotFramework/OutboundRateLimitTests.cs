@@ -94,17 +94,6 @@ public sealed class OutboundRateLimitTests
     }
 
     [Fact]
-    public void Limits_are_divided_by_the_instance_count()
-    {
-        var time = new FakeTimeProvider(Start);
-        var limiter = new ConnectorRateLimiter(Options.Create(new RateLimitOptions { InstanceCount = 2 }), time);
-
-        var waits = Enumerable.Range(0, 5).Select(_ => limiter.Reserve("19:t", "tenant", TimeSpan.Zero)).ToArray();
-
-        Assert.Equal([TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], waits);
-    }
-
-    [Fact]
     public void A_429_pauses_the_conversation_but_not_the_rest_of_the_tenant()
     {
         var time = new FakeTimeProvider(Start);

@@ -23,7 +23,7 @@ public sealed class PlaygroundScenarioFixture : PlaygroundFixture
         s["Directory:Executives:0:UserId"] = DefaultUserId;
         s["Directory:Executives:0:MonthlyCapacity"] = "4";
         s["Directory:Executives:0:Sponsors:0"] = "Acme Industrial";
-        s["Messaging:PollMilliseconds"] = "50";
+        s["Messaging:PollInterval"] = "00:00:00.050";
         s["Alerts:Routes:0:Name"] = "operations";
         s["Alerts:Routes:0:People:0"] = DefaultUserId;
         s["Alerts:TimerSeconds"] = "3600";

@@ -1300,6 +1300,23 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.ToTable("EscalationTimers", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Messaging.DispatcherInstance", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DispatcherInstances", (string)null);
+                });
+
             modelBuilder.Entity("OpsBot.Messaging.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -1331,8 +1348,8 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasColumnType("character varying(256)");
 
                     b.Property<string>("CorrelationId")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<string>("CorrelationType")
                         .HasMaxLength(32)
@@ -1346,9 +1363,15 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<long>("DesiredVersion")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Error")
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTime?>("FailureNotifiedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -1361,6 +1384,10 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LiveCard")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
@@ -1383,6 +1410,9 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
 
+                    b.Property<long?>("SentVersion")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("ServiceUrl")
                         .IsRequired()
                         .HasMaxLength(512)
@@ -1397,6 +1427,9 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<int>("Throttles")
+                        .HasColumnType("integer");
+
                     b.Property<string>("UserId")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
@@ -1409,6 +1442,8 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasIndex("DedupeKey")
                         .IsUnique();
+
+                    b.HasIndex("LiveCard");
 
                     b.HasIndex("CorrelationType", "CorrelationId");
 
@@ -1424,6 +1459,13 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasColumnType("character varying(300)");
 
                     b.Property<DateTime>("NextAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime?>("OwnerSince")
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Key");

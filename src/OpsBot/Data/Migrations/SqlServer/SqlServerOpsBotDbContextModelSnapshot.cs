@@ -1302,6 +1302,23 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.ToTable("EscalationTimers", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Messaging.DispatcherInstance", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(128)
+                        .HasColumnType("nvarchar(128)");
+
+                    b.Property<DateTime>("HeartbeatAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DispatcherInstances", (string)null);
+                });
+
             modelBuilder.Entity("OpsBot.Messaging.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -1333,8 +1350,8 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasColumnType("nvarchar(256)");
 
                     b.Property<string>("CorrelationId")
-                        .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
 
                     b.Property<string>("CorrelationType")
                         .HasMaxLength(32)
@@ -1348,9 +1365,15 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");
 
+                    b.Property<long>("DesiredVersion")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Error")
                         .HasMaxLength(1000)
                         .HasColumnType("nvarchar(1000)");
+
+                    b.Property<DateTime?>("FailureNotifiedAt")
+                        .HasColumnType("datetime2");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -1363,6 +1386,10 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("datetime2");
+
+                    b.Property<string>("LiveCard")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
 
                     b.Property<DateTime>("NextAttemptAt")
                         .HasColumnType("datetime2");
@@ -1385,6 +1412,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasMaxLength(128)
                         .HasColumnType("nvarchar(128)");
 
+                    b.Property<long?>("SentVersion")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("ServiceUrl")
                         .IsRequired()
                         .HasMaxLength(512)
@@ -1399,6 +1429,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)");
 
+                    b.Property<int>("Throttles")
+                        .HasColumnType("int");
+
                     b.Property<string>("UserId")
                         .HasMaxLength(256)
                         .HasColumnType("nvarchar(256)");
@@ -1411,6 +1444,8 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasIndex("DedupeKey")
                         .IsUnique();
+
+                    b.HasIndex("LiveCard");
 
                     b.HasIndex("CorrelationType", "CorrelationId");
 
@@ -1426,6 +1461,13 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasColumnType("nvarchar(300)");
 
                     b.Property<DateTime>("NextAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(128)
+                        .HasColumnType("nvarchar(128)");
+
+                    b.Property<DateTime?>("OwnerSince")
                         .HasColumnType("datetime2");
 
                     b.HasKey("Key");

@@ -1256,6 +1256,23 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.ToTable("EscalationTimers", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Messaging.DispatcherInstance", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("HeartbeatAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DispatcherInstances", (string)null);
+                });
+
             modelBuilder.Entity("OpsBot.Messaging.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -1285,7 +1302,7 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("CorrelationId")
-                        .HasMaxLength(64)
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("CorrelationType")
@@ -1300,8 +1317,14 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("DesiredVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FailureNotifiedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Kind")
@@ -1314,6 +1337,10 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LiveCard")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("NextAttemptAt")
@@ -1337,6 +1364,9 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("SentVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ServiceUrl")
                         .IsRequired()
                         .HasMaxLength(512)
@@ -1351,6 +1381,9 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Throttles")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("UserId")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -1363,6 +1396,8 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasIndex("DedupeKey")
                         .IsUnique();
+
+                    b.HasIndex("LiveCard");
 
                     b.HasIndex("CorrelationType", "CorrelationId");
 
@@ -1378,6 +1413,13 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("NextAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("OwnerSince")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Key");
