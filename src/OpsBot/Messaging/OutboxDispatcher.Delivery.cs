@@ -248,7 +248,8 @@ public sealed partial class OutboxDispatcher
     {
         var tenant = m.TenantId ?? "";
         var now = Now;
-        if (!_serviceUrls.TryGetValue(tenant, out var learned) || now - learned.At > TimeSpan.FromSeconds(30))
+        // Kept 30 s once learned; "not heard from yet" only 2 s, so the first inbound activity takes effect at once.
+        if (!_serviceUrls.TryGetValue(tenant, out var learned) || now - learned.At > (learned.Url is null ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(30)))
         {
             var url = await PersistentlyAsync(db => db.ConversationReferences.AsNoTracking()
                 .Where(r => r.TenantId == tenant && r.IsActive).OrderByDescending(r => r.UpdatedAt).Select(r => r.ServiceUrl).FirstOrDefaultAsync(ct), ct);

@@ -119,6 +119,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
     public override void Dispose()
     {
         _hardStop.Dispose();
+        _storeGate.Dispose();
         base.Dispose();
     }
 
@@ -367,11 +368,15 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
     // ---- the store on bad days ------------------------------------------------------------------------------------
 
-    /// <summary>Runs <paramref name="work"/> until the store answers (back-off up to 2 s), or <paramref name="ct"/> ends it.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> until the store answers (back-off up to 2 s), or <paramref name="ct"/> ends it. At most
+    /// <see cref="StoreConcurrency"/> run at once, so a fan-out does not take a connection per conversation.
+    /// </summary>
     private async Task<T> PersistentlyAsync<T>(Func<OpsBotDbContext, Task<T>> work, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
+            await _storeGate.WaitAsync(ct);
             try
             {
                 await using var scope = _scopes.CreateAsyncScope();
@@ -380,10 +385,17 @@ public sealed partial class OutboxDispatcher : BackgroundService
             catch (Exception ex) when (IsStoreFailure(ex) && !ct.IsCancellationRequested)
             {
                 if (attempt == 0) LogStoreUnavailable(ex.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * Math.Pow(2, Math.Min(attempt, 5)))), _clock, ct);
             }
+            finally
+            {
+                _storeGate.Release();
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * Math.Pow(2, Math.Min(attempt, 5)))), _clock, ct);
         }
     }
+
+    private const int StoreConcurrency = 16;
+    private readonly SemaphoreSlim _storeGate = new(StoreConcurrency);
 
     internal static bool IsStoreFailure(Exception ex) => ex switch
     {

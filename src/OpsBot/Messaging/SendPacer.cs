@@ -5,7 +5,8 @@ namespace OpsBot.Messaging;
 /// taken immediately before each connector call:
 /// <list type="bullet">
 /// <item>per tenant a GCRA at rate·f: each send advances the tenant's theoretical time by one gap and may go up to a small
-/// tolerance before it, so a timer that wakes a little late does not push every later send back;</item>
+/// tolerance before it, so a timer that wakes a little late does not push every later send back; and a sliding log of at most
+/// rate sends per 1 s + 40 ms, so calls that a stall on the way bunches together still fit one second on the connector's clock;</item>
 /// <item>per conversation the same GCRA plus sliding logs for 8 per 2 s, 60 per 30 s and 1,800 per hour, each window widened by
 /// a margin so that jitter between here and the connector cannot fit one call too many into a window;</item>
 /// <item>pauses after a 429 (its Retry-After) per conversation or per tenant.</item>
@@ -14,6 +15,7 @@ namespace OpsBot.Messaging;
 public sealed class SendPacer(MessagingOptions options, TimeProvider clock)
 {
     private static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(60);
+    private static readonly TimeSpan TenantWindow = TimeSpan.FromSeconds(1) + TimeSpan.FromMilliseconds(40);
     private static readonly (int Limit, TimeSpan Window)[] ConversationWindows =
     [
         (8, TimeSpan.FromSeconds(2) + Margin),
@@ -45,6 +47,8 @@ public sealed class SendPacer(MessagingOptions options, TimeProvider clock)
             _next[conversation] = Max(_next.GetValueOrDefault(conversation, earliest), earliest) + options.ConversationGap;
             if (!_logs.TryGetValue(conversation, out var log)) _logs[conversation] = log = new Queue<DateTime>();
             log.Enqueue(now);
+            if (!_logs.TryGetValue(tenant, out var tenantLog)) _logs[tenant] = tenantLog = new Queue<DateTime>();
+            tenantLog.Enqueue(now);
             if (++_sinceSweep >= 4096) Sweep(now);
             return true;
         }
@@ -88,6 +92,12 @@ public sealed class SendPacer(MessagingOptions options, TimeProvider clock)
                 var nth = log.ElementAt(log.Count - limit);
                 at = Max(at, nth + window);
             }
+        }
+        var tenantLimit = Math.Max(1, (int)options.PerTenantPerSecond);
+        if (_logs.TryGetValue(tenant, out var sent))
+        {
+            while (sent.Count > 0 && now - sent.Peek() >= TenantWindow) sent.Dequeue();
+            if (sent.Count >= tenantLimit) at = Max(at, sent.ElementAt(sent.Count - tenantLimit) + TenantWindow);
         }
         return at > now ? at - now : TimeSpan.Zero;
     }

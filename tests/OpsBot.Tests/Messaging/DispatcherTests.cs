@@ -23,7 +23,12 @@ public abstract class DispatcherTests(DatabaseProvider provider) : IAsyncLifetim
         ConnectionString = await ConnectionStringAsync();
     }
 
-    public async Task DisposeAsync() => await Connector.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Connector.DisposeAsync();
+        // Every test has its own database: its idle pooled connections would otherwise outlive it.
+        if (provider == DatabaseProvider.Postgres) Npgsql.NpgsqlConnection.ClearAllPools();
+    }
 
     protected OpsBotFactory NewApp(double perTenant = 200, double perConversation = 7, string? instance = null)
     {
@@ -192,6 +197,38 @@ public abstract class DispatcherTests(DatabaseProvider provider) : IAsyncLifetim
         var span = Connector.Calls.Max(c => c.At) - Connector.Calls.Min(c => c.At);
         Assert.True(span < TimeSpan.FromSeconds(8), $"took {span.TotalSeconds:0.0} s");
         Assert.InRange(FakeConnector.MaxPerSecond(Connector.Calls), 1, 20);
+    }
+
+    [Fact]
+    public async Task Proactive_sends_use_the_serviceUrl_Teams_gave_for_the_tenant_and_the_default_only_before()
+    {
+        await using var app = NewApp();
+        var client = app.CreateClient();
+        // Never heard from the tenant: the row's own serviceUrl (here a closed loopback port standing in for the default).
+        const string unused = "http://127.0.0.1:9/default/";
+        await EnqueueAsync(app, [(new DeliveryTarget.Conversation(unused, Activities.TenantId, "a:before"), "before")]);
+        await WaitForRowAsync(app, "test:before", r => r.Attempts > 0);
+        Assert.DoesNotContain(Connector.Calls, c => FakeConnector.TextOf(c) == "before");
+
+        // Teams writes from the tenant: its serviceUrl is learned and used for every proactive send of the tenant.
+        Assert.True((await client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "help"))).IsSuccessStatusCode);
+        await EnqueueAsync(app, [(new DeliveryTarget.Conversation(unused, Activities.TenantId, "a:after"), "after")]);
+
+        var after = await WaitForRowAsync(app, "test:after", r => r.Status == OutboxStatus.Sent, TimeSpan.FromSeconds(45));
+        Assert.Single(Connector.Delivered, c => FakeConnector.TextOf(c) == "after");
+        Assert.Equal("a:after", after.ResultConversationId);
+    }
+
+    private static async Task<OutboxMessage> WaitForRowAsync(OpsBotFactory app, string dedupeKey, Func<OutboxMessage, bool> condition, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var row = await app.WithDbAsync(db => db.OutboxMessages.AsNoTracking().SingleOrDefaultAsync(m => m.DedupeKey == dedupeKey));
+            if (row is not null && condition(row)) return row;
+            if (DateTime.UtcNow > until) throw new TimeoutException($"{dedupeKey}: {row?.Status} attempts {row?.Attempts} {row?.Error}");
+            await Task.Delay(50);
+        }
     }
 
     [Fact]
