@@ -238,7 +238,7 @@ public abstract class TwoInstanceFanoutTests(DatabaseProvider provider) : IAsync
 {
     private const int Channels = 30;
     private FakeConnector _connector = null!;
-    private OpsBotCluster _cluster = null!;
+    private OpsBotCluster? _cluster;
 
     protected abstract Task<string?> ConnectionStringAsync();
 
@@ -250,26 +250,35 @@ public abstract class TwoInstanceFanoutTests(DatabaseProvider provider) : IAsync
 
     public async Task DisposeAsync()
     {
-        await _cluster.DisposeAsync();
+        if (_cluster is not null) await _cluster.DisposeAsync();
         await _connector.DisposeAsync();
     }
 
     [Fact]
     public async Task One_alert_raised_on_instance_A_reaches_every_channel_exactly_once()
     {
-        var id = await _cluster.RaiseAlertAsync(0, "Line 3 down");
+        var cluster = _cluster!;
+        var id = await cluster.RaiseAlertAsync(0, "Line 3 down");
         var channels = Enumerable.Range(0, Channels).Select(AlertFanout.Channel).ToHashSet(StringComparer.Ordinal);
 
         await OpsBotCluster.WaitUntilAsync(() => channels.IsSubsetOf(_connector.PostsPer(w => w.Conversation).Keys), TimeSpan.FromSeconds(30),
-            () => $"{_connector.Processed.Count} writes; {_cluster.Output}");
+            () => $"{_connector.Processed.Count} writes; {cluster.Output}");
         await Task.Delay(500);
 
         var posts = _connector.PostsPer(w => w.Conversation);
         Assert.Equal(channels.Order(StringComparer.Ordinal), posts.Keys.Order(StringComparer.Ordinal));
         Assert.All(posts.Values, n => Assert.Equal(1, n));
-        var alert = await AlertFanout.GetAsync(_cluster[1].Url, id);
+        var alert = await AlertFanout.GetAsync(cluster[1].Url, id);
         var version = alert["version"]!.GetValue<int>();
         Assert.All(_connector.LatestPerActivity().Values, w => Assert.Equal(version, w.CardVersion));
+
+        // The harness stops an instance as an orchestrator does (SIGTERM, graceful exit) and starts it again under the same id.
+        var stopping = Stopwatch.StartNew();
+        Assert.True(await cluster.StopAsync(1), cluster.Output);
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(15), $"SIGTERM took {stopping.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal(0, cluster[1].ExitCode);
+        var restarted = await cluster.RestartAsync(1);
+        Assert.Equal(id, (await AlertFanout.GetAsync(restarted.Url, id))["id"]!.GetValue<long>());
     }
 }
 
