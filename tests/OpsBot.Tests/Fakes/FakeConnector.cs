@@ -11,6 +11,7 @@ namespace OpsBot.Tests.Fakes;
 /// (429 with Retry-After, 5xx, 403…) before the default success answer, <see cref="RespondWhen"/> scripts answers for matching
 /// calls, <see cref="EnforceLimits"/> answers 429 like Teams when a conversation or the tenant goes over its rate,
 /// <see cref="ResponseDelay"/> makes answers slow and <see cref="Hold"/> accepts requests without answering them.
+/// <see cref="Faults"/> makes it hostile: random 429/5xx/resets/slow answers per write (FakeConnector.Faults.cs).
 /// </summary>
 public sealed partial class FakeConnector : IAsyncDisposable
 {
@@ -21,13 +22,13 @@ public sealed partial class FakeConnector : IAsyncDisposable
     private readonly ConcurrentQueue<(Func<RecordedCall, bool> Match, HttpStatusCode Status, string? Body, (string, string)[] Headers)> _rules = new();
     private readonly object _limitGate = new();
     private readonly Dictionary<string, Queue<DateTimeOffset>> _windows = new(StringComparer.Ordinal);
-    private (int PerConversation, int PerTenant)? _limits;
+    private (int PerConversation, int PerTenant, int? PerConversationPer2s)? _limits;
     private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _holding;
     private int _held;
 
     public ConcurrentQueue<RecordedCall> Calls { get; } = new();
-    /// <summary>Calls the connector accepted (answered 2xx, or held): what Teams would have posted.</summary>
+    /// <summary>Calls the connector accepted (processed: answered 2xx, held, or faulted after processing): what Teams would have posted.</summary>
     public ConcurrentQueue<RecordedCall> Delivered { get; } = new();
     public string ServiceUrl { get; }
     public TimeSpan ResponseDelay { get; set; }
@@ -38,8 +39,13 @@ public sealed partial class FakeConnector : IAsyncDisposable
     public void RespondWhen(Func<RecordedCall, bool> match, HttpStatusCode status, string? body = null, params (string Name, string Value)[] headers) =>
         _rules.Enqueue((match, status, body, headers));
 
-    /// <summary>Teams' limits: more than <paramref name="perConversation"/> calls to one conversation or <paramref name="perTenant"/> in total within any second → 429 Retry-After 1.</summary>
-    public void EnforceLimits(int perConversation, int perTenant) => _limits = (perConversation, perTenant);
+    /// <summary>
+    /// Teams' limits: more than <paramref name="perConversation"/> calls to one conversation or <paramref name="perTenant"/> in total
+    /// within any second (or, when given, more than <paramref name="perConversationPer2s"/> to one conversation within any two seconds)
+    /// → 429 Retry-After 1. Only writes (POST, PUT) count and are refused; refused ones do not fill the windows.
+    /// </summary>
+    public void EnforceLimits(int perConversation, int perTenant, int? perConversationPer2s = null) =>
+        _limits = (perConversation, perTenant, perConversationPer2s);
 
     /// <summary>From now on requests are accepted (recorded as delivered) but not answered until <see cref="Release"/>.</summary>
     public void Hold() => _holding = true;
@@ -73,13 +79,17 @@ public sealed partial class FakeConnector : IAsyncDisposable
 
     /// <summary>The most calls seen in any one-second window, per <paramref name="key"/> (null key: all calls together).</summary>
     public static int MaxPerSecond(IEnumerable<RecordedCall> calls, Func<RecordedCall, string>? key = null) =>
+        MaxPerWindow(calls, TimeSpan.FromSeconds(1), key);
+
+    /// <summary>The most calls seen in any window of <paramref name="window"/> (start inclusive, end exclusive), per <paramref name="key"/>.</summary>
+    public static int MaxPerWindow(IEnumerable<RecordedCall> calls, TimeSpan window, Func<RecordedCall, string>? key = null) =>
         calls.GroupBy(c => key?.Invoke(c) ?? "").Select(g =>
         {
             var times = g.Select(c => c.At).Order().ToList();
             int best = 0, start = 0;
             for (var end = 0; end < times.Count; end++)
             {
-                while (times[end] - times[start] >= TimeSpan.FromSeconds(1)) start++;
+                while (times[end] - times[start] >= window) start++;
                 best = Math.Max(best, end - start + 1);
             }
             return best;
@@ -128,15 +138,43 @@ public sealed partial class FakeConnector : IAsyncDisposable
             if (rule.Body is not null) await ctx.Response.WriteAsync(rule.Body);
             return;
         }
-        if (_limits is { } limits && ctx.Request.Method is "POST" or "PUT" && OverLimit(call, limits))
+        var write = call.Method is "POST" or "PUT";
+        var faults = _faults;
+        if (write && faults.StormUntil is { } storm && call.At < storm)
         {
-            Interlocked.Increment(ref Throttled);
-            ctx.Response.StatusCode = 429;
-            ctx.Response.Headers["Retry-After"] = "1";
-            await ctx.Response.WriteAsync("""{"error":{"code":"Throttled","message":"Too many requests"}}""");
+            await ThrottleAsync(ctx, Fault.Storm, faults.RetryAfterSeconds);
             return;
         }
+        if (_limits is { } limits && write && OverLimit(call, limits))
+        {
+            Interlocked.Increment(ref Throttled);
+            await ThrottleAsync(ctx, Fault.Limit, 1);
+            return;
+        }
+        var fault = write ? Draw(faults) : Fault.None;
+        switch (fault)
+        {
+            case Fault.Throttle429:
+                await ThrottleAsync(ctx, fault, faults.RetryAfterSeconds);
+                return;
+            case Fault.BadGateway502:
+                Tally(fault);
+                await WriteJsonAsync(ctx, HttpStatusCode.BadGateway, JsonNode.Parse("""{"error":{"code":"BadGateway","message":"Bad gateway"}}""")!);
+                return;
+            case Fault.Unavailable503:
+                Tally(fault);
+                if (faults.Unavailable503RetryAfterSeconds is { } after)
+                    ctx.Response.Headers["Retry-After"] = after.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await WriteJsonAsync(ctx, HttpStatusCode.ServiceUnavailable, JsonNode.Parse("""{"error":{"code":"ServiceUnavailable","message":"Service unavailable"}}""")!);
+                return;
+            case Fault.ResetBeforeProcessing:
+                Tally(fault);
+                ctx.Abort();
+                return;
+        }
+
         Delivered.Enqueue(call);
+        var answer = Process(ctx, call, fault);
         if (_holding)
         {
             Interlocked.Increment(ref _held);
@@ -144,40 +182,89 @@ public sealed partial class FakeConnector : IAsyncDisposable
             Interlocked.Decrement(ref _held);
             if (ctx.RequestAborted.IsCancellationRequested) return;
         }
-        if (await TryRouteAsync(ctx)) return;
-
-        var id = Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        ctx.Response.ContentType = "application/json";
-        if (ctx.Request.Method == "POST" && ctx.Request.Path.Value!.EndsWith("/v3/conversations", StringComparison.Ordinal))
+        switch (fault)
         {
-            // A new channel thread is "<channel>;messageid=<root id>", as Teams answers; a 1:1 chat gets an a: id.
-            var channel = call.Body?["channelData"]?["channel"]?["id"]?.GetValue<string>();
-            var conversation = channel is null ? $"a:created-{id}" : $"{channel};messageid={id}";
-            await ctx.Response.WriteAsync($$"""{"id":"{{conversation}}","activityId":"{{id}}"}""");
+            case Fault.GatewayTimeout504:
+                Tally(fault);
+                await WriteJsonAsync(ctx, HttpStatusCode.GatewayTimeout, JsonNode.Parse("""{"error":{"code":"GatewayTimeout","message":"Gateway timeout"}}""")!);
+                return;
+            case Fault.ResetAfterProcessing:
+                Tally(fault);
+                ctx.Abort();
+                return;
+            case Fault.Slow:
+                Tally(fault);
+                await Task.Delay(faults.SlowDelay, ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                if (ctx.RequestAborted.IsCancellationRequested) return;
+                break;
         }
-        else if (ctx.Request.Method == "DELETE")
+        if (answer is null && await TryRouteAsync(ctx)) return;
+
+        ctx.Response.ContentType = "application/json";
+        if (ctx.Request.Method == "DELETE")
             ctx.Response.StatusCode = 200;
         else
-            await ctx.Response.WriteAsync($$"""{"id":"{{id}}"}""");
+            await ctx.Response.WriteAsync(answer ?? $$"""{"id":"{{NextId()}}"}""");
     }
 
-    private bool OverLimit(RecordedCall call, (int PerConversation, int PerTenant) limits)
+    /// <summary>
+    /// What Teams does with a write it accepts: a new id (a new thread is "&lt;channel&gt;;messageid=&lt;root id&gt;", a 1:1 chat gets an a: id),
+    /// recorded in <see cref="Processed"/>. Returns the answer's body; null for a GET (answered by the routes).
+    /// </summary>
+    private string? Process(HttpContext ctx, RecordedCall call, Fault fault)
+    {
+        if (call.Method == "GET") return null;
+        var id = NextId();
+        string answer, activityId = id;
+        if (call.Method == "POST" && ctx.Request.Path.Value!.EndsWith("/v3/conversations", StringComparison.Ordinal))
+        {
+            var channel = call.Body?["channelData"]?["channel"]?["id"]?.GetValue<string>();
+            var conversation = channel is null ? $"a:created-{id}" : $"{channel};messageid={id}";
+            answer = $$"""{"id":"{{conversation}}","activityId":"{{id}}"}""";
+        }
+        else
+        {
+            answer = $$"""{"id":"{{id}}"}""";
+            if (call.Method == "PUT") activityId = Uri.UnescapeDataString(call.Path.Split('?')[0].Split('/')[^1]);
+        }
+        if (call.Method is "POST" or "PUT")
+            Processed.Enqueue(new ConnectorWrite(Interlocked.Increment(ref _sequence), call.At, call.Method, call.Path, ConversationOf(call),
+                activityId, TextOf(call), CardOf(call), fault));
+        return answer;
+    }
+
+    private string NextId() => Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task ThrottleAsync(HttpContext ctx, Fault fault, int retryAfterSeconds)
+    {
+        Tally(fault);
+        ctx.Response.StatusCode = 429;
+        ctx.Response.Headers["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.WriteAsync("""{"error":{"code":"Throttled","message":"Too many requests"}}""");
+    }
+
+    private bool OverLimit(RecordedCall call, (int PerConversation, int PerTenant, int? PerConversationPer2s) limits)
     {
         lock (_limitGate)
         {
-            var conversation = Window("c:" + ConversationOf(call), call.At);
-            var tenant = Window("t", call.At);
-            if (conversation.Count >= limits.PerConversation || tenant.Count >= limits.PerTenant) return true;
+            var second = TimeSpan.FromSeconds(1);
+            var conversation = Window("c:" + ConversationOf(call), call.At, second);
+            var tenant = Window("t", call.At, second);
+            var twoSeconds = limits.PerConversationPer2s is null ? null : Window("c2:" + ConversationOf(call), call.At, 2 * second);
+            if (conversation.Count >= limits.PerConversation || tenant.Count >= limits.PerTenant || twoSeconds?.Count >= limits.PerConversationPer2s)
+                return true;
             conversation.Enqueue(call.At);
             tenant.Enqueue(call.At);
+            twoSeconds?.Enqueue(call.At);
             return false;
         }
     }
 
-    private Queue<DateTimeOffset> Window(string key, DateTimeOffset now)
+    private Queue<DateTimeOffset> Window(string key, DateTimeOffset now, TimeSpan length)
     {
         if (!_windows.TryGetValue(key, out var q)) _windows[key] = q = new Queue<DateTimeOffset>();
-        while (q.Count > 0 && now - q.Peek() >= TimeSpan.FromSeconds(1)) q.Dequeue();
+        while (q.Count > 0 && now - q.Peek() >= length) q.Dequeue();
         return q;
     }
 

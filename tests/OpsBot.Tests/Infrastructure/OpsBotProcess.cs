@@ -6,7 +6,8 @@ namespace OpsBot.Tests.Infrastructure;
 
 /// <summary>
 /// OpsBot as a separate process (<c>dotnet OpsBot.dll --urls …</c>, configuration through environment variables), for tests
-/// that must kill it hard and start it again on the same store.
+/// that must kill it hard (<see cref="Kill"/>), stop it gracefully (<see cref="StopAsync"/>, SIGTERM) and start it again on the same store.
+/// Configuration keys may be given as environment variables (<c>Database__Provider</c>) or configuration keys (<c>Database:Provider</c>).
 /// </summary>
 public sealed class OpsBotProcess : IAsyncDisposable
 {
@@ -20,12 +21,54 @@ public sealed class OpsBotProcess : IAsyncDisposable
     }
 
     public string Url { get; }
+    public int Pid => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     public static async Task<OpsBotProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
     {
         var url = $"http://127.0.0.1:{FreePort()}";
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "OpsBot.dll"), "--urls", url])
+        var process = Process.Start(StartInfo(environment, "--urls", url))!;
+        var self = new OpsBotProcess(process, url);
+        process.OutputDataReceived += (_, e) => { lock (self._output) self._output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (self._output) self._output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient();
+        // Generous: other engineers' builds share the 2 cores, and a start under that load takes well over a minute now and then.
+        var until = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"OpsBot exited with {process.ExitCode}: {self.Output}");
+            try
+            {
+                if ((await http.GetAsync(url + "/healthz")).IsSuccessStatusCode) return self;
+            }
+            catch (HttpRequestException) { }
+            if (DateTime.UtcNow > until)
+            {
+                await self.DisposeAsync();
+                throw new TimeoutException("OpsBot did not start: " + self.Output);
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Runs <c>OpsBot migrate</c> with <paramref name="environment"/> and waits for it (throws when it fails).</summary>
+    public static async Task MigrateAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        using var process = Process.Start(StartInfo(environment, "migrate"))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        if (process.ExitCode != 0) throw new InvalidOperationException($"OpsBot migrate exited with {process.ExitCode}: {await stderr}{await stdout}");
+    }
+
+    private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "OpsBot.dll"), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -35,26 +78,29 @@ public sealed class OpsBotProcess : IAsyncDisposable
         psi.Environment["MicrosoftAppId"] = "";
         psi.Environment["Cards__Folder"] = Path.Combine(AppContext.BaseDirectory, "cards");
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (k, v) in environment) psi.Environment[k] = v;
-        var process = Process.Start(psi)!;
-        var self = new OpsBotProcess(process, url);
-        process.OutputDataReceived += (_, e) => { lock (self._output) self._output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (self._output) self._output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        foreach (var (k, v) in environment) psi.Environment[k.Replace(":", "__", StringComparison.Ordinal)] = v;
+        return psi;
+    }
 
-        using var http = new HttpClient();
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+    /// <summary>
+    /// Graceful stop as an orchestrator does it: SIGTERM (<c>kill -TERM pid</c>), then waits for the process to exit. Returns false
+    /// (and kills it) when it has not exited within <paramref name="timeout"/> (default 45 s, above the default shutdown timeout of 30 s).
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan? timeout = null)
+    {
+        if (_process.HasExited) return true;
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+               { RedirectStandardError = true })!)
+            await kill.WaitForExitAsync();
+        try
         {
-            if (process.HasExited) throw new InvalidOperationException($"OpsBot exited with {process.ExitCode}: {self.Output}");
-            try
-            {
-                if ((await http.GetAsync(url + "/healthz")).IsSuccessStatusCode) return self;
-            }
-            catch (HttpRequestException) { }
-            if (DateTime.UtcNow > until) throw new TimeoutException("OpsBot did not start: " + self.Output);
-            await Task.Delay(100);
+            await _process.WaitForExitAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(45));
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            Kill();
+            return false;
         }
     }
 
