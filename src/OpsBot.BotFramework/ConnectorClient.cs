@@ -16,7 +16,8 @@ namespace OpsBot.BotFramework;
 /// <summary>
 /// Bot Connector REST v3 client (protocol doc §4). One instance serves every serviceUrl. Writes are paced by
 /// <see cref="ConnectorRateLimiter"/>, retried per §4.5, and authenticated per §3; failures throw <see cref="ConnectorException"/>.
-/// With credentials configured, a serviceUrl that is not trusted is refused with <see cref="UntrustedServiceUrlException"/>.
+/// With credentials configured, a serviceUrl that is not trusted is refused with <see cref="UntrustedServiceUrlException"/>;
+/// without them, one that is neither loopback nor allow-listed with a <see cref="ConnectorException"/> (400, <c>UntrustedServiceUrl</c>).
 /// </summary>
 public sealed class ConnectorClient(
     HttpClient http,
@@ -184,6 +185,12 @@ public sealed class ConnectorClient(
         {
             _log.LogError("Refused connector {Method} to untrusted serviceUrl {ServiceUrl}", method, serviceUrl);
             throw new UntrustedServiceUrlException(serviceUrl);
+        }
+        if (!_credentials.IsConfigured && trusted is not null && !trusted.IsAllowedWithoutAuthentication(serviceUrl))
+        {
+            _log.LogWarning("Refused connector {Method} to {ServiceUrl}: with authentication off only loopback and Bot:TrustedServiceUrlHosts may be called", method, serviceUrl);
+            throw new ConnectorException(HttpStatusCode.BadRequest, ConnectorException.UntrustedServiceUrlCode, null,
+                $"Refused to call '{serviceUrl}': with authentication off (no MicrosoftAppId) only loopback and the hosts in Bot:TrustedServiceUrlHosts may be called.");
         }
 
         using var request = new HttpRequestMessage(method, BuildUri(serviceUrl, path));

@@ -12,6 +12,8 @@ public sealed class ConnectorException(HttpStatusCode status, string? code, stri
 {
     public const string TimeoutCode = "Timeout";
     public const string TransportErrorCode = "TransportError";
+    /// <summary>Refused before any request: with authentication off the serviceUrl is neither loopback nor an allow-listed host (status 400).</summary>
+    public const string UntrustedServiceUrlCode = "UntrustedServiceUrl";
 
     public HttpStatusCode Status { get; } = status;
     public string? Code { get; } = code;

@@ -108,6 +108,11 @@ public sealed partial class InboundTurns(
     /// <summary>One turn. Returns the HTTP answer and whether the turn failed in a way a redelivery should retry.</summary>
     private async Task<(InvokeResponse Answer, bool Failed)> RunTurnAsync(Activity activity, CallerIdentity caller, CancellationToken stopping)
     {
+        if (activity.Type == ActivityTypes.Invoke && InvokeValues.Check(activity.Name, activity.Value) is { } malformed)
+        {
+            LogMalformedInvoke(activity.Name, activity.Id, malformed.Body?["value"]?["message"]?.ToString());
+            return (malformed, false);
+        }
         await using var scope = scopes.CreateAsyncScope();
         var bot = scope.ServiceProvider.GetRequiredService<IBot>();
         var turn = new TurnContext(activity, scope.ServiceProvider.GetRequiredService<ConnectorClient>(), caller);
@@ -185,6 +190,9 @@ public sealed partial class InboundTurns(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redelivered invoke {ActivityId}: the first delivery did not finish in time; answering 503")]
     private partial void LogDuplicateTimedOut(string activityId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Answered 400 to invoke {InvokeName} {ActivityId}: {Problem}")]
+    private partial void LogMalformedInvoke(string? invokeName, string? activityId, string? problem);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn failed for {ActivityType} {InvokeName} {ActivityId}")]
     private partial void LogTurnFailed(Exception ex, string? activityType, string? invokeName, string? activityId);

@@ -4,7 +4,8 @@ namespace OpsBot.BotFramework.Auth;
 
 /// <summary>
 /// Which serviceUrls may receive OpsBot's outbound token (protocol doc §3.3): those that arrived on an activity whose
-/// <c>serviceurl</c> claim validated, and hosts matching the configured suffix allow-list.
+/// <c>serviceurl</c> claim validated, and hosts matching the configured suffix allow-list. With authentication off, which
+/// serviceUrls may be called at all.
 /// </summary>
 public sealed class TrustedServiceUrls(IEnumerable<string> allowedHostSuffixes, bool allowLoopbackAndHttp)
 {
@@ -25,8 +26,20 @@ public sealed class TrustedServiceUrls(IEnumerable<string> allowedHostSuffixes, 
         if (uri.Scheme != Uri.UriSchemeHttps && !(allowLoopbackAndHttp && uri.IsLoopback)) return false;
         if (_validated.ContainsKey(Origin(uri))) return true;
         if (allowLoopbackAndHttp && uri.IsLoopback) return true;
-        return _suffixes.Any(s => uri.Host.Equals(s, StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith("." + s, StringComparison.OrdinalIgnoreCase));
+        return IsAllowListed(uri);
     }
+
+    /// <summary>
+    /// With authentication off nothing was validated inbound, so any serviceUrl an activity names would be called: only
+    /// loopback and the allow-listed hosts may be (no link-local metadata endpoints, no arbitrary hosts).
+    /// </summary>
+    public bool IsAllowedWithoutAuthentication(string serviceUrl) =>
+        Uri.TryCreate(serviceUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+        && (uri.IsLoopback || IsAllowListed(uri));
+
+    private bool IsAllowListed(Uri uri) =>
+        uri.HostNameType == UriHostNameType.Dns
+        && _suffixes.Any(s => uri.Host.Equals(s, StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith("." + s, StringComparison.OrdinalIgnoreCase));
 
     private static string Origin(Uri uri) => uri.GetLeftPart(UriPartial.Authority);
 }

@@ -49,14 +49,19 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
         if (_options.Routes.Count == 0 || await db.AlertRoutes.AnyAsync(ct)) return;
-        foreach (var r in _options.Routes)
-            db.AlertRoutes.Add(new AlertRoute
-            {
-                Name = r.Name, Account = r.Account, Segment = r.Segment, Kind = r.Kind?.ToLowerInvariant(), MaxSeverity = r.MaxSeverity, People = [.. r.People],
-                Channels = r.Channels.Select(c => new AlertRouteChannel { TeamId = c.TeamId, ChannelId = c.ChannelId, ServiceUrl = c.ServiceUrl, TenantId = c.TenantId }).ToList(),
-            });
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateException) { } // another instance seeded them first
+        // Instances starting together seed one after the other; the later ones find the rules already there.
+        await db.InLockedTransactionAsync("alert-routes:seed", async () =>
+        {
+            if (await db.AlertRoutes.AnyAsync(ct)) return false;
+            foreach (var r in _options.Routes)
+                db.AlertRoutes.Add(new AlertRoute
+                {
+                    Name = r.Name, Account = r.Account, Segment = r.Segment, Kind = r.Kind?.ToLowerInvariant(), MaxSeverity = r.MaxSeverity, People = [.. r.People],
+                    Channels = r.Channels.Select(c => new AlertRouteChannel { TeamId = c.TeamId, ChannelId = c.ChannelId, ServiceUrl = c.ServiceUrl, TenantId = c.TenantId }).ToList(),
+                });
+            await db.SaveChangesAsync(ct);
+            return true;
+        }, ct);
     }
 
     public async Task RunOnceAsync(CancellationToken ct)
@@ -100,22 +105,27 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
         var channels = (await db.AlertRoutes.AsNoTracking().SelectMany(r => r.Channels).ToListAsync(ct))
             .GroupBy(c => c.ChannelId, StringComparer.Ordinal).Select(g => g.First()).ToList();
         var keys = channels.Select(c => $"alert-digest:{day}:{c.ChannelId}").ToList();
-        var done = (await db.OutboxMessages.Where(m => keys.Contains(m.DedupeKey)).Select(m => m.DedupeKey).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-        var open = await db.Alerts.AsNoTracking().Where(a => a.Status != AlertStatus.Resolved).ToListAsync(ct);
-        var count = 0;
-        foreach (var c in channels)
+        if (keys.Count == 0 || await db.OutboxMessages.CountAsync(m => keys.Contains(m.DedupeKey), ct) == keys.Count) return 0;
+        // Instances run this at the same moment (at start and on every tick): the one that queues the day's digest goes first.
+        return await db.InLockedTransactionAsync("alert-digest:" + day, async () =>
         {
-            var key = $"alert-digest:{day}:{c.ChannelId}";
-            if (done.Contains(key)) continue;
-            var visible = open.Where(a => !a.Restricted || (_options.Accounts.TryGetValue(a.Account, out var acc) && acc.AllowedChannels.Contains(c.ChannelId))).ToList();
-            var card = cards.Render("alert-list", AlertHandlers.OverviewModel(visible, $"Daily alert digest · {day}", now));
-            db.EnqueueSend(new DeliveryTarget.ChannelThread(c.ServiceUrl ?? alerts.DefaultServiceUrl, c.TenantId ?? _options.TenantId ?? "", c.ChannelId),
-                new Activity { Type = ActivityTypes.Message, Summary = $"Alert digest {day}", Attachments = [Attachment.AdaptiveCard(card)] }, key, now, "alert-digest", day);
-            count++;
-        }
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateException) { return 0; } // another instance queued today's digest first
-        return count;
+            var done = (await db.OutboxMessages.Where(m => keys.Contains(m.DedupeKey)).Select(m => m.DedupeKey).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+            if (done.Count == keys.Count) return 0;
+            var open = await db.Alerts.AsNoTracking().Where(a => a.Status != AlertStatus.Resolved).ToListAsync(ct);
+            var count = 0;
+            foreach (var c in channels)
+            {
+                var key = $"alert-digest:{day}:{c.ChannelId}";
+                if (done.Contains(key)) continue;
+                var visible = open.Where(a => !a.Restricted || (_options.Accounts.TryGetValue(a.Account, out var acc) && acc.AllowedChannels.Contains(c.ChannelId))).ToList();
+                var card = cards.Render("alert-list", AlertHandlers.OverviewModel(visible, $"Daily alert digest · {day}", now));
+                db.EnqueueSend(new DeliveryTarget.ChannelThread(c.ServiceUrl ?? alerts.DefaultServiceUrl, c.TenantId ?? _options.TenantId ?? "", c.ChannelId),
+                    new Activity { Type = ActivityTypes.Message, Summary = $"Alert digest {day}", Attachments = [Attachment.AdaptiveCard(card)] }, key, now, "alert-digest", day);
+                count++;
+            }
+            await db.SaveChangesAsync(ct);
+            return count;
+        }, ct);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Alert timers failed")]

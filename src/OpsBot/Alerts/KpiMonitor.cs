@@ -29,20 +29,14 @@ public sealed class KpiMonitor(OpsBotDbContext db, AlertService alerts, IOptions
         return Bad(kpi.Critical) ? KpiLevel.Critical : Bad(kpi.Warning) ? KpiLevel.Warning : KpiLevel.Normal;
     }
 
+    /// <summary>
+    /// Readings of one KPI are applied one at a time (under a lock on the KPI, taken before its state is read): each starts
+    /// from the level the previous one left, so concurrent readings are all stored and a crossed level raises one alert.
+    /// </summary>
     public async Task<KpiResult?> RecordAsync(string name, decimal value, CancellationToken ct)
     {
         if (!options.Value.Kpis.TryGetValue(name, out var kpi)) return null;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await RecordOnceAsync(name, kpi, value, ct);
-            }
-            catch (DbUpdateException) when (attempt < 4)
-            {
-                db.ChangeTracker.Clear();
-            }
-        }
+        return await db.InLockedTransactionAsync("kpi:" + name.ToLowerInvariant(), () => RecordOnceAsync(name, kpi, value, ct), ct);
     }
 
     private async Task<KpiResult> RecordOnceAsync(string name, KpiOptions kpi, decimal value, CancellationToken ct)

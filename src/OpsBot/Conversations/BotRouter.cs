@@ -96,6 +96,10 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
             var name = string.IsNullOrWhiteSpace(turn.Activity.From?.Name) ? "there" : turn.Activity.From.Name;
             await turn.SendCardAsync("welcome", new WelcomeCardModel(name, HelpHandlers.VisibleCommands(_routes)), "Welcome to OpsBot", ct);
         }
+        catch (ConnectorException ex) when (ex.Code == ConnectorException.UntrustedServiceUrlCode)
+        {
+            // The connector client logged the refusal.
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogHandlerFailed(ex, "welcome", turn.Activity.Id);
@@ -106,7 +110,7 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
     {
         try
         {
-            if (CardValue(turn.Activity.Value) is { } data && data["verb"]?.GetValue<string>() is { } verb)
+            if (CardValue(turn.Activity.Value) is { } data && data["verb"] is JsonValue v && v.TryGetValue<string>(out var verb))
             {
                 await OnSubmitAsync(turn, verb, data, ct);
                 return;
@@ -116,6 +120,10 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
                 await match.Route.Handler(turn, match.Args, ct);
             else
                 await HelpHandlers.SendHelpAsync(turn, _routes, text, ct);
+        }
+        catch (ConnectorException ex) when (ex.Code == ConnectorException.UntrustedServiceUrlCode)
+        {
+            // The connector client logged the refusal; an error card would be refused the same way.
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

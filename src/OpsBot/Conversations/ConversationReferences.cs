@@ -39,6 +39,18 @@ public sealed partial class ConversationReferences(IServiceProvider services, Co
 
     private async Task<bool> SaveAsync(ReferenceSnapshot snapshot, ReferenceEvent evt, CancellationToken ct)
     {
+        var (welcome, active) = await Db.ConversationReferences.FindAsync([snapshot.ConversationId], ct) is not null
+            ? await ApplyAsync(snapshot, evt, ct)
+            // The first activities of a new conversation often arrive together: one inserts the row while the others wait for
+            // it and then update that row, instead of colliding on its key.
+            : await Db.InLockedTransactionAsync("conversation-reference:" + snapshot.ConversationId, () => ApplyAsync(snapshot, evt, ct), ct);
+        if (active) cache.Remember(snapshot);
+        else cache.Forget(snapshot.ConversationId);
+        return welcome;
+    }
+
+    private async Task<(bool Welcome, bool Active)> ApplyAsync(ReferenceSnapshot snapshot, ReferenceEvent evt, CancellationToken ct)
+    {
         var now = time.GetUtcNow().UtcDateTime;
         var row = await Db.ConversationReferences.FindAsync([snapshot.ConversationId], ct);
         if (row is null)
@@ -80,9 +92,7 @@ public sealed partial class ConversationReferences(IServiceProvider services, Co
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.IsActive, false).SetProperty(r => r.DeactivatedAt, now).SetProperty(r => r.UpdatedAt, now), ct);
             cache.ForgetTeam(teamId);
         }
-        if (row.IsActive) cache.Remember(snapshot);
-        else cache.Forget(snapshot.ConversationId);
-        return welcome;
+        return (welcome, row.IsActive);
     }
 
     /// <summary>The active personal chat of a user, by Teams user id (<c>29:…</c>) or Entra object id.</summary>

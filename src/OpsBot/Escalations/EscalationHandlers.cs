@@ -132,9 +132,9 @@ public sealed class EscalationHandlers(
             await turn.SendTextAsync("The escalation report is for leadership only.", ct);
             return;
         }
-        if (!EscalationReports.TryParseMonth(args, out var month))
+        if (!EscalationReports.TryParseMonth(args, out var month, out var error))
         {
-            await turn.SendTextAsync("Usage: `escalations report [yyyy-MM]`, e.g. `escalations report 2026-11`.", ct);
+            await turn.SendTextAsync($"{error}\n\nUsage: `escalations report [yyyy-MM]`, e.g. `escalations report 2026-11`.", ct);
             return;
         }
         var report = await reports.BuildAsync(month, ct);

@@ -8,12 +8,30 @@ namespace OpsBot.Escalations;
 /// <summary>The monthly leadership view: per executive and per account, as a card (with a small chart) and as CSV.</summary>
 public sealed class EscalationReports(OpsBotDbContext db, TimeProvider time)
 {
-    public static bool TryParseMonth(string? text, out DateOnly month)
+    public static readonly DateOnly FirstMonth = new(2000, 1, 1);
+    public static readonly DateOnly LastMonth = new(2999, 12, 1);
+
+    /// <summary>
+    /// <c>yyyy-MM</c> from <see cref="FirstMonth"/> to <see cref="LastMonth"/>; empty means the current month
+    /// (<see cref="DateOnly.MinValue"/>). Otherwise false with a message that says what was wrong.
+    /// </summary>
+    public static bool TryParseMonth(string? text, out DateOnly month, out string error)
     {
-        month = default;
+        month = DateOnly.MinValue;
+        error = "";
         var t = (text ?? "").Trim();
-        if (t.Length == 0) { month = DateOnly.MinValue; return true; }
-        if (!DateOnly.TryParseExact(t + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var m)) return false;
+        if (t.Length == 0) return true;
+        const string Expected = "Give the month as yyyy-MM, e.g. 2026-11";
+        if (!DateOnly.TryParseExact(t + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var m))
+        {
+            error = $"'{t}' is not a month. {Expected}.";
+            return false;
+        }
+        if (m < FirstMonth || m > LastMonth)
+        {
+            error = $"'{t}' is out of range. {Expected}, from {FirstMonth.ToString("yyyy-MM", CultureInfo.InvariantCulture)} to {LastMonth.ToString("yyyy-MM", CultureInfo.InvariantCulture)}.";
+            return false;
+        }
         month = m;
         return true;
     }

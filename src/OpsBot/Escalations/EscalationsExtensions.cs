@@ -39,8 +39,8 @@ public static class EscalationsExtensions
     {
         app.MapGet("/api/escalations/report.csv", async (string? month, EscalationReports reports, CancellationToken ct) =>
         {
-            if (!EscalationReports.TryParseMonth(month, out var m))
-                return Results.Problem(statusCode: 400, title: "Invalid month", detail: "Use month=yyyy-MM, e.g. 2026-11.");
+            if (!EscalationReports.TryParseMonth(month, out var m, out var error))
+                return Results.Problem(statusCode: 400, title: "Invalid month", detail: error);
             var report = await reports.BuildAsync(m, ct);
             return Results.Text(EscalationReports.Csv(report), "text/csv; charset=utf-8");
         }).RequireAuthorization(ApiAuthentication.Policy);

@@ -75,4 +75,44 @@ public sealed class EscalationReportTests() : EscalationTestBase(DatabaseProvide
         Assert.Contains("account,ACME Corp,1,,1,,1", lines);
         Assert.Equal("bob", b.AssigneeId);
     }
+
+    [Theory]
+    [InlineData("9999-12")]
+    [InlineData("0001-01")]
+    [InlineData("1999-12")]
+    [InlineData("2026-13")]
+    [InlineData("2026-00")]
+    [InlineData("garbage")]
+    [InlineData("2026-11-05")]
+    [InlineData("-2026-11")]
+    public async Task A_malformed_or_out_of_range_month_is_a_400_for_the_CSV_and_a_clear_answer_in_chat(string month)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/escalations/report.csv?month=" + Uri.EscapeDataString(month));
+        request.Headers.Add("X-Api-Key", "bi-secret-key");
+        var csv = await Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, csv.StatusCode);
+        var problem = JsonNode.Parse(await csv.Content.ReadAsStringAsync())!;
+        Assert.Equal("Invalid month", problem["title"]!.GetValue<string>());
+        Assert.Contains("yyyy-MM", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var before = Connector.Posts.Count();
+        var answer = await Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "escalations report " + month, Ceo));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var reply = Assert.Single(Connector.Posts.Skip(before));
+        var text = reply.Body!["text"]?.GetValue<string>() ?? "";
+        Assert.Contains("escalations report [yyyy-MM]", text, StringComparison.Ordinal);
+        Assert.Contains(month.Trim(), text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_first_and_last_supported_months_give_a_report()
+    {
+        foreach (var month in new[] { "2000-01", "2999-12" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/escalations/report.csv?month=" + month);
+            request.Headers.Add("X-Api-Key", "bi-secret-key");
+            var csv = await Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        }
+    }
 }
