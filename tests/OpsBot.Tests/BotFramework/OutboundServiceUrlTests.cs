@@ -37,7 +37,7 @@ public sealed class OutboundServiceUrlTests : IAsyncLifetime
         var s = _app.Settings;
         s["Bot:TrustedServiceUrlHosts:0"] = TrustedHost;
         s["Api:Keys:erp"] = ApiKeyHandler.Hash(ApiKey);
-        s["Messaging:PollMilliseconds"] = "50";
+        s["Messaging:PollInterval"] = "00:00:00.050";
         s["Alerts:ServiceUrl"] = LinkLocal;
         s["Alerts:TenantId"] = Activities.TenantId;
         s["Alerts:TimerSeconds"] = "3600";

@@ -47,7 +47,7 @@ public abstract class StoreRaceTests(DatabaseProvider provider) : IAsyncLifetime
         var app = new OpsBotFactory(provider, _connectionString);
         var s = app.Settings;
         s["Api:Keys:kpi"] = ApiKeyHandler.Hash(ApiKey);
-        s["Messaging:PollMilliseconds"] = "50";
+        s["Messaging:PollInterval"] = "00:00:00.050";
         s["Alerts:ServiceUrl"] = _connector.ServiceUrl;
         s["Alerts:TenantId"] = Activities.TenantId;
         s["Alerts:TimerSeconds"] = "3600";

@@ -112,7 +112,8 @@ public sealed class OpsBotCluster : IAsyncDisposable
             ["Database:Provider"] = provider.ToString(),
             ["Database:ConnectionString"] = connectionString,
             ["Database:MigrateOnStartup"] = "false",
-            ["Messaging:PollMilliseconds"] = "50",
+            ["Messaging:PollInterval"] = "00:00:00.050",
+            ["Messaging:InstanceTimeout"] = "00:00:04",
             ["Messaging:PerTenantPerSecond"] = perTenantPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (k, v) in settings) all[k] = v;
