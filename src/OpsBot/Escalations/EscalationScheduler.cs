@@ -85,11 +85,11 @@ public sealed partial class EscalationSla(OpsBotDbContext db, EscalationService 
             : $"{missed} by {assignee?.DisplayName ?? "nobody"} → re-escalated to {backup.DisplayName}");
         await db.SaveChangesAsync(ct);
 
-        await service.EnqueueCardUpdatesAsync(c, ct);
-        if (backup is not null) await service.SendCardAsync(c, backup.UserId, $"{key}:backup:{backup.Id}", ct);
+        service.RefreshCards(c);
+        if (backup is not null) service.SendCard(c, backup.UserId, $"{key}:backup:{backup.Id}");
         else if (assignee?.ManagerAadObjectId is { } manager)
             service.Notify(c, manager, $"{c.Number} ({c.Account}): {assignee.DisplayName} missed the {step} deadline. Please follow up.", $"{key}:manager");
-        if (!string.IsNullOrEmpty(options.Value.ChannelId)) await service.PostToChannelAsync(c, $"{key}:channel", ct);
+        if (!string.IsNullOrEmpty(options.Value.ChannelId)) service.PostToChannel(c, $"{key}:channel");
         service.Notify(c, c.RepUserId, $"{c.Number} ({c.Account}): {c.LastAction}.", $"{key}:rep");
         await db.SaveChangesAsync(ct);
         LogReEscalated(c.Id, timer.Kind.ToString(), backup?.Id);
