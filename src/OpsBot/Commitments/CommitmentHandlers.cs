@@ -136,8 +136,12 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         foreach (var form in c.Forms) NotifyOwners(form, view, roles, now);
         // The capture form was replaced by the summary (the invoke answer): from now on it is kept current like the task cards.
         if (c.SummaryActivityId is { Length: > 0 } summary)
-            db.TrackLiveCard(new DeliveryTarget.Conversation(c.ServiceUrl, c.TenantId, c.SummaryConversationId!), summary,
+        {
+            var copy = db.TrackLiveCard(new DeliveryTarget.Conversation(c.ServiceUrl, c.TenantId, c.SummaryConversationId!), summary,
                 CommitmentLiveCards.SummaryKey(c.OpportunityId), now, viewer.Id);
+            copy.CorrelationType = "commitment";
+            copy.CorrelationId = c.OpportunityId;
+        }
         return c;
     }
 

@@ -86,10 +86,10 @@ public sealed partial class EscalationSla(OpsBotDbContext db, EscalationService 
         await db.SaveChangesAsync(ct);
 
         service.RefreshCards(c);
-        if (backup is not null) service.SendCard(c, backup.UserId, $"{key}:backup:{backup.Id}");
+        if (backup is not null) await service.SendCardAsync(c, backup.UserId, $"{key}:backup:{backup.Id}", ct);
         else if (assignee?.ManagerAadObjectId is { } manager)
             service.Notify(c, manager, $"{c.Number} ({c.Account}): {assignee.DisplayName} missed the {step} deadline. Please follow up.", $"{key}:manager");
-        if (!string.IsNullOrEmpty(options.Value.ChannelId)) service.PostToChannel(c, $"{key}:channel");
+        if (!string.IsNullOrEmpty(options.Value.ChannelId)) await service.PostToChannelAsync(c, $"{key}:channel", ct);
         service.Notify(c, c.RepUserId, $"{c.Number} ({c.Account}): {c.LastAction}.", $"{key}:rep");
         await db.SaveChangesAsync(ct);
         LogReEscalated(c.Id, timer.Kind.ToString(), backup?.Id);

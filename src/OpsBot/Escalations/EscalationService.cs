@@ -80,10 +80,10 @@ public sealed partial class EscalationService(
                 await db.SaveChangesAsync(ct);
 
                 if (assignment.Executive is { } exec)
-                    SendCard(complaint, exec.UserId, $"esc:{complaint.Id}:exec:{exec.Id}:{complaint.Version}");
+                    await SendCardAsync(complaint, exec.UserId, $"esc:{complaint.Id}:exec:{exec.Id}:{complaint.Version}", ct);
                 else if (!string.IsNullOrEmpty(O.ChannelId))
-                    PostToChannel(complaint, $"esc:{complaint.Id}:unassigned");
-                if (sendRepCopy) SendCard(complaint, complaint.RepUserId, $"esc:{complaint.Id}:rep");
+                    await PostToChannelAsync(complaint, $"esc:{complaint.Id}:unassigned", ct);
+                if (sendRepCopy) await SendCardAsync(complaint, complaint.RepUserId, $"esc:{complaint.Id}:rep", ct);
                 // The rep's form card was replaced by the complaint card (the invoke answer): kept current from now on.
                 if (complaint.RepConversationId is not null && complaint.RepCardActivityId is not null)
                     db.TrackLiveCard(new DeliveryTarget.Conversation(complaint.ServiceUrl, complaint.TenantId, complaint.RepConversationId),
@@ -230,7 +230,7 @@ public sealed partial class EscalationService(
         if (verb == "escalation.info" && await AssigneeUserIdAsync(c, ct) is { } execUser)
             Notify(c, execUser, message, $"esc:{c.Id}:v{saved}:exec");
         if (newAssignee is not null)
-            SendCard(c, newAssignee.UserId, $"esc:{c.Id}:exec:{newAssignee.Id}:{saved}");
+            await SendCardAsync(c, newAssignee.UserId, $"esc:{c.Id}:exec:{newAssignee.Id}:{saved}", ct);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -261,18 +261,25 @@ public sealed partial class EscalationService(
     /// <summary>Every copy of the complaint card shows the state the next save commits.</summary>
     public void RefreshCards(Complaint c) => db.RefreshLiveCard(LiveKey(c));
 
-    /// <summary>A new 1:1 copy of the card for <paramref name="userId"/> (the executive, a backup, or the rep), rendered for them when sent.</summary>
-    public void SendCard(Complaint c, string userId, string dedupeKey) =>
-        db.EnqueueSend(new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, userId), Fallback(c), dedupeKey, Now,
+    /// <summary>
+    /// A new 1:1 copy of the card for <paramref name="userId"/> (the executive, a backup, or the rep): a live card, rendered for
+    /// them again when it is sent (the rendering stored here is its first version).
+    /// </summary>
+    public async Task SendCardAsync(Complaint c, string userId, string dedupeKey, CancellationToken ct)
+    {
+        var viewer = await ViewerAsync(c, userId, null, "", ct);
+        var card = await cards.RenderAsync(c, viewer, null, ct);
+        db.EnqueueSend(new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, userId), Outbox.Serialize(CardActivity(card, c)), dedupeKey, Now,
             CorrelationType, c.Id.ToString(CultureInfo.InvariantCulture), LiveKey(c));
+    }
 
     /// <summary>A new thread in the escalations channel, showing the leadership view of the card.</summary>
-    public void PostToChannel(Complaint c, string dedupeKey) =>
-        db.EnqueueSend(new DeliveryTarget.ChannelThread(c.ServiceUrl, c.TenantId, O.ChannelId!), Fallback(c), dedupeKey, Now,
+    public async Task PostToChannelAsync(Complaint c, string dedupeKey, CancellationToken ct)
+    {
+        var card = await cards.RenderAsync(c, Viewer.Nobody with { IsLeadership = true }, null, ct);
+        db.EnqueueSend(new DeliveryTarget.ChannelThread(c.ServiceUrl, c.TenantId, O.ChannelId!), Outbox.Serialize(CardActivity(card, c)), dedupeKey, Now,
             CorrelationType, c.Id.ToString(CultureInfo.InvariantCulture), LiveKey(c));
-
-    /// <summary>What a copy shows only if no card source were registered; the card is rendered when the copy is sent.</summary>
-    private static string Fallback(Complaint c) => Outbox.Serialize(Activity.CreateMessage($"{c.Number} ({c.Account}): {c.LastAction}"));
+    }
 
     public void Notify(Complaint c, string userId, string text, string dedupeKey) =>
         db.EnqueueSend(new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, userId), Activity.CreateMessage(text), dedupeKey, Now,
