@@ -188,6 +188,7 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         await App.DisposeAsync();
         App = NewApp(Database, fakeClock: false);
         App.Settings["Messaging:PollInterval"] = "00:00:00.050";
+        App.Settings["Alerts:DigestHourUtc"] = "24"; // no digest to the default (unreachable) serviceUrl on the real clock
         Client = App.CreateClient();
         await CaptureAsync("OPP-L");
         OutboxMessage? task = null;
@@ -201,7 +202,8 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
             new JsonObject { ["opportunityId"] = "OPP-L", ["kind"] = "SalesOrderDraft", ["version"] = 1 }, "29:order-desk", replyToId: task!.ResultActivityId));
         Assert.Contains("Confirmed by Olga Desk", Text(confirmed), StringComparison.Ordinal);
         Connector.ResponseDelay = TimeSpan.Zero;
-        await Messaging.DispatcherTests.WaitUntilSettledAsync(App, 0);
+        try { await Messaging.DispatcherTests.WaitUntilSettledAsync(App, 0, TimeSpan.FromSeconds(20)); }
+        catch (TimeoutException) { Assert.Fail(string.Join("\n", (await App.WithDbAsync(db => db.OutboxMessages.AsNoTracking().ToListAsync())).Select(m => $"{m.Kind} {m.CorrelationType} {m.UserId}{m.ChannelId} {m.Status} {m.Error}"))); }
 
         var path = $"/v3/conversations/{Uri.EscapeDataString(task.ResultConversationId!)}/activities/{Uri.EscapeDataString(task.ResultActivityId!)}";
         var last = Connector.Delivered.Last(c => c.Method == "PUT" && c.Path.EndsWith(path, StringComparison.Ordinal));

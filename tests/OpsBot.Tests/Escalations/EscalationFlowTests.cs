@@ -98,7 +98,9 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         Assert.Equal(Monday9.UtcDateTime.AddHours(4), complaint.AcknowledgeDueAt);
 
         var outbox = await OutboxAsync();
-        var execCard = Assert.Single(outbox);
+        var execCard = Assert.Single(outbox, m => m.Kind != OutboxKind.Update);
+        var repCopy = Assert.Single(outbox, m => m.Kind == OutboxKind.Update); // the rep's form card, now a live copy of the complaint card
+        Assert.Equal(("form-1", $"complaint:{complaint.Id}"), (repCopy.ActivityId, repCopy.LiveCard));
         Assert.Equal(OutboxKind.CreatePersonal, execCard.Kind);
         Assert.Equal(Ann, execCard.UserId);
         Assert.Equal(Activities.TenantId, execCard.TenantId);
