@@ -29,20 +29,12 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
         if (formId is not null && await db.Alerts.FirstOrDefaultAsync(a => a.ApiClient == client && a.IdempotencyKey == formId, ct) is { } already)
             return AdaptiveCardInvoke.Card(await alerts.CardAsync(already, "This alert was already raised from this form.", ct));
 
+        // The form message itself now shows the alert: tracked with the alert, so later actions update it in place too.
+        var origin = turn.Activity.ReplyToId is { } cardId
+            ? new AlertOrigin(new DeliveryTarget.Conversation(turn.Activity.ServiceUrl ?? alerts.DefaultServiceUrl, turn.TenantId, turn.ConversationId), cardId, turn.UserId)
+            : null;
         var alert = await alerts.RaiseAsync(input, AlertSource.Chat, Actor(turn), turn.Activity.ServiceUrl ?? alerts.DefaultServiceUrl, turn.TenantId,
-            client, formId, ct: ct);
-        if (turn.Activity.ReplyToId is { } cardId)
-        {
-            // The form message itself now shows the alert: record it so later actions update it in place too.
-            var origin = db.EnqueueSend(new DeliveryTarget.Conversation(turn.Activity.ServiceUrl ?? "", turn.TenantId, turn.ConversationId),
-                new Activity { Type = ActivityTypes.Message }, $"alert:{alert.Id}:origin", clock.GetUtcNow().UtcDateTime, AlertService.Correlation,
-                alert.Id.ToString(CultureInfo.InvariantCulture));
-            origin.Status = OutboxStatus.Sent;
-            origin.SentAt = origin.CreatedAt;
-            origin.ResultConversationId = turn.ConversationId;
-            origin.ResultActivityId = cardId;
-            await db.SaveChangesAsync(ct);
-        }
+            client, formId, origin: origin, ct: ct);
         return AdaptiveCardInvoke.Card(await alerts.CardAsync(alert, null, ct));
     }
 
@@ -92,37 +84,22 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
 
     public async Task<AlertListModel> DeliveryStatusModelAsync(Alert alert, CancellationToken ct)
     {
-        var id = alert.Id.ToString(CultureInfo.InvariantCulture);
-        var rows = await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.CorrelationType == AlertService.Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update)
-            .OrderBy(m => m.Id).ToListAsync(ct);
+        var rows = await AlertDeliveries.Copies(db, alert.Id).OrderBy(m => m.Id).ToListAsync(ct);
         var acks = await db.AlertEvents.AsNoTracking().Where(e => e.AlertId == alert.Id && (e.Action == "acknowledged" || e.Action == "owned"))
             .ToListAsync(ct);
         var lines = rows.Select(m =>
         {
-            var where = m.Kind switch
-            {
-                OutboxKind.CreatePersonal => "Person " + m.UserId,
-                OutboxKind.CreateChannelThread => "Channel " + m.ChannelId,
-                _ => "Conversation " + m.ConversationId,
-            };
-            var state = m.Status switch
-            {
-                OutboxStatus.Sent => $"Sent {m.SentAt:HH:mm:ss}",
-                OutboxStatus.Failed => "Failed: " + m.Error,
-                OutboxStatus.PossiblySent => "Possibly sent (check): " + m.Error,
-                OutboxStatus.Queued when m.Attempts > 0 => $"Queued, attempt {m.Attempts + 1}: {m.Error}",
-                _ => m.Status.ToString(),
-            };
+            var where = AlertDeliveries.Recipient(m);
+            var state = AlertDeliveries.Describe(m);
             var conv = m.ResultConversationId;
             var acked = acks.Where(e => e.ConversationId is not null && conv is not null && (e.ConversationId == conv || conv.StartsWith(e.ConversationId + ";", StringComparison.Ordinal))
                                         || (m.Kind == OutboxKind.CreatePersonal && e.ActorId == m.UserId)).Select(e => e.ActorName).Distinct().ToList();
             if (acked.Count > 0) state += " · acknowledged by " + string.Join(", ", acked);
             return new AlertListLine(where, state);
         }).ToList();
-        var sent = rows.Count(r => r.Status == OutboxStatus.Sent);
+        var counts = await AlertDeliveries.CountAsync(db, alert.Id, ct);
         return new AlertListModel($"Delivery status · Alert #{alert.Id}",
-            $"{sent} of {rows.Count} delivered · {alert.Account} · {alert.Status} · as of {clock.GetUtcNow():HH:mm:ss} UTC",
+            $"{AlertDeliveries.Line(counts)} · {alert.Account} · {alert.Status} · as of {clock.GetUtcNow():HH:mm:ss} UTC",
             [new AlertListGroup("Recipients", lines.Count == 0 ? [new AlertListLine("—", "No routed conversations")] : lines)]);
     }
 

@@ -14,7 +14,13 @@ public sealed record AlertInput(string? Account, string? Reference, string? Kind
 
 public sealed record Actor(string Id, string Name, string? ConversationId = null);
 
-/// <summary>Raises alerts, routes them, applies actions and keeps every posted card current (through the outbox).</summary>
+/// <summary>A card the alert was shown on outside the outbox (the chat form the alert was raised from), kept current like the routed copies.</summary>
+public sealed record AlertOrigin(DeliveryTarget.Conversation Target, string ActivityId, string UserId);
+
+/// <summary>
+/// Raises alerts, routes them and applies actions. Every copy of the card is a live card (<see cref="LiveKey"/>) rendered by
+/// <see cref="AlertCardSource"/> when it is sent; a change marks them all with <see cref="LiveCards.RefreshLiveCard"/>.
+/// </summary>
 public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> options, IConfiguration configuration, CardTemplates cards, TimeProvider clock,
     OutboxDispatcher dispatcher)
 {
@@ -41,7 +47,8 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
 
     /// <summary>Creates the alert, its timeline entry and one outbox row per routed conversation, in one unit of work.</summary>
     public async Task<Alert> RaiseAsync(AlertInput input, AlertSource source, Actor actor, string serviceUrl, string? tenantId,
-        string? apiClient = null, string? idempotencyKey = null, string? requestHash = null, string? kpiName = null, bool restricted = false, CancellationToken ct = default)
+        string? apiClient = null, string? idempotencyKey = null, string? requestHash = null, string? kpiName = null, bool restricted = false,
+        AlertOrigin? origin = null, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var account = input.Account!.Trim();
@@ -85,6 +92,12 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         {
             await db.SaveChangesAsync(ct);
             await EnqueueDeliveriesAsync(alert, now, ct);
+            if (origin is not null)
+            {
+                var copy = db.TrackLiveCard(origin.Target, origin.ActivityId, LiveKey(alert), now, origin.UserId);
+                copy.CorrelationType = Correlation;
+                copy.CorrelationId = alert.Id.ToString(CultureInfo.InvariantCulture);
+            }
             await db.SaveChangesAsync(ct);
         }, ct);
         return alert;
@@ -125,7 +138,14 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         return recipients.Values.ToList();
     }
 
-    /// <summary>Queues the card for every routed conversation that does not have it yet; channel posts of a grouped alert go into the group's thread.</summary>
+    /// <summary>The live card of the alert: one rendering for all copies, or per copy for a restricted alert.</summary>
+    public static string LiveKey(Alert alert) =>
+        $"{(alert.Restricted ? RestrictedAlertCardSource.LivePrefix : AlertCardSource.LivePrefix)}:{alert.Id.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// Queues a live copy of the card for every routed conversation that does not have it yet; channel posts of a grouped
+    /// alert go into the group's thread. The card itself is rendered when each copy is sent (with the delivery line as it is then).
+    /// </summary>
     public async Task EnqueueDeliveriesAsync(Alert alert, DateTime now, CancellationToken ct)
     {
         var prefix = $"alert:{alert.Id}:";
@@ -140,7 +160,8 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
                                      && m.Status == OutboxStatus.Sent).ToListAsync(ct))
                 threads[m.ChannelId!] = m;
         }
-        var activity = Outbox.Serialize(CardActivity(await CardAsync(alert, null, ct), alert));
+        var fallback = Outbox.Serialize(Activity.CreateMessage(Summary(alert)));
+        var live = LiveKey(alert);
         foreach (var r in await RecipientsAsync(alert, ct))
         {
             var key = prefix + r.Key;
@@ -148,7 +169,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             var target = r.Target;
             if (target is DeliveryTarget.ChannelThread channel && threads.TryGetValue(channel.ChannelId, out var thread))
                 target = new DeliveryTarget.Conversation(thread.ServiceUrl, thread.TenantId, thread.ResultConversationId!);
-            db.EnqueueSend(target, activity, key, now, Correlation, alert.Id.ToString(CultureInfo.InvariantCulture));
+            db.EnqueueSend(target, fallback, key, now, Correlation, alert.Id.ToString(CultureInfo.InvariantCulture), live);
         }
     }
 
@@ -210,15 +231,18 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         return (ActionResult.Applied, alert, entry);
     }
 
-    /// <summary>Appends to the timeline, saves (version bump = concurrency check) and queues the card update everywhere it was posted.</summary>
+    /// <summary>
+    /// Appends to the timeline and saves (version bump = concurrency check); every copy of the card, posted or not, shows the
+    /// new state (marked in the same transaction), and conversations routed since the alert was raised get their copy.
+    /// </summary>
     public async Task RecordAsync(Alert alert, Actor actor, string action, string text, DateTime now, CancellationToken ct)
     {
         db.AlertEvents.Add(new AlertEvent { AlertId = alert.Id, At = now, ActorId = actor.Id, ActorName = actor.Name, Action = action, Text = text, ConversationId = actor.ConversationId });
         if (db.Entry(alert).State == EntityState.Unchanged) db.Entry(alert).State = EntityState.Modified;
         await InTransactionAsync(async () =>
         {
-            await db.SaveChangesAsync(ct);
-            await EnqueueCardUpdatesAsync(alert, now, ct);
+            await EnqueueDeliveriesAsync(alert, now, ct);
+            db.RefreshLiveCard(LiveKey(alert));
             await db.SaveChangesAsync(ct);
         }, ct);
     }
@@ -240,23 +264,6 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         dispatcher.Wake();
     }
 
-    /// <summary>Every posted copy of the card gets the current state: sent ones by PUT, queued ones by replacing their payload.</summary>
-    public async Task EnqueueCardUpdatesAsync(Alert alert, DateTime now, CancellationToken ct)
-    {
-        var id = alert.Id.ToString(CultureInfo.InvariantCulture);
-        var json = Outbox.Serialize(CardActivity(await CardAsync(alert, null, ct), alert));
-        // Posts not sent yet carry the newest card (conditional UPDATE: a row the dispatcher just claimed is left alone).
-        await db.OutboxMessages.Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update && m.Status == OutboxStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.ActivityJson, json), ct);
-        var posts = await db.OutboxMessages.AsNoTracking().Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update
-                                                       && m.Status == OutboxStatus.Sent && m.ResultConversationId != null && m.ResultActivityId != null)
-            .Select(m => new { m.Id, m.ServiceUrl, m.TenantId, m.ResultConversationId, m.ResultActivityId }).ToListAsync(ct);
-        foreach (var post in posts)
-            db.EnqueueUpdate(new DeliveryTarget.Conversation(post.ServiceUrl, post.TenantId, post.ResultConversationId!), post.ResultActivityId!,
-                json, $"alert:{id}:v{alert.Version}:u{post.Id}", now, Correlation, id);
-        await EnqueueDeliveriesAsync(alert, now, ct);
-    }
-
     /// <summary>
     /// Restricted alerts are for the account's allowed people: the members of the Commitments account (same check as
     /// Commitments, <see cref="AccountAccess.CanSee"/>) and, for accounts only configured under <c>Alerts:Accounts</c>, its AllowedUsers.
@@ -266,6 +273,17 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         if (!alert.Restricted) return true;
         if (_options.Accounts.TryGetValue(alert.Account, out var account) && account.AllowedUsers.Contains(userId)) return true;
         return await RestrictedAccountAsync(alert.Account, ct) is { } restricted && restricted.CanSee(new Viewer(userId, null, ""));
+    }
+
+    /// <summary><see cref="MayViewAsync(Alert, string, CancellationToken)"/> outside a request (live card rendering).</summary>
+    public static async Task<bool> MayViewAsync(OpsBotDbContext db, AlertOptions options, Alert alert, string userId, CancellationToken ct)
+    {
+        if (!alert.Restricted) return true;
+        if (options.Accounts.TryGetValue(alert.Account, out var account) && account.AllowedUsers.Contains(userId)) return true;
+        var key = alert.Account.Trim();
+        var restricted = (await db.Accounts.AsNoTracking().Include(a => a.Members).Where(a => a.Restricted).ToListAsync(ct))
+            .FirstOrDefault(a => string.Equals(a.Number, key, StringComparison.OrdinalIgnoreCase) || string.Equals(a.Name, key, StringComparison.OrdinalIgnoreCase));
+        return restricted is not null && restricted.CanSee(new Viewer(userId, null, ""));
     }
 
     private List<Account>? _restrictedAccounts;
@@ -278,22 +296,24 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         return _restrictedAccounts.FirstOrDefault(a => string.Equals(a.Number, key, StringComparison.OrdinalIgnoreCase) || string.Equals(a.Name, key, StringComparison.OrdinalIgnoreCase));
     }
 
-    private static Activity CardActivity(JsonObject card, Alert alert) => new()
+    private static string Summary(Alert alert) => $"Alert #{alert.Id} · Sev {alert.Severity} · {alert.Account}: {Trim(alert.Impact, 80)}";
+
+    /// <summary>The message carrying the current card, as every copy shows it.</summary>
+    public static async Task<Activity> CardActivityAsync(OpsBotDbContext db, CardTemplates cards, Alert alert, DateTime now, CancellationToken ct) => new()
     {
         Type = ActivityTypes.Message,
-        Summary = $"Alert #{alert.Id} · Sev {alert.Severity} · {alert.Account}: {Trim(alert.Impact, 80)}",
-        Attachments = [Attachment.AdaptiveCard(card)],
+        Summary = Summary(alert),
+        Attachments = [Attachment.AdaptiveCard(await CardAsync(db, cards, alert, null, now, ct))],
     };
 
-    public async Task<JsonObject> CardAsync(Alert alert, string? notice, CancellationToken ct)
+    public Task<JsonObject> CardAsync(Alert alert, string? notice, CancellationToken ct) => CardAsync(db, cards, alert, notice, clock.GetUtcNow().UtcDateTime, ct);
+
+    private static async Task<JsonObject> CardAsync(OpsBotDbContext db, CardTemplates cards, Alert alert, string? notice, DateTime now, CancellationToken ct)
     {
-        var id = alert.Id.ToString(CultureInfo.InvariantCulture);
         var timeline = await db.AlertEvents.AsNoTracking().Where(e => e.AlertId == alert.Id).OrderByDescending(e => e.Id).Take(6).ToListAsync(ct);
-        var deliveries = await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.CorrelationType == Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update)
-            .GroupBy(m => m.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        var deliveries = await AlertDeliveries.CountAsync(db, alert.Id, ct);
         var plan = await db.AlertPlanSteps.AsNoTracking().Where(s => s.AlertId == alert.Id).ToListAsync(ct);
-        return cards.Render("alert", AlertCardModel.From(alert, timeline, plan, deliveries.ToDictionary(d => d.Key, d => d.Count), notice, clock.GetUtcNow().UtcDateTime));
+        return cards.Render("alert", AlertCardModel.From(alert, timeline, plan, deliveries, notice, now));
     }
 
     internal static string Trim(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
@@ -305,16 +325,9 @@ public sealed record AlertCardModel(
     string PlanText, IReadOnlyList<TimelineLine> Timeline, string Notice, bool HasNotice, bool IsOpen)
 {
     public static AlertCardModel From(Alert a, IEnumerable<AlertEvent> timeline, IReadOnlyList<AlertPlanStep> plan,
-        IReadOnlyDictionary<OutboxStatus, int> deliveries, string? notice, DateTime now)
+        AlertDeliveries.Counts deliveries, string? notice, DateTime now)
     {
-        int Count(OutboxStatus s) => deliveries.GetValueOrDefault(s);
-        var total = deliveries.Values.Sum();
-        var queued = Count(OutboxStatus.Queued) + Count(OutboxStatus.InFlight);
-        var deliveryText = total == 0
-            ? "No routed conversations"
-            : $"Delivered to {Count(OutboxStatus.Sent)} of {total}" + (queued > 0 ? $" · {queued} queued" : "")
-              + (Count(OutboxStatus.Failed) > 0 ? $" · {Count(OutboxStatus.Failed)} failed" : "")
-              + (Count(OutboxStatus.PossiblySent) > 0 ? $" · {Count(OutboxStatus.PossiblySent)} possibly sent" : "");
+        var deliveryText = AlertDeliveries.Line(deliveries);
         var open = plan.Count(s => s.DoneAt is null);
         var overdue = plan.Count(s => s.DoneAt is null && s.DueAt < now);
         var planText = plan.Count == 0 ? "No action plan" : $"{plan.Count - open} of {plan.Count} steps done" + (overdue > 0 ? $" · {overdue} overdue" : "");

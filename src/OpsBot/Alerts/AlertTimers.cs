@@ -9,7 +9,8 @@ using OpsBot.Messaging;
 namespace OpsBot.Alerts;
 
 /// <summary>
-/// Seeds routing rules from configuration, reminds owners of overdue plan steps and posts the daily digest. Timers are data:
+/// Seeds routing rules from configuration, reminds owners of overdue plan steps, tells owners of copies that could not be
+/// delivered and posts the daily digest. Timers are data:
 /// due dates and <see cref="AlertPlanStep.RemindedAt"/> in the store, digest rows keyed by day, so restarts and several
 /// instances neither skip nor repeat (the outbox dedupe key makes each reminder and digest unique).
 /// </summary>
@@ -67,6 +68,7 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
     public async Task RunOnceAsync(CancellationToken ct)
     {
         await RemindAsync(ct);
+        await NotifyFailuresAsync(ct);
         await DigestAsync(ct);
     }
 
@@ -90,6 +92,46 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
         }
         await db.SaveChangesAsync(ct);
         return due.Count;
+    }
+
+    /// <summary>
+    /// Copies of an alert that failed for good (never posted: the time budget ran out, or the connector refused for good) are told
+    /// once, per alert, in a 1:1 message naming each recipient and the reason: to the alert's owner, or with no owner yet to the
+    /// person who raised it in chat, else to the alert admins. <see cref="OutboxMessage.FailureNotifiedAt"/> is set in the same
+    /// transaction; the rows' version check and the message's dedupe key let only one instance do it.
+    /// </summary>
+    public async Task<int> NotifyFailuresAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
+        var failed = await db.OutboxMessages
+            .Where(m => m.CorrelationType == AlertService.Correlation && m.Status == OutboxStatus.Failed && m.ResultActivityId == null
+                        && m.FailureNotifiedAt == null && m.Kind != OutboxKind.Update)
+            .OrderBy(m => m.Id).Take(500).ToListAsync(ct);
+        if (failed.Count == 0) return 0;
+        var ids = failed.Select(m => long.TryParse(m.CorrelationId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : 0).Distinct().ToList();
+        var alerts = await db.Alerts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id.ToString(CultureInfo.InvariantCulture), ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var told = 0;
+        foreach (var group in failed.GroupBy(m => m.CorrelationId!, StringComparer.Ordinal))
+        {
+            foreach (var m in group) m.FailureNotifiedAt = now;
+            if (!alerts.TryGetValue(group.Key, out var alert)) continue;
+            IReadOnlyList<string> people = alert.OwnerId is { } owner ? [owner] : alert.Source == AlertSource.Chat ? [alert.RaisedById] : _options.Admins;
+            var lines = group.Take(10).Select(m => $"{AlertDeliveries.Recipient(m).ToLowerInvariant()} ({AlertService.Trim(m.Error ?? "unknown reason", 200)})").ToList();
+            var more = group.Count() > lines.Count ? $" and {group.Count() - lines.Count} more" : "";
+            var text = $"Alert #{alert.Id} ({alert.Account}, severity {alert.Severity}) could not be delivered to {string.Join("; ", lines)}{more}. "
+                       + $"Nobody there has seen it: reach them another way. Type \"alert status {alert.Id}\" for the delivery status.";
+            foreach (var person in people)
+            {
+                db.EnqueueSend(new DeliveryTarget.Person(alert.ServiceUrl, alert.TenantId ?? "", person), Activity.CreateMessage(text),
+                    $"alert:{alert.Id}:failed:{group.Min(m => m.Id)}:{person}", now, AlertService.Correlation + "-failure", group.Key);
+                told++;
+            }
+        }
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateException) { return 0; } // another instance told them first
+        return told;
     }
 
     /// <summary>Once a day after <see cref="AlertOptions.DigestHourUtc"/>: the open alerts card to every routed channel (one per channel per day).</summary>

@@ -1,4 +1,5 @@
 using OpsBot.Conversations;
+using OpsBot.Messaging;
 
 namespace OpsBot.Alerts;
 
@@ -10,6 +11,8 @@ public static class AlertsExtensions
         services.AddScoped<AlertService>();
         services.AddScoped<KpiMonitor>();
         services.AddScoped<AlertHandlers>();
+        services.AddLiveCardSource<AlertCardSource>();
+        services.AddLiveCardSource<RestrictedAlertCardSource>();
         services.AddSingleton<AlertTimers>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertTimers>());
         services.AddBotRoutes(r => r

@@ -85,17 +85,21 @@ public static class AlertsApi
             : Results.Ok(result);
     }
 
-    public sealed record DeliveryView(string Target, string Status, string? Error, DateTime? SentAt, int Attempts);
+    /// <summary>
+    /// One routed copy. <see cref="Status"/>: Sent (the connector accepted the post; a card update may still be queued), Queued,
+    /// Failed (given up; <see cref="Error"/> says why), PossiblySent (rows from before ADR 0005, not retried) or NotPosted.
+    /// <see cref="PossiblyDuplicated"/>: the post was repeated after an attempt that may have arrived. <see cref="Text"/> says it in words.
+    /// </summary>
+    public sealed record DeliveryView(string Target, string Status, string Text, bool PossiblyDuplicated, int Throttles, string? Error, DateTime? SentAt, int Attempts);
     public sealed record AlertView(long Id, int Version, string Account, string? Reference, string Kind, int Severity, string Impact, string Status,
         string? Owner, DateTime CreatedAt, long? ThreadAlertId, IReadOnlyList<DeliveryView> Deliveries);
 
     private static async Task<AlertView> ViewAsync(OpsBotDbContext db, Alert a, CancellationToken ct)
     {
-        var id = a.Id.ToString(CultureInfo.InvariantCulture);
-        var rows = await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.CorrelationType == AlertService.Correlation && m.CorrelationId == id && m.Kind != OutboxKind.Update).OrderBy(m => m.Id).ToListAsync(ct);
+        var rows = await AlertDeliveries.Copies(db, a.Id).OrderBy(m => m.Id).ToListAsync(ct);
         return new AlertView(a.Id, a.Version, a.Account, a.Reference, a.Kind, a.Severity, a.Impact, a.Status.ToString(), a.OwnerName, a.CreatedAt, a.ThreadAlertId,
-            rows.Select(m => new DeliveryView(m.UserId ?? m.ChannelId ?? m.ConversationId ?? "", m.Status.ToString(), m.Error, m.SentAt, m.Attempts)).ToList());
+            rows.Select(m => new DeliveryView(m.UserId ?? m.ChannelId ?? m.ConversationId ?? "", AlertDeliveries.State(m), AlertDeliveries.Describe(m),
+                m.RepeatedAfterAmbiguousFailure, m.Throttles, m.Error, m.SentAt, m.Attempts)).ToList());
     }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.AllowReadingFromString };

@@ -12,7 +12,7 @@ using OpsBot.Messaging;
 namespace OpsBot.Commitments;
 
 /// <summary>Capture, lookups, enrichment, edits and form confirmation: every command and card verb of the Commitments feature.</summary>
-public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<CommitmentOptions> options, TimeProvider time, CardTemplates cards, ILogger<CommitmentHandlers> log)
+public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<CommitmentOptions> options, TimeProvider time, ILogger<CommitmentHandlers> log)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private CommitmentOptions Options => options.Value;
@@ -134,6 +134,14 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         db.Audit(now, viewer.Id, viewer.Name, "commitment-created", "Commitment", c.OpportunityId, after: view);
         AddFeedEntry(c, view, now);
         foreach (var form in c.Forms) NotifyOwners(form, view, roles, now);
+        // The capture form was replaced by the summary (the invoke answer): from now on it is kept current like the task cards.
+        if (c.SummaryActivityId is { Length: > 0 } summary)
+        {
+            var copy = db.TrackLiveCard(new DeliveryTarget.Conversation(c.ServiceUrl, c.TenantId, c.SummaryConversationId!), summary,
+                CommitmentLiveCards.SummaryKey(c.OpportunityId), now, viewer.Id);
+            copy.CorrelationType = "commitment";
+            copy.CorrelationId = c.OpportunityId;
+        }
         return c;
     }
 
@@ -152,13 +160,14 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
             PayloadJson = JsonSerializer.Serialize(view, Json),
         });
 
+    /// <summary>A task card per owner of the form's role: a live card, rendered with the commitment as it is when it is sent.</summary>
     private void NotifyOwners(DownstreamForm form, CommitmentView view, List<RoleAssignment> roles, DateTime now)
     {
-        var card = Outbox.SerializeCard(cards, "commitment-form-task", CommitmentFormTaskCard.Build(form, view, now),
-            $"{CommitmentSummaryCard.FormLabel(form.Kind)} for {view.OpportunityId} is yours");
+        var fallback = Outbox.Serialize(Activity.CreateMessage($"{CommitmentSummaryCard.FormLabel(form.Kind)} for {view.OpportunityId} is yours"));
         var correlation = FormCorrelation(view.OpportunityId, form.Kind);
+        var live = CommitmentLiveCards.FormKey(view.OpportunityId, form.Kind);
         foreach (var target in RoleTargets(roles, form.Role, form.Commitment))
-            db.EnqueueSend(target, card, $"cmt:{view.OpportunityId}:{form.Kind}:assign:{TargetKey(target)}", now, "commitment-form", correlation);
+            db.EnqueueSend(target, fallback, $"cmt:{view.OpportunityId}:{form.Kind}:assign:{TargetKey(target)}", now, "commitment-form", correlation, live);
     }
 
     // ---- lookups -------------------------------------------------------------------------------------------------
@@ -311,7 +320,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
             if (error is not null) { await turn.SendTextAsync(error, ct); return; }
             try
             {
-                var view = await AppendAsync(c, [(field.Field, Normalize(field, value))], note, viewer, ct);
+                var view = Append(c, [(field.Field, Normalize(field, value))], note, viewer);
                 await db.SaveChangesAsync(ct);
                 await turn.SendCardAsync("commitment-summary", CommitmentSummaryCard.Build(view, c.Forms, Now,
                     $"{field.Label} recorded. Type 'history {c.OpportunityId}' for the full trail."), $"Commitment {c.OpportunityId}", ct);
@@ -354,9 +363,9 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
 
     /// <summary>
     /// Appends enrichment rows (with the value each replaces in the current view), bumps the version, writes the ERP
-    /// snapshot, the audit record and the in-place updates of posted cards — all in the caller's unit of work.
+    /// snapshot, the audit record and marks every card of the commitment changed — all in the caller's unit of work.
     /// </summary>
-    private async Task<CommitmentView> AppendAsync(Commitment c, IReadOnlyList<(string Field, string Value)> changes, string? note, Viewer viewer, CancellationToken ct)
+    private CommitmentView Append(Commitment c, IReadOnlyList<(string Field, string Value)> changes, string? note, Viewer viewer)
     {
         var now = Now;
         var before = CommitmentView.Of(c);
@@ -380,27 +389,8 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         db.Audit(now, viewer.Id, viewer.Name, "commitment-enriched", "Commitment", c.OpportunityId, before, view,
             string.Join("; ", changes.Select(ch => $"{Fields.Label(ch.Field)} = {ch.Value}")));
         AddFeedEntry(c, view, now);
-        await UpdatePostedCardsAsync(c, view, now, ct);
+        db.RefreshCards(c);
         return view;
-    }
-
-    private async Task UpdatePostedCardsAsync(Commitment c, CommitmentView view, DateTime now, CancellationToken ct)
-    {
-        if (c.SummaryActivityId is { Length: > 0 } activityId && c.SummaryConversationId is { Length: > 0 } conversation)
-            db.EnqueueUpdate(new DeliveryTarget.Conversation(c.ServiceUrl, c.TenantId, conversation), activityId,
-                CardActivity("commitment-summary", CommitmentSummaryCard.Build(view, c.Forms, now)),
-                $"cmt:{c.OpportunityId}:summary:v{view.Version}", now, "commitment", c.OpportunityId);
-        var correlations = c.Forms.ToDictionary(f => FormCorrelation(c.OpportunityId, f.Kind));
-        var posted = await db.OutboxMessages.AsNoTracking()
-            .Where(m => m.CorrelationType == "commitment-form" && correlations.Keys.Contains(m.CorrelationId!) && m.ResultActivityId != null && m.Kind != OutboxKind.Update)
-            .Select(m => new { m.Id, m.CorrelationId, m.ServiceUrl, m.TenantId, m.ResultConversationId, m.ResultActivityId }).ToListAsync(ct);
-        foreach (var m in posted)
-        {
-            var form = correlations[m.CorrelationId!];
-            db.EnqueueUpdate(new DeliveryTarget.Conversation(m.ServiceUrl, m.TenantId, m.ResultConversationId!), m.ResultActivityId!,
-                CardActivity("commitment-form-task", CommitmentFormTaskCard.Build(form, view, now)),
-                $"cmt:{c.OpportunityId}:{form.Kind}:v{view.Version}:{form.Version}:{m.Id}", now, "commitment-form-update", m.CorrelationId);
-        }
     }
 
     // ---- edit with optimistic concurrency ------------------------------------------------------------------------
@@ -455,7 +445,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         if (!string.IsNullOrEmpty(note)) changes.Add((Fields.Note, note));
         if (changes.Count == 0) return turn.CardResponse("commitment-summary", CommitmentSummaryCard.Build(current, c.Forms, Now, "Nothing changed."));
 
-        var view = await AppendAsync(c, changes, null, viewer, ct);
+        var view = Append(c, changes, null, viewer);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -500,10 +490,8 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         form.ConfirmedByName = viewer.Name;
         form.ConfirmedAt = now;
         db.Audit(now, viewer.Id, viewer.Name, "form-confirmed", "DownstreamForm", FormCorrelation(opp, kind));
-        if (c.SummaryActivityId is { Length: > 0 } activityId && c.SummaryConversationId is { Length: > 0 } conversation)
-            db.EnqueueUpdate(new DeliveryTarget.Conversation(c.ServiceUrl, c.TenantId, conversation), activityId,
-                CardActivity("commitment-summary", CommitmentSummaryCard.Build(view, c.Forms, now)),
-                $"cmt:{opp}:summary:v{view.Version}:{kind}-confirmed", now, "commitment", opp);
+        db.RefreshLiveCard(CommitmentLiveCards.SummaryKey(opp));
+        db.RefreshLiveCard(CommitmentLiveCards.FormKey(opp, kind));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -520,9 +508,6 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
     }
 
     // ---- shared helpers -----------------------------------------------------------------------------------------
-
-    private Activity CardActivity(string template, object model) =>
-        new() { Type = ActivityTypes.Message, Attachments = [Attachment.AdaptiveCard(cards.Render(template, model))] };
 
     public static string FormCorrelation(string opp, FormKind kind) => $"{opp}:{kind}";
 

@@ -1,4 +1,5 @@
 using OpsBot.Conversations;
+using OpsBot.Messaging;
 
 namespace OpsBot.Commitments;
 
@@ -8,6 +9,8 @@ public static class CommitmentsExtensions
     {
         services.Configure<CommitmentOptions>(configuration.GetSection(CommitmentOptions.Section));
         services.AddScoped<CommitmentHandlers>();
+        services.AddLiveCardSource<CommitmentSummarySource>();
+        services.AddLiveCardSource<CommitmentFormTaskSource>();
         services.AddScoped<AccountAdmin>();
         services.AddHostedService<CommitmentSeeder>();
         services.AddHostedService<OverdueScheduler>();

@@ -85,7 +85,7 @@ public sealed partial class EscalationSla(OpsBotDbContext db, EscalationService 
             : $"{missed} by {assignee?.DisplayName ?? "nobody"} → re-escalated to {backup.DisplayName}");
         await db.SaveChangesAsync(ct);
 
-        await service.EnqueueCardUpdatesAsync(c, ct);
+        service.RefreshCards(c);
         if (backup is not null) await service.SendCardAsync(c, backup.UserId, $"{key}:backup:{backup.Id}", ct);
         else if (assignee?.ManagerAadObjectId is { } manager)
             service.Notify(c, manager, $"{c.Number} ({c.Account}): {assignee.DisplayName} missed the {step} deadline. Please follow up.", $"{key}:manager");

@@ -84,6 +84,10 @@ public sealed partial class EscalationService(
                 else if (!string.IsNullOrEmpty(O.ChannelId))
                     await PostToChannelAsync(complaint, $"esc:{complaint.Id}:unassigned", ct);
                 if (sendRepCopy) await SendCardAsync(complaint, complaint.RepUserId, $"esc:{complaint.Id}:rep", ct);
+                // The rep's form card was replaced by the complaint card (the invoke answer): kept current from now on.
+                if (complaint.RepConversationId is not null && complaint.RepCardActivityId is not null)
+                    db.TrackLiveCard(new DeliveryTarget.Conversation(complaint.ServiceUrl, complaint.TenantId, complaint.RepConversationId),
+                        complaint.RepCardActivityId, LiveKey(complaint), now, complaint.RepUserId);
                 await db.SaveChangesAsync(ct);
             }, ct);
         }
@@ -99,9 +103,11 @@ public sealed partial class EscalationService(
         return new CreateResult(complaint, true, assignment.Executive?.DisplayName);
     }
 
-    public async Task<Viewer> ViewerAsync(Complaint c, string userId, string? aadObjectId, string name, CancellationToken ct)
+    public async Task<Viewer> ViewerAsync(Complaint c, string userId, string? aadObjectId, string name, CancellationToken ct) =>
+        ViewerOf(c, await cards.ExecutivesAsync(ct), O, userId, aadObjectId, name);
+
+    public static Viewer ViewerOf(Complaint c, IReadOnlyList<Executive> execs, EscalationOptions o, string userId, string? aadObjectId, string name)
     {
-        var execs = await cards.ExecutivesAsync(ct);
         var assignee = execs.FirstOrDefault(e => e.Id == c.AssigneeId);
         var backup = execs.FirstOrDefault(e => e.Id == c.BackupExecutiveId);
         var previous = execs.FirstOrDefault(e => e.Id == c.PreviousAssigneeId);
@@ -110,7 +116,7 @@ public sealed partial class EscalationService(
             assignee?.IsDelegate(userId, aadObjectId) == true,
             backup is not null && (backup.Is(userId, aadObjectId) || backup.IsDelegate(userId, aadObjectId)),
             c.RepUserId == userId || (!string.IsNullOrEmpty(aadObjectId) && c.RepAadObjectId == aadObjectId),
-            O.IsLeadership(userId, aadObjectId),
+            o.IsLeadership(userId, aadObjectId),
             previous is not null && (previous.Is(userId, aadObjectId) || previous.IsDelegate(userId, aadObjectId)));
     }
 
@@ -162,9 +168,9 @@ public sealed partial class EscalationService(
             if (newAssignee.Id == c.AssigneeId) return await CurrentAsync(c, viewer, $"{newAssignee.DisplayName} already owns it.", ct);
         }
 
-        // Everything the action writes is prepared first (cards rendered as the save will leave the complaint), then committed by
-        // one SaveChanges: the complaint's version check, its timeline event and the outbox rows succeed or fail together, and
-        // on SQLite the write lock is held only for that save.
+        // Everything the action writes is prepared first, then committed by one SaveChanges: the complaint's version check, its
+        // timeline event, the notices and the marks on every copy of the card succeed or fail together, and on SQLite the write
+        // lock is held only for that save.
         var actorName = actor.Name;
         var saved = c.Version + 1;
         string text;
@@ -217,7 +223,7 @@ public sealed partial class EscalationService(
         c.LastActionAt = now;
         await cards.AnticipateAsync(c, saved, added, ct);
 
-        await EnqueueCardUpdatesAsync(c, ct, saved);
+        RefreshCards(c);
         var message = $"{c.Number} ({c.Account}): {actorName} {text}";
         if (!viewer.IsRep || viewer.CanAct)
             Notify(c, c.RepUserId, message, $"esc:{c.Id}:v{saved}:rep");
@@ -246,55 +252,33 @@ public sealed partial class EscalationService(
     private static readonly PerModel<Func<OpsBotDbContext, long, Task<Complaint?>>> ById = new(() => EF.CompileAsyncQuery(
         (OpsBotDbContext db, long id) => db.Complaints.FirstOrDefault(x => x.Id == id)));
 
-    private static readonly PerModel<Func<OpsBotDbContext, string, IAsyncEnumerable<PostedCopy>>> Posted = new(() => EF.CompileAsyncQuery(
-        (OpsBotDbContext db, string key) => db.OutboxMessages.AsNoTracking()
-            .Where(m => m.CorrelationType == CorrelationType && m.CorrelationId == key && m.Kind != OutboxKind.Update
-                        && m.ResultActivityId != null && m.ResultConversationId != null)
-            .Select(m => new PostedCopy(m.Id, m.ServiceUrl, m.TenantId, m.UserId, m.ResultConversationId, m.ResultActivityId))));
-
-    private sealed record PostedCopy(long Id, string ServiceUrl, string? TenantId, string? UserId, string? ResultConversationId, string? ResultActivityId);
-
     private async Task<ActionResult> CurrentAsync(Complaint c, Viewer viewer, string note, CancellationToken ct) =>
         new(c, viewer, await cards.RenderAsync(c, viewer, note, ct), null);
 
-    /// <summary>Replaces every posted copy of the complaint card (found through the outbox) with its current state.</summary>
-    /// <param name="version">The version the pending save gives the complaint (default: its current one).</param>
-    public async Task EnqueueCardUpdatesAsync(Complaint c, CancellationToken ct, int? version = null)
-    {
-        var key = c.Id.ToString(CultureInfo.InvariantCulture);
-        var v = version ?? c.Version;
-        var posted = new List<PostedCopy>();
-        await foreach (var m in Posted.For(db)(db, key).WithCancellation(ct)) posted.Add(m);
-        var now = Now;
-        foreach (var m in posted)
-        {
-            var viewer = m.UserId is null ? Viewer.Nobody : await ViewerAsync(c, m.UserId, null, "", ct);
-            var card = viewer.CanSee ? await cards.RenderAsync(c, viewer, null, ct) : cards.Restricted(c);
-            db.EnqueueUpdate(new DeliveryTarget.Conversation(m.ServiceUrl, m.TenantId, m.ResultConversationId!), m.ResultActivityId!,
-                CardActivity(card, c), $"esc:{c.Id}:v{v}:upd:{m.Id}", now, CorrelationType, key);
-        }
-        if (c.RepConversationId is not null && c.RepCardActivityId is not null)
-        {
-            var rep = await ViewerAsync(c, c.RepUserId, c.RepAadObjectId, c.RepName, ct);
-            db.EnqueueUpdate(new DeliveryTarget.Conversation(c.ServiceUrl, c.TenantId, c.RepConversationId), c.RepCardActivityId,
-                CardActivity(await cards.RenderAsync(c, rep, null, ct), c), $"esc:{c.Id}:v{v}:upd:rep", now, CorrelationType, key);
-        }
-    }
+    /// <summary>The live card of the complaint: every copy (executives, backups, the rep, the channel) rendered per viewer when sent.</summary>
+    public static string LiveKey(Complaint c) => $"{EscalationCardSource.LivePrefix}:{c.Id.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>A new 1:1 copy of the card for <paramref name="userId"/> (the executive, a backup, or the rep).</summary>
+    /// <summary>Every copy of the complaint card shows the state the next save commits.</summary>
+    public void RefreshCards(Complaint c) => db.RefreshLiveCard(LiveKey(c));
+
+    /// <summary>
+    /// A new 1:1 copy of the card for <paramref name="userId"/> (the executive, a backup, or the rep): a live card, rendered for
+    /// them again when it is sent (the rendering stored here is its first version).
+    /// </summary>
     public async Task SendCardAsync(Complaint c, string userId, string dedupeKey, CancellationToken ct)
     {
         var viewer = await ViewerAsync(c, userId, null, "", ct);
         var card = await cards.RenderAsync(c, viewer, null, ct);
-        db.EnqueueSend(new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, userId), CardActivity(card, c), dedupeKey, Now,
-            CorrelationType, c.Id.ToString(CultureInfo.InvariantCulture));
+        db.EnqueueSend(new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, userId), Outbox.Serialize(CardActivity(card, c)), dedupeKey, Now,
+            CorrelationType, c.Id.ToString(CultureInfo.InvariantCulture), LiveKey(c));
     }
 
+    /// <summary>A new thread in the escalations channel, showing the leadership view of the card.</summary>
     public async Task PostToChannelAsync(Complaint c, string dedupeKey, CancellationToken ct)
     {
         var card = await cards.RenderAsync(c, Viewer.Nobody with { IsLeadership = true }, null, ct);
-        db.EnqueueSend(new DeliveryTarget.ChannelThread(c.ServiceUrl, c.TenantId, O.ChannelId!), CardActivity(card, c), dedupeKey, Now,
-            CorrelationType, c.Id.ToString(CultureInfo.InvariantCulture));
+        db.EnqueueSend(new DeliveryTarget.ChannelThread(c.ServiceUrl, c.TenantId, O.ChannelId!), Outbox.Serialize(CardActivity(card, c)), dedupeKey, Now,
+            CorrelationType, c.Id.ToString(CultureInfo.InvariantCulture), LiveKey(c));
     }
 
     public void Notify(Complaint c, string userId, string text, string dedupeKey) =>

@@ -1,5 +1,6 @@
 using OpsBot.Api;
 using OpsBot.Conversations;
+using OpsBot.Messaging;
 
 namespace OpsBot.Escalations;
 
@@ -13,6 +14,7 @@ public static class EscalationsExtensions
         services.AddScoped<CustomerHistory>();
         services.AddScoped<EscalationCards>();
         services.AddScoped<EscalationService>();
+        services.AddLiveCardSource<EscalationCardSource>();
         services.AddScoped<EscalationSla>();
         services.AddScoped<EscalationReports>();
         services.AddScoped<EscalationHandlers>();

@@ -20,6 +20,7 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
     private const string ApiKey = "erp-secret-key";
     private const string OpsChannel = "19:ops@thread.tacv2";
     private const string ContosoChannel = "19:contoso@thread.tacv2";
+    private const int FanoutChannels = 60;
     private FakeConnector _connector = null!;
     private OpsBotFactory _app = null!;
     private HttpClient _api = null!;
@@ -154,7 +155,11 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         var alert = Assert.Single(await _app.WithDbAsync(db => db.Alerts.AsNoTracking().ToListAsync()));
         Assert.Equal(AlertSource.Chat, alert.Source);
         var rows = await SettledAsync();
-        Assert.Equal(Targets(OpsChannel, ContosoChannel, "29:ops-lead", "29:plant-manager", "29:ceo", "a:personal-rep-one"), TargetsOf(rows, alert.Id));
+        Assert.Equal(Targets(OpsChannel, ContosoChannel, "29:ops-lead", "29:plant-manager", "29:ceo"), TargetsOf(rows.Where(r => r.Kind != OutboxKind.Update), alert.Id));
+        // The form card now showing the alert is a tracked copy of the same live card.
+        var origin = Assert.Single(rows, r => r.Kind == OutboxKind.Update && r.CorrelationId == alert.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(("a:personal-rep-one", "form-card-1", "29:rep-one"), (origin.ResultConversationId, origin.ResultActivityId, origin.UserId));
+        Assert.Equal(AlertService.LiveKey(alert), origin.LiveCard);
     }
 
     private async Task<JsonObject> InvokeAsync(string verb, JsonObject data, string userId = "29:rep-one", string? replyToId = null, string conversationId = "a:personal-rep-one")
@@ -247,7 +252,7 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
             var path = $"/v3/conversations/{Uri.EscapeDataString(post.ResultConversationId!)}/activities/{Uri.EscapeDataString(post.ResultActivityId!)}";
             Assert.Contains(puts, p => p.Path.EndsWith(path, StringComparison.Ordinal) && p.Body!.ToJsonString().Contains("Resolved by", StringComparison.Ordinal));
         }
-        Assert.All(after.Where(r => r.Kind == OutboxKind.Update), r => Assert.Contains(r.Status, new[] { OutboxStatus.Sent, OutboxStatus.Superseded }));
+        Assert.All(after.Where(r => r.CorrelationType == "alert"), r => Assert.Equal((OutboxStatus.Sent, r.DesiredVersion), (r.Status, r.SentVersion!.Value)));
         var timeline = await _app.WithDbAsync(db => db.AlertEvents.AsNoTracking().Where(e => e.AlertId == id).OrderBy(e => e.Id).Select(e => e.Action).ToListAsync());
         Assert.Equal(["raised", "acknowledged", "resolved"], timeline);
     }
@@ -360,6 +365,149 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         Assert.DoesNotContain("29:quality-lead", TargetsOf(rows, minor));
         Assert.Contains("29:quality-lead", TargetsOf(rows, major));
     }
+
+    /// <summary>The alert version a card shows (in its action data), or null when the call carries no alert card.</summary>
+    private static int? CardVersion(RecordedCall c)
+    {
+        var card = c.Body?["attachments"]?[0]?["content"] ?? c.Body?["activity"]?["attachments"]?[0]?["content"];
+        var ack = Commitments.CommitmentTestBase.Walk(card).FirstOrDefault(o => o["verb"]?.GetValue<string>() == "alert.ack");
+        return ack?["data"]?["version"] is { } v ? int.Parse(v.ToString(), System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>The last content the connector accepted for a posted copy: its POST (a channel thread's create or a send) or a later PUT.</summary>
+    private RecordedCall LastContent(OutboxMessage copy, long alertId)
+    {
+        var activities = $"/v3/conversations/{Uri.EscapeDataString(copy.ResultConversationId!)}/activities";
+        var put = $"{activities}/{Uri.EscapeDataString(copy.ResultActivityId!)}";
+        return _connector.Delivered.Last(c => c.Method == "PUT" ? c.Path.EndsWith(put, StringComparison.Ordinal)
+            : c.Method == "POST" && CardAlertId(c) == alertId && (copy.Kind == OutboxKind.CreateChannelThread
+                ? c.Body?["channelData"]?["channel"]?["id"]?.GetValue<string>() == copy.ChannelId
+                : c.Path.EndsWith(activities, StringComparison.Ordinal)));
+    }
+
+    /// <summary>Alerts on account Fanout go to <see cref="FanoutChannels"/> channels (besides the operations route).</summary>
+    private async Task AddFanoutRouteAsync()
+    {
+        var channels = string.Join(' ', Enumerable.Range(0, FanoutChannels).Select(i => $"channel=19:fanout-{i}@thread.tacv2"));
+        await _bot.PostActivityAsync(Activities.Message(_connector.ServiceUrl, $"alert route add fanout account=Fanout {channels}", userId: "29:admin"));
+        Assert.Contains($"{FanoutChannels} channel(s)", LastReply().ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Actions_during_a_fan_out_leave_every_copy_at_the_final_version_and_its_clicks_accepted()
+    {
+        await AddFanoutRouteAsync();
+        _connector.ResponseDelay = TimeSpan.FromMilliseconds(400);
+        var id = await RaiseAsync("Fanout", "other", 3);
+        var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < 200 && _connector.Calls.Count(c => CardAlertId(c) == id) < 10; i++) await Task.Delay(20);
+        Assert.InRange(_connector.Calls.Count(c => CardAlertId(c) == id), 1, FanoutChannels); // mid fan-out
+
+        async Task<int> Version() => await _app.WithDbAsync(db => db.Alerts.Where(a => a.Id == id).Select(a => a.Version).SingleAsync());
+        Assert.Contains("Acknowledged by", (await InvokeAsync("alert.ack", new JsonObject { ["alertId"] = idText, ["version"] = await Version() }, "29:ops-lead"))["value"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("took ownership", (await InvokeAsync("alert.own", new JsonObject { ["alertId"] = idText, ["version"] = await Version() }, "29:ops-lead"))["value"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Truck rerouted", (await InvokeAsync("alert.update", new JsonObject { ["alertId"] = idText, ["version"] = await Version(), ["updateText"] = "Truck rerouted" }, "29:ops-lead"))["value"]!.ToJsonString(), StringComparison.Ordinal);
+        var final = await Version();
+        _connector.ResponseDelay = TimeSpan.Zero;
+
+        var copies = (await SettledAsync()).Where(r => r.CorrelationType == "alert" && r.CorrelationId == idText && r.Kind != OutboxKind.Update).ToList();
+        Assert.Equal(FanoutChannels + 2, copies.Count);
+        Assert.All(copies, c => Assert.NotNull(c.ResultActivityId));
+        Assert.All(copies, c => Assert.Equal(final, CardVersion(LastContent(c, id))));
+
+        var anyCopy = copies[Random.Shared.Next(copies.Count)];
+        var click = await InvokeAsync("alert.ack", new JsonObject { ["alertId"] = idText, ["version"] = CardVersion(LastContent(anyCopy, id)) }, "29:plant-manager",
+            anyCopy.ResultActivityId, anyCopy.ResultConversationId!);
+        Assert.DoesNotContain("out of date", click["value"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Acknowledged by", click["value"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_first_routed_copies_show_the_real_recipient_count()
+    {
+        await AddFanoutRouteAsync();
+        var id = await RaiseAsync("Fanout", "other", 3);
+        await SettledAsync();
+        var posts = _connector.Delivered.Where(c => c.Method == "POST" && CardAlertId(c) == id).ToList();
+        Assert.Equal(FanoutChannels + 2, posts.Count);
+        Assert.All(posts, p => Assert.Contains($" of {FanoutChannels + 2}", p.Body!.ToJsonString(), StringComparison.Ordinal));
+        Assert.DoesNotContain(posts, p => p.Body!.ToJsonString().Contains("No routed conversations", StringComparison.Ordinal));
+    }
+
+    private const string NotInRoster = """{"error":{"code":"BotNotInConversationRoster","message":"The bot is not part of the conversation roster."}}""";
+
+    [Fact]
+    public async Task A_recipient_that_fails_for_good_gets_the_owner_told_once()
+    {
+        _connector.RespondWhen(c => FakeConnector.ConversationOf(c) == ContosoChannel, HttpStatusCode.Forbidden, NotInRoster);
+        var unowned = await RaiseAsync("Contoso", "late-shipment", 3);
+        var owned = await RaiseAsync("Contoso", "order-error", 3);
+        var version = await _app.WithDbAsync(db => db.Alerts.Where(a => a.Id == owned).Select(a => a.Version).SingleAsync());
+        await InvokeAsync("alert.own", new JsonObject { ["alertId"] = owned.ToString(System.Globalization.CultureInfo.InvariantCulture), ["version"] = version }, "29:ops-lead");
+        var rows = await SettledAsync();
+        Assert.Equal(2, rows.Count(r => r.CorrelationType == "alert" && r.Status == OutboxStatus.Failed && r.ChannelId == ContosoChannel));
+
+        var timers = _app.Services.GetRequiredService<AlertTimers>();
+        Assert.Equal(2, await timers.NotifyFailuresAsync(default));
+        Assert.Equal(0, await timers.NotifyFailuresAsync(default));
+        rows = await SettledAsync();
+        Assert.All(rows.Where(r => r.CorrelationType == "alert" && r.Status == OutboxStatus.Failed), r => Assert.NotNull(r.FailureNotifiedAt));
+        var notices = rows.Where(r => r.CorrelationType == "alert-failure").ToList();
+        Assert.Equal(2, notices.Count);
+        Assert.Equal("29:admin", notices.Single(n => n.CorrelationId == unowned.ToString(System.Globalization.CultureInfo.InvariantCulture)).UserId);
+        Assert.Equal("29:ops-lead", notices.Single(n => n.CorrelationId == owned.ToString(System.Globalization.CultureInfo.InvariantCulture)).UserId);
+        Assert.All(notices, n => Assert.Equal(OutboxStatus.Sent, n.Status));
+        var told = _connector.Delivered.Select(FakeConnector.TextOf).Where(t => t?.Contains("could not be delivered", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(2, told.Count);
+        Assert.All(told, t => Assert.Contains($"channel {ContosoChannel} (403 BotNotInConversationRoster", t, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Status_and_api_show_possibly_duplicated_throttled_and_failed_copies()
+    {
+        var opsCalls = 0;
+        _connector.RespondWhen(c => FakeConnector.ConversationOf(c) == OpsChannel && CardAlertId(c) is not null && Interlocked.Increment(ref opsCalls) == 1,
+            HttpStatusCode.BadGateway);
+        _connector.RespondWhen(c => FakeConnector.ConversationOf(c) == ContosoChannel, HttpStatusCode.Forbidden, NotInRoster);
+        _connector.RespondWhen(c => FakeConnector.ConversationOf(c) == "29:ops-lead", HttpStatusCode.TooManyRequests,
+            """{"error":{"code":"Throttled","message":"slow down"}}""", ("Retry-After", "1"));
+        var id = await RaiseAsync("Contoso", "late-shipment", 3);
+        var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; ; i++)
+        {
+            var rows = await _app.WithDbAsync(db => db.OutboxMessages.AsNoTracking().Where(m => m.CorrelationId == idText).ToListAsync());
+            if (rows.Any(r => r.ChannelId == OpsChannel && r.Status == OutboxStatus.Sent && r.RepeatedAfterAmbiguousFailure)
+                && rows.Any(r => r.ChannelId == ContosoChannel && r.Status == OutboxStatus.Failed)
+                && rows.Any(r => r.UserId == "29:ops-lead" && r.Throttles >= 2)) break;
+            Assert.True(i < 300, "The copies did not reach the expected states: " + string.Join(", ", rows.Select(r => $"{r.ChannelId ?? r.UserId}={r.Status}/{r.Throttles}/{r.RepeatedAfterAmbiguousFailure}")));
+            await Task.Delay(100);
+        }
+
+        await _bot.PostActivityAsync(Activities.Message(_connector.ServiceUrl, $"alert status {id}", userId: "29:ops-lead"));
+        var status = AlertTestsText(LastReply());
+        Assert.Contains($"Channel {OpsChannel}\nSent ", status, StringComparison.Ordinal);
+        Assert.Contains("(possibly duplicated)", status, StringComparison.Ordinal);
+        Assert.Contains($"Channel {ContosoChannel}\nFailed: 403 BotNotInConversationRoster", status, StringComparison.Ordinal);
+        Assert.Matches(@"Person 29:ops-lead\nQueued · throttled \d+×, retrying", status);
+        Assert.Contains("Delivered to 1 of 3 (1 possibly duplicated) · 1 queued (1 throttled, retrying) · 1 failed", status, StringComparison.Ordinal);
+        Assert.DoesNotContain("Possibly sent", status, StringComparison.Ordinal);
+
+        var view = await _api.GetFromJsonAsync<JsonObject>($"/api/alerts/{id}");
+        var deliveries = view!["deliveries"]!.AsArray().Select(d => d!.AsObject()).ToDictionary(d => d["target"]!.GetValue<string>());
+        Assert.Equal("Sent", deliveries[OpsChannel]["status"]!.GetValue<string>());
+        Assert.True(deliveries[OpsChannel]["possiblyDuplicated"]!.GetValue<bool>());
+        Assert.Contains("possibly duplicated", deliveries[OpsChannel]["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("Failed", deliveries[ContosoChannel]["status"]!.GetValue<string>());
+        Assert.StartsWith("403 BotNotInConversationRoster", deliveries[ContosoChannel]["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("Queued", deliveries["29:ops-lead"]["status"]!.GetValue<string>());
+        Assert.True(deliveries["29:ops-lead"]["throttles"]!.GetValue<int>() >= 2);
+        Assert.Contains("throttled", deliveries["29:ops-lead"]["text"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    /// <summary>All text of a card (TextBlocks and facts as "title\nvalue").</summary>
+    private static string AlertTestsText(JsonNode reply) => string.Join('\n', Commitments.CommitmentTestBase.Walk(reply).SelectMany(o =>
+        o["type"]?.GetValue<string>() == "TextBlock" ? [o["text"]!.ToString()]
+        : o.ContainsKey("title") && o.ContainsKey("value") && o["type"] is null ? [$"{o["title"]}\n{o["value"]}"] : Array.Empty<string>()));
 }
 
 public sealed class SqliteAlertTests() : AlertTests(DatabaseProvider.Sqlite)

@@ -160,9 +160,10 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
             Assert.Equal(300000m, CommitmentView.Of(form.Commitment).CommittedValue);
         }
         var updates = await App.WithDbAsync(db => db.OutboxMessages.Where(m => m.Kind == OutboxKind.Update && m.CorrelationId == "OPP-H").ToListAsync());
-        var update = Assert.Single(updates);
-        Assert.Equal("card-OPP-H", update.ActivityId);
-        Assert.Contains("300,000.00 USD", update.ActivityJson, StringComparison.Ordinal);
+        // The summary card the capture form became is a live copy, queued again with the enrichment.
+        var summary = Assert.Single(updates);
+        Assert.Equal(("card-OPP-H", "commitment:OPP-H", OutboxStatus.Queued), (summary.ActivityId, summary.LiveCard, summary.Status));
+        Assert.Contains("300,000.00 USD", await RenderLiveAsync(summary), StringComparison.Ordinal);
 
         // The owner confirms the form from its card; the confirmation is recorded once.
         var confirmed = CardOf(await ExecuteAsync("commitment.form.confirm",
@@ -172,6 +173,44 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
             new JsonObject { ["opportunityId"] = "OPP-H", ["kind"] = "CommissionCredit", ["version"] = 0 }, "29:rep-two"));
         Assert.Contains("Only Sales ops can confirm", Text(notOwner), StringComparison.Ordinal);
         Assert.DoesNotContain("Sales order draft — OPP-H", Text(CardOfPost(await SayAsync("my tasks", "29:order-desk"))), StringComparison.Ordinal);
+    }
+
+    private Task<string> RenderLiveAsync(OutboxMessage m) => App.WithDbAsync(async db =>
+    {
+        var source = App.Services.GetRequiredService<IEnumerable<ILiveCardSource>>().Single(s => m.LiveCard!.StartsWith(s.Prefix + ":", StringComparison.Ordinal));
+        return (await source.RenderAsync(db, new LiveCardCopy(m.LiveCard!, m.LiveCard![(source.Prefix.Length + 1)..], m.Kind, m.UserId, m.ChannelId,
+            m.ResultConversationId ?? m.ConversationId), default))!;
+    });
+
+    [Fact]
+    public async Task A_confirmed_task_card_ends_confirmed_with_the_enrichment_whatever_order_its_updates_go_in()
+    {
+        await App.DisposeAsync();
+        App = NewApp(Database, fakeClock: false);
+        App.Settings["Messaging:PollInterval"] = "00:00:00.050";
+        App.Settings["Alerts:DigestHourUtc"] = "24"; // no digest to the default (unreachable) serviceUrl on the real clock
+        Client = App.CreateClient();
+        await CaptureAsync("OPP-L");
+        OutboxMessage? task = null;
+        await WaitForAsync(async () => (task = await App.WithDbAsync(db => db.OutboxMessages.AsNoTracking().FirstOrDefaultAsync(m =>
+            m.CorrelationType == "commitment-form" && m.UserId == "29:order-desk" && m.ResultActivityId != null && m.Status == OutboxStatus.Sent))) is not null, "the task card");
+
+        // The enrichment's card update is with a slow connector while the order desk confirms on the card.
+        Connector.ResponseDelay = TimeSpan.FromMilliseconds(600);
+        Assert.Contains("recorded", Text(CardOfPost(await SayAsync("enrich OPP-L value 300000"))), StringComparison.Ordinal);
+        var confirmed = CardOf(await ExecuteAsync("commitment.form.confirm",
+            new JsonObject { ["opportunityId"] = "OPP-L", ["kind"] = "SalesOrderDraft", ["version"] = 1 }, "29:order-desk", replyToId: task!.ResultActivityId));
+        Assert.Contains("Confirmed by Olga Desk", Text(confirmed), StringComparison.Ordinal);
+        Connector.ResponseDelay = TimeSpan.Zero;
+        try { await Messaging.DispatcherTests.WaitUntilSettledAsync(App, 0, TimeSpan.FromSeconds(20)); }
+        catch (TimeoutException) { Assert.Fail(string.Join("\n", (await App.WithDbAsync(db => db.OutboxMessages.AsNoTracking().ToListAsync())).Select(m => $"{m.Kind} {m.CorrelationType} {m.UserId}{m.ChannelId} {m.Status} {m.Error}"))); }
+
+        var path = $"/v3/conversations/{Uri.EscapeDataString(task.ResultConversationId!)}/activities/{Uri.EscapeDataString(task.ResultActivityId!)}";
+        var last = Connector.Delivered.Last(c => c.Method == "PUT" && c.Path.EndsWith(path, StringComparison.Ordinal));
+        var card = CardOfPost(last.Body!);
+        Assert.Contains("Confirmed by Olga Desk", Text(card), StringComparison.Ordinal);
+        Assert.Contains("300,000.00 USD", Text(card), StringComparison.Ordinal);
+        Assert.DoesNotContain(Walk(card), o => o["title"]?.ToString() == "Confirm my form");
     }
 
     [Fact]

@@ -98,7 +98,9 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         Assert.Equal(Monday9.UtcDateTime.AddHours(4), complaint.AcknowledgeDueAt);
 
         var outbox = await OutboxAsync();
-        var execCard = Assert.Single(outbox);
+        var execCard = Assert.Single(outbox, m => m.Kind != OutboxKind.Update);
+        var repCopy = Assert.Single(outbox, m => m.Kind == OutboxKind.Update); // the rep's form card, now a live copy of the complaint card
+        Assert.Equal(("form-1", $"complaint:{complaint.Id}"), (repCopy.ActivityId, repCopy.LiveCard));
         Assert.Equal(OutboxKind.CreatePersonal, execCard.Kind);
         Assert.Equal(Ann, execCard.UserId);
         Assert.Equal(Activities.TenantId, execCard.TenantId);
@@ -124,10 +126,13 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         Assert.Equal(c.Version + 1, after.Version);
 
         var outbox = await OutboxAsync();
-        var updates = outbox.Where(m => m.Kind == OutboxKind.Update).ToList();
-        Assert.Equal(2, updates.Count);
-        Assert.Contains(updates, u => u.ActivityId == "form-" + c.IdempotencyKey["form:".Length..] && u.ConversationId == $"a:personal-{Rep}");
-        Assert.Contains(updates, u => u.ConversationId == $"a:chat-{Ann}" && ActionTitles(CardIn(u)).Contains("Resolve"));
+        // Every posted copy (the exec's, and the rep's form card now showing the complaint) is queued again for the new state.
+        var marked = outbox.Where(m => m.LiveCard == $"complaint:{c.Id}" && m.ResultActivityId != null && m.Status == OutboxStatus.Queued).ToList();
+        Assert.Equal(2, marked.Count);
+        var repCopy = Assert.Single(marked, u => u.ActivityId == "form-" + c.IdempotencyKey["form:".Length..] && u.ConversationId == $"a:personal-{Rep}");
+        Assert.Equal(["Add information"], ActionTitles(await RenderLiveAsync(repCopy)));
+        var annCopy = Assert.Single(marked, u => u.ResultConversationId == $"a:chat-{Ann}");
+        Assert.Contains("Resolve", ActionTitles(await RenderLiveAsync(annCopy)));
         var note = Assert.Single(outbox, m => m.CorrelationType == "escalation-note");
         Assert.Equal(Rep, note.UserId);
         Assert.Contains("acknowledged", note.ActivityJson, StringComparison.Ordinal);
@@ -251,7 +256,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var post = Assert.Single(outbox, m => m.Kind == OutboxKind.CreateChannelThread);
         Assert.Equal(Channel, post.ChannelId);
         Assert.Contains(outbox, m => m.CorrelationType == "escalation-note" && m.UserId == Rep && m.ActivityJson.Contains("re-escalated to Bob Stone", StringComparison.Ordinal));
-        Assert.Contains(outbox, m => m.Kind == OutboxKind.Update && m.ConversationId == $"a:chat-{Ann}");
+        Assert.Contains(outbox, m => m.LiveCard == $"complaint:{c.Id}" && m.ResultConversationId == $"a:chat-{Ann}" && m.Status == OutboxStatus.Queued);
         var after = await ComplaintAsync(c.Id);
         Assert.Equal("bob", after.BackupExecutiveId);
         Assert.Single(await EventsAsync(c.Id), e => e.Kind == ComplaintEventKind.ReEscalated);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
@@ -156,6 +157,15 @@ public abstract class EscalationTestBase(DatabaseProvider provider) : IAsyncLife
             m.ResultActivityId = $"act-{m.Id}";
         }
         return await db.SaveChangesAsync();
+    });
+
+    /// <summary>The card the dispatcher would send for a live copy now (its card source, on the app's store).</summary>
+    protected Task<JsonObject> RenderLiveAsync(OutboxMessage m) => App.WithDbAsync(async db =>
+    {
+        var source = App.Services.GetRequiredService<IEnumerable<ILiveCardSource>>().Single(s => m.LiveCard!.StartsWith(s.Prefix + ":", StringComparison.Ordinal));
+        var json = await source.RenderAsync(db, new LiveCardCopy(m.LiveCard!, m.LiveCard![(source.Prefix.Length + 1)..], m.Kind, m.UserId, m.ChannelId,
+            m.ResultConversationId ?? m.ConversationId), default);
+        return (JsonObject)JsonNode.Parse(json!)!["attachments"]![0]!["content"]!;
     });
 
     protected static JsonObject CardIn(OutboxMessage m) => (JsonObject)JsonNode.Parse(m.ActivityJson)!["attachments"]![0]!["content"]!;
