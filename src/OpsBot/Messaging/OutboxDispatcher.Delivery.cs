@@ -89,6 +89,7 @@ public sealed partial class OutboxDispatcher
         activity.Type ??= ActivityTypes.Message;
         using var timeout = new CancellationTokenSource(_options.CallTimeout);
         var conversation = ConversationKey(m);
+        var tickets = new List<SendPacer.Ticket>(2);
         try
         {
             string? conversationId = m.ResultConversationId ?? m.ConversationId, activityId;
@@ -96,15 +97,15 @@ public sealed partial class OutboxDispatcher
             {
                 activity.Conversation = new ConversationAccount { Id = m.ResultConversationId };
                 activity.Id = m.ResultActivityId;
-                await TakeTurnAsync(tenant, conversation, stopping);
-                await connector.UpdateActivityAsync(serviceUrl, activity, ConnectorRetry.None, timeout.Token);
+                await TakeTurnAsync(tenant, conversation, tickets, stopping);
+                await Answered(tickets, connector.UpdateActivityAsync(serviceUrl, activity, ConnectorRetry.None, timeout.Token));
                 activityId = m.ResultActivityId;
             }
             else if (m.Kind == OutboxKind.CreateChannelThread)
             {
                 activity.Conversation = null;
-                await TakeTurnAsync(tenant, conversation, stopping);
-                var thread = await connector.CreateConversationAsync(serviceUrl, new ConversationParameters
+                await TakeTurnAsync(tenant, conversation, tickets, stopping);
+                var thread = await Answered(tickets, connector.CreateConversationAsync(serviceUrl, new ConversationParameters
                 {
                     IsGroup = true,
                     Bot = BotAccount(),
@@ -115,7 +116,7 @@ public sealed partial class OutboxDispatcher
                         ["tenant"] = new JsonObject { ["id"] = m.TenantId },
                     },
                     Activity = activity,
-                }, ConnectorRetry.None, timeout.Token);
+                }, ConnectorRetry.None, timeout.Token));
                 conversationId = thread.Id;
                 activityId = thread.ActivityId;
             }
@@ -124,15 +125,15 @@ public sealed partial class OutboxDispatcher
                 if (m.Kind == OutboxKind.CreatePersonal && m.ResultConversationId is null)
                 {
                     // Creating a 1:1 conversation is idempotent: Teams returns the same conversation id every time.
-                    await TakeTurnAsync(tenant, conversation, stopping);
-                    var created = await connector.CreateConversationAsync(serviceUrl, new ConversationParameters
+                    await TakeTurnAsync(tenant, conversation, tickets, stopping);
+                    var created = await Answered(tickets, connector.CreateConversationAsync(serviceUrl, new ConversationParameters
                     {
                         IsGroup = false,
                         Bot = BotAccount(),
                         Members = [new ChannelAccount { Id = m.UserId }],
                         TenantId = m.TenantId,
                         ChannelData = new JsonObject { ["tenant"] = new JsonObject { ["id"] = m.TenantId } },
-                    }, ConnectorRetry.None, timeout.Token);
+                    }, ConnectorRetry.None, timeout.Token));
                     conversationId = created.Id;
                     m.ResultConversationId = conversationId;
                     var id = m.Id;
@@ -141,8 +142,8 @@ public sealed partial class OutboxDispatcher
                     conversation = ConversationKey(m);
                 }
                 activity.Conversation = new ConversationAccount { Id = conversationId };
-                await TakeTurnAsync(tenant, conversation, stopping);
-                activityId = (await connector.SendToConversationAsync(serviceUrl, activity, ConnectorRetry.None, timeout.Token)).Id;
+                await TakeTurnAsync(tenant, conversation, tickets, stopping);
+                activityId = (await Answered(tickets, connector.SendToConversationAsync(serviceUrl, activity, ConnectorRetry.None, timeout.Token))).Id;
             }
             Observe(tenant, conversation, throttled: false);
             var sentAt = Now;
@@ -183,7 +184,24 @@ public sealed partial class OutboxDispatcher
         {
             await RetryLaterAsync(m, ex is OperationCanceledException ? "connector call timed out" : "connector unreachable: " + ex.Message, ambiguous: !posted);
         }
+        finally
+        {
+            foreach (var ticket in tickets) _pacer.Answered(ticket);
+        }
         return true;
+    }
+
+    /// <summary>The call's answer (or failure) is back: by now it has arrived, which is what the pacer's windows count.</summary>
+    private async Task<T> Answered<T>(List<SendPacer.Ticket> tickets, Task<T> call)
+    {
+        try
+        {
+            return await call;
+        }
+        finally
+        {
+            foreach (var ticket in tickets) _pacer.Answered(ticket);
+        }
     }
 
     /// <summary>Waits, without holding anything in the store, until the pace allows a call; false when this instance must stop sending.</summary>
@@ -199,10 +217,11 @@ public sealed partial class OutboxDispatcher
     }
 
     /// <summary>The slot, taken right before the call (no store round trip between it and the POST).</summary>
-    private async Task TakeTurnAsync(string tenant, string conversation, CancellationToken stopping)
+    private async Task TakeTurnAsync(string tenant, string conversation, List<SendPacer.Ticket> tickets, CancellationToken stopping)
     {
-        await _pacer.TakeAsync(tenant, conversation, stopping);
-        if (!CanSend) throw new HandBackException();
+        var ticket = await _pacer.TakeAsync(tenant, conversation, stopping);
+        tickets.Add(ticket);
+        if (!CanSend || !_owned.ContainsKey(tenant)) throw new HandBackException();
     }
 
     /// <summary>This instance may not send now (its heartbeat is stale): the row goes back unattempted.</summary>

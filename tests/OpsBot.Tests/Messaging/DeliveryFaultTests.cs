@@ -30,9 +30,16 @@ public abstract class DeliveryFaultTests(DatabaseProvider provider) : IAsyncLife
         if (provider == DatabaseProvider.Postgres) Npgsql.NpgsqlConnection.ClearAllPools();
     }
 
-    private async Task<OpsBotCluster> StartAsync(int channels = Channels) =>
-        _cluster = await OpsBotCluster.StartAsync(provider, await ConnectionStringAsync(), AlertFanout.Settings(Connector.ServiceUrl, channels),
-            perTenantPerSecond: TenantLimit);
+    private async Task<OpsBotCluster> StartAsync(int channels = Channels)
+    {
+        var settings = AlertFanout.Settings(Connector.ServiceUrl, channels);
+        settings["Logging:LogLevel:OpsBot.Messaging"] = "Information";
+        return _cluster = await OpsBotCluster.StartAsync(provider, await ConnectionStringAsync(), settings, perTenantPerSecond: TenantLimit);
+    }
+
+    private static string Story(OpsBotCluster cluster) => string.Join("\n", cluster.Output.Split('\n')
+        .Where(l => l.StartsWith("---", StringComparison.Ordinal) || l.Contains("Outbox", StringComparison.Ordinal) || l.Contains("store", StringComparison.Ordinal))
+        .Where(l => !l.Contains("retrying in", StringComparison.Ordinal)).Take(80));
 
     [Fact]
     public async Task Thirty_percent_429s_lose_nothing_and_keep_the_deployment_under_the_limits()
@@ -164,7 +171,7 @@ public abstract class DeliveryFaultTests(DatabaseProvider provider) : IAsyncLife
             Assert.True(n >= 1, $"{row.ChannelId} lost");
             Assert.True(n == 1 || row.RepeatedAfterAmbiguousFailure, $"{row.ChannelId} got {n} posts without being flagged");
         }
-        Assert.True(Connector.MaxTenantCalls(1) <= TenantLimit, "tenant: " + Connector.BusiestWindow(1));
+        Assert.True(Connector.MaxTenantCalls(1) <= TenantLimit, "tenant: " + Connector.BusiestWindow(1) + "\n" + Story(cluster));
         Assert.True(Connector.MaxConversationCalls(1) <= 7, "conversation: " + Connector.BusiestWindow(1, perConversation: true));
         Assert.True(Connector.MaxConversationCalls(2) <= 8, "conversation: " + Connector.BusiestWindow(2, perConversation: true));
         var version = (await AlertFanout.GetAsync(cluster[0].Url, alertId))["version"]!.GetValue<int>();
