@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework;
@@ -67,7 +68,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     private async Task RunAsync()
     {
         var batch = new List<Write>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        while (batch.Count > 0 || await _queue.Reader.WaitToReadAsync())
         {
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write)) batch.Add(write);
             try
@@ -80,8 +81,24 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
                 if (StoreErrors.IsUnavailable(ex)) LogBatchUnavailable(batch.Count, ex.GetType().Name, ex.Message);
                 else LogBatchFailed(ex, batch.Count);
                 foreach (var w in batch) w.Done.TrySetException(ex);
+                batch.Clear();
+                if (StoreErrors.IsUnavailable(ex)) FailWaitingClaims(ex, batch);
+                continue;
             }
             batch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Claims queued while a batch spent the retry budget on an unavailable store fail at once (their requests are answered 503
+    /// and redelivered) instead of waiting out a second budget; completes and forgets stay queued for the next batch.
+    /// </summary>
+    private void FailWaitingClaims(Exception ex, List<Write> next)
+    {
+        while (next.Count < MaxBatch && _queue.Reader.TryRead(out var write))
+        {
+            if (write.Kind == WriteKind.Claim) write.Done.TrySetException(ex);
+            else next.Add(write);
         }
     }
 
@@ -106,7 +123,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
             {
                 // A broken connection is not reused.
                 await CloseConnectionAsync();
-                var unavailable = StoreErrors.IsUnavailable(ex);
+                var unavailable = StoreErrors.IsUnavailable(ex) && ex is not RetryLimitExceededException;
                 if (!unavailable && (committing || commitUnknown || attempt > 1)) throw;
                 if (unavailable && attempt > _retryCount) throw;
                 commitUnknown |= committing;
@@ -188,7 +205,8 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
         try
         {
             var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-            await db.Database.OpenConnectionAsync();
+            // Not through the execution strategy (DatabaseFacade.OpenConnectionAsync): CommitAsync retries itself.
+            await db.GetService<IRelationalConnection>().OpenAsync(CancellationToken.None);
             _connectionScope = scope;
             return db;
         }

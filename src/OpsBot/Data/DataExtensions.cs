@@ -24,23 +24,27 @@ public static class DataExtensions
         {
             case DatabaseProvider.Sqlite:
                 services.AddDbContextPool<SqliteOpsBotDbContext>((sp, o) => o.UseSqlite(connectionString)
-                    .AddInterceptors([new SqlitePragmas(), new SqliteWriteGate(), .. sp.GetServices<IInterceptor>()]));
+                    .AddInterceptors([new SqlitePragmas(), new SqliteWriteGate(), .. sp.GetServices<IInterceptor>()]).ConfigureWarnings(ConnectionErrorsAsWarnings));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqliteOpsBotDbContext>());
                 break;
             case DatabaseProvider.Postgres:
                 services.AddDbContextPool<PostgresOpsBotDbContext>((sp, o) => o.UseNpgsql(WithNpgsqlDefaults(connectionString),
-                    n => n.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.PostgresCodes)).AddInterceptors(sp.GetServices<IInterceptor>()));
+                    n => n.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.PostgresCodes)).AddInterceptors(sp.GetServices<IInterceptor>())
+                    .ConfigureWarnings(ConnectionErrorsAsWarnings));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<PostgresOpsBotDbContext>());
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContextPool<SqlServerOpsBotDbContext>((sp, o) => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.SqlServerNumbers))
-                    .AddInterceptors(sp.GetServices<IInterceptor>()));
+                    .AddInterceptors(sp.GetServices<IInterceptor>()).ConfigureWarnings(ConnectionErrorsAsWarnings));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqlServerOpsBotDbContext>());
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite, SqlServer or Postgres.");
         }
     }
+
+    /// <summary>A connection that cannot be opened (restart, failover) is retried by the execution strategy; one log line per try is a warning, not an error storm.</summary>
+    private static void ConnectionErrorsAsWarnings(WarningsConfigurationBuilder w) => w.Log((RelationalEventId.ConnectionError, LogLevel.Warning));
 
     /// <summary>
     /// Npgsql defaults for OpsBot's pooled PostgreSQL connections; a connection string that sets one of them itself wins.
