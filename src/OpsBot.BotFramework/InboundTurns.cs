@@ -214,7 +214,7 @@ public sealed partial class InboundTurns(
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn failed for {ActivityType} {InvokeName} {ActivityId}")]
     private partial void LogTurnFailed(Exception ex, string? activityType, string? invokeName, string? activityId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn for {ActivityType} {ActivityId} stopped: its store is unavailable ({Error}: {Message}); answered 503 for redelivery")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn for {ActivityType} {ActivityId} stopped: its store is unavailable ({Error}: {Message}); forgotten for redelivery (503 unless already answered)")]
     private partial void LogTurnUnavailable(string? activityType, string? activityId, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {ActivityId}: recording its outcome failed, the store is unavailable ({Error}: {Message})")]

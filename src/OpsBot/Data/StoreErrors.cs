@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.Data.SqlClient;
 using Microsoft.EntityFrameworkCore;
@@ -25,6 +24,11 @@ public static class StoreErrors
     private static readonly HashSet<int> SqlServerTransient =
         [-2, 20, 64, 233, 1205, 4060, 4221, 10053, 10054, 10060, 10928, 10929, 40143, 40197, 40501, 40540, 40613, 41301, 41302, 41305, 41325, 41839, 49918, 49919, 49920];
 
+    /// <summary>
+    /// A database exception, or one wrapping it (EF's <see cref="RetryLimitExceededException"/>, <see cref="DbUpdateException"/>),
+    /// for a transient reason. Lost connections, refused connects and an exhausted pool are transient <see cref="NpgsqlException"/>s
+    /// (socket, end of stream and timeout inside); the same failures of other HTTP calls (connector, Graph) are not the store's.
+    /// </summary>
     public static bool IsUnavailable(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
@@ -41,8 +45,6 @@ public static class StoreErrors
                     return s.IsTransient || s.Errors.Cast<SqlError>().Any(x => SqlServerTransient.Contains(x.Number));
                 case SqliteException q:
                     return q.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
-                case TimeoutException or SocketException or EndOfStreamException:
-                    return true;
             }
         }
         return false;

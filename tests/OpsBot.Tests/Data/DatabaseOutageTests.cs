@@ -70,6 +70,30 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
         await AssertReadyAsync();
     }
 
+    [Fact]
+    public async Task A_restart_after_part_of_a_unit_of_work_was_saved_answers_503_and_the_redelivery_creates_the_complaint_once()
+    {
+        var form = ValidForm("ACME Corp");
+        var submit = Execute("escalation.submit", form, Rep, replyToId: "form-" + form["formId"]);
+
+        // The complaint row is saved; the restart breaks the connection before its events are (same transaction).
+        _trigger.Arm("INSERT INTO \"ComplaintEvents\"", skip: 0, () => server.RestartAsync("fast"));
+        var first = await Client.PostActivityAsync(submit);
+        Assert.True(_trigger.Fired, "the restart did not happen during the escalation");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+        Assert.NotNull(first.Headers.RetryAfter);
+
+        var redelivered = await DeliverLikeTeamsAsync(submit);
+        Assert.Equal(HttpStatusCode.OK, redelivered.Status);
+        Assert.Contains("ESC-", redelivered.Body, StringComparison.Ordinal);
+        var key = "form:" + form["formId"]!.GetValue<string>();
+        var complaint = await App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync(c => c.IdempotencyKey == key));
+        var events = await EventsAsync(complaint.Id);
+        Assert.Single(events, e => e.Kind == ComplaintEventKind.Created);
+        Assert.Single(events, e => e.Kind == ComplaintEventKind.Assigned);
+        Assert.Equal(1, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+    }
+
     [Theory]
     [InlineData("fast")]
     [InlineData("immediate")]
