@@ -5,10 +5,12 @@ using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpsBot.Api;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
 using OpsBot.Escalations;
+using OpsBot.Tests.BotFramework;
 using OpsBot.Tests.Escalations;
 using OpsBot.Tests.Infrastructure;
 
@@ -26,6 +28,7 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
 {
     private const string ApiKey = "outage-test-key";
     private readonly Trigger _trigger = new();
+    private readonly CapturingLoggerProvider _logs = new();
 
     protected override async Task<string?> ConnectionStringAsync() => await server.CreateDatabaseAsync();
 
@@ -36,7 +39,14 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
         factory.Settings["Database:RetryCount"] = "3";
         factory.Settings["Database:MaxRetryDelay"] = "00:00:01";
         factory.Settings["Api:Keys:erp"] = ApiKeyHandler.Hash(ApiKey);
-        factory.TestServices = services => services.AddSingleton<IInterceptor>(_trigger);
+        // Background timers every second, so that they meet the outage.
+        factory.Settings["Alerts:TimerSeconds"] = "1";
+        factory.Settings["Commitments:ScanInterval"] = "00:00:01";
+        factory.TestServices = services =>
+        {
+            services.AddSingleton<IInterceptor>(_trigger);
+            services.AddSingleton<ILoggerProvider>(_logs);
+        };
     }
 
     public override async Task DisposeAsync()
@@ -161,6 +171,12 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
         await server.StartAsync();
         await AssertReadyAsync();
 
+        // The timers met the outage: a warning per pass, no error (the outbox dispatcher, rewritten separately, is not judged here).
+        var paused = _logs.Lines.Count(l => l.StartsWith("Warning OpsBot.Alerts.AlertTimers: Alert timers paused", StringComparison.Ordinal));
+        Assert.InRange(paused, 1, 10);
+        Assert.Contains(_logs.Lines, l => l.StartsWith("Warning OpsBot.Commitments.OverdueScheduler: Overdue scan paused", StringComparison.Ordinal));
+        Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Error OpsBot.", StringComparison.Ordinal) && !l.StartsWith("Error OpsBot.Messaging.", StringComparison.Ordinal));
+
         // Teams redelivers what was answered 503; each is processed once, and a second redelivery has no second effect.
         foreach (var activity in messages.Append(ack))
         {
@@ -171,6 +187,11 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
         Assert.Single(await EventsAsync(complaint.Id), e => e.Kind == ComplaintEventKind.Acknowledged);
         Assert.Equal(alertsBefore, await App.WithDbAsync(db => db.Alerts.CountAsync()));
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/erp/commitments?since=0")).StatusCode);
+
+        // …and resumed by themselves: no new pause once the database is back.
+        var pausedBefore = _logs.Lines.Count(l => l.Contains("paused: the database is unavailable", StringComparison.Ordinal));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.Equal(pausedBefore, _logs.Lines.Count(l => l.Contains("paused: the database is unavailable", StringComparison.Ordinal)));
     }
 
     private sealed record Answer(HttpStatusCode Status, string Body);
