@@ -17,7 +17,7 @@ public sealed class DatabaseOptions
     /// serialization failure, deadlock) is tried again before the request is answered 503.</summary>
     public int RetryCount { get; set; } = 6;
 
-    /// <summary>Longest wait between two tries (exponential back-off with jitter up to this): 6 tries ≈ 11 s in all.</summary>
+    /// <summary>Longest wait between two tries (exponential back-off with jitter up to this): 6 retries wait about 9 s in all.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 }
 

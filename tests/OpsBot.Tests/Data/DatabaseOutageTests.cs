@@ -20,8 +20,8 @@ namespace OpsBot.Tests.Data;
 /// OpsBot on a real PostgreSQL server of its own that the tests restart (<c>pg_ctl restart -m fast|immediate</c>) or stop for a
 /// while. The restart is triggered from inside the app's own database traffic (a command interceptor fires it just before a
 /// chosen statement), so it lands in the middle of a card action or a message turn, not before or after it.
-/// The app retries 3 times with at most 1 s between tries (~3 s); the 10 s outage is more than three times that budget, so
-/// requests during it are answered 503 (the shipped budget of ~11 s would need a 30 s outage to show the same thing).
+/// The app retries 3 times with at most 1 s between tries (about 2 s of waiting); the 10 s outage is several times that budget, so
+/// requests during it are answered 503 (the shipped budget of about 10 s would need a 30 s outage to show the same thing).
 /// </summary>
 [Collection(PostgresOutageCollection.Name)]
 public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestBase(DatabaseProvider.Postgres)
@@ -140,7 +140,7 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
         Assert.Equal(HttpStatusCode.ServiceUnavailable, readyz.StatusCode);
         Assert.True(ready.Elapsed < TimeSpan.FromSeconds(3), $"/readyz took {ready.Elapsed} to answer during the outage");
 
-        // All at once, each answered within the retry budget (~3 s here) plus a margin, not after a hang.
+        // All at once, each answered within the retry budget (about 2 s here) plus a margin, not after a hang.
         async Task<HttpResponseMessage> Timed(Func<Task<HttpResponseMessage>> send)
         {
             var took = Stopwatch.StartNew();
