@@ -28,6 +28,7 @@ public static partial class BotEndpoint
         services.TryAddSingleton<IInboundActivityLog, MemoryInboundActivityLog>();
         services.TryAddSingleton<BackgroundTurns>();
         services.AddHostedService(sp => sp.GetRequiredService<BackgroundTurns>());
+        services.TryAddSingleton(UnavailableErrors.None);
         services.TryAddSingleton<InboundTurns>();
         return services;
     }
@@ -36,7 +37,7 @@ public static partial class BotEndpoint
     public static IEndpointConventionBuilder MapBotMessages(this IEndpointRouteBuilder endpoints, string pattern = "/api/messages") =>
         endpoints.Map(pattern, HandleAsync);
 
-    private static async Task<IResult> HandleAsync(HttpContext http, BotAuthenticator authenticator, InboundTurns turns, ILoggerFactory logs)
+    private static async Task<IResult> HandleAsync(HttpContext http, BotAuthenticator authenticator, InboundTurns turns, UnavailableErrors unavailable, ILoggerFactory logs)
     {
         if (!HttpMethods.IsPost(http.Request.Method))
         {
@@ -70,7 +71,18 @@ public static partial class BotEndpoint
         }
 
         activity!.CallerId = auth.Caller.CallerId; // a callerId on the wire is never trusted
-        var answer = await turns.ProcessAsync(activity, auth.Caller, ct);
+        InvokeResponse answer;
+        try
+        {
+            answer = await turns.ProcessAsync(activity, auth.Caller, ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && unavailable.Matches(ex))
+        {
+            LogNotClaimed(log, activity.Id, ex.GetType().Name, ex.Message);
+            answer = new InvokeResponse(StatusCodes.Status503ServiceUnavailable);
+        }
+        if (answer.Status == StatusCodes.Status503ServiceUnavailable)
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(unavailable.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return answer.Body is null
             ? Results.StatusCode(answer.Status)
             : Results.Json(answer.Body, BotJson.Options, statusCode: answer.Status);
@@ -108,6 +120,9 @@ public static partial class BotEndpoint
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected inbound activity with 401 from {RemoteIp}: {Reason}")]
     private static partial void LogRejected(ILogger logger, string? reason, string? remoteIp);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {ActivityId} answered 503 for redelivery: its store is unavailable ({Error}: {Message})")]
+    private static partial void LogNotClaimed(ILogger logger, string? activityId, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Answered 503: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string? reason);

@@ -15,7 +15,7 @@ namespace OpsBot.BotFramework;
 /// first answer and cause no second turn. The answer is an <see cref="InvokeResponse"/> standing for the HTTP status and body.
 /// </summary>
 public sealed partial class InboundTurns(
-    BackgroundTurns background, IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, ILogger<InboundTurns> log)
+    BackgroundTurns background, IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, UnavailableErrors unavailable, ILogger<InboundTurns> log)
 {
     public static readonly TimeSpan DefaultInlineWait = TimeSpan.FromSeconds(1);
     private readonly TimeSpan _inlineWait = config.GetValue<TimeSpan?>("Bot:MessageInlineWait") ?? DefaultInlineWait;
@@ -24,6 +24,7 @@ public sealed partial class InboundTurns(
     public static readonly TimeSpan DuplicateWait = TimeSpan.FromSeconds(15);
 
     private static readonly InvokeResponse Ok = new(200);
+    private static readonly InvokeResponse Unavailable = new(503);
     private readonly ConcurrentDictionary<InboundActivityKey, Task<InvokeResponse>> _running = new();
 
     public async Task<InvokeResponse> ProcessAsync(Activity activity, CallerIdentity caller, CancellationToken requestAborted)
@@ -81,9 +82,14 @@ public sealed partial class InboundTurns(
             {
                 var (result, failed) = await RunTurnAsync(activity, caller, stopping);
                 // A redelivered message is answered 200 whatever happened, so only invoke/expectReplies answers are stored.
-                if (key is not null && failed) await UseLogAsync(l => l.ForgetAsync(key, CancellationToken.None));
+                if (key is not null && failed) await ForgetAsync(key, result);
                 else if (key is not null && answerMatters) await UseLogAsync(l => l.CompleteAsync(key, result, CancellationToken.None));
                 answer.TrySetResult(result);
+            }
+            catch (Exception ex) when (unavailable.Matches(ex))
+            {
+                LogBookkeepingUnavailable(activity.Id, ex.GetType().Name, ex.Message);
+                answer.TrySetResult(Unavailable);
             }
             catch (Exception ex)
             {
@@ -98,11 +104,24 @@ public sealed partial class InboundTurns(
         return answer.Task;
     }
 
+    /// <summary>Forgets a failed turn's claim so that a redelivery runs it; when the store is down that waits for it to come back.</summary>
+    private async Task ForgetAsync(InboundActivityKey key, InvokeResponse result)
+    {
+        try
+        {
+            await UseLogAsync(l => l.ForgetAsync(key, CancellationToken.None));
+        }
+        catch (Exception ex) when (result.Status == Unavailable.Status && unavailable.Matches(ex))
+        {
+            LogForgetUnavailable(key.ActivityId, ex.GetType().Name);
+        }
+    }
+
     private async Task<InvokeResponse> AnswerAsync(Task<InvokeResponse> turn, bool waitForAnswer, CancellationToken requestAborted)
     {
         if (waitForAnswer) return await turn.WaitAsync(requestAborted);
         await Task.WhenAny(turn, Task.Delay(_inlineWait, time, requestAborted));
-        return Ok;
+        return turn.IsCompletedSuccessfully && turn.Result.Status == Unavailable.Status ? Unavailable : Ok;
     }
 
     /// <summary>One turn. Returns the HTTP answer and whether the turn failed in a way a redelivery should retry.</summary>
@@ -123,6 +142,12 @@ public sealed partial class InboundTurns(
         try
         {
             await bot.OnTurnAsync(turn, stopping);
+        }
+        catch (Exception ex) when (unavailable.Matches(ex))
+        {
+            // Nothing was answered yet for an invoke; a message answered already (after the inline wait) cannot be redelivered.
+            LogTurnUnavailable(activity.Type, activity.Id, ex.GetType().Name, ex.Message);
+            return (Unavailable, true);
         }
         catch (Exception ex)
         {
@@ -196,6 +221,15 @@ public sealed partial class InboundTurns(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn failed for {ActivityType} {InvokeName} {ActivityId}")]
     private partial void LogTurnFailed(Exception ex, string? activityType, string? invokeName, string? activityId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn for {ActivityType} {ActivityId} stopped: its store is unavailable ({Error}: {Message}); forgotten for redelivery (503 unless already answered)")]
+    private partial void LogTurnUnavailable(string? activityType, string? activityId, string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {ActivityId}: recording its outcome failed, the store is unavailable ({Error}: {Message})")]
+    private partial void LogBookkeepingUnavailable(string? activityId, string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Activity {ActivityId}: its claim could not be released while the store is unavailable ({Error})")]
+    private partial void LogForgetUnavailable(string activityId, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Recording the outcome of activity {ActivityId} failed")]
     private partial void LogBookkeepingFailed(Exception ex, string? activityId);

@@ -255,12 +255,11 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             await work();
             return;
         }
-        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        await db.InRetriedTransactionAsync(async () =>
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
             await work();
-            await tx.CommitAsync(ct);
-        });
+            return true;
+        }, ct);
         dispatcher.Wake();
     }
 

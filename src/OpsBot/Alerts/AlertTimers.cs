@@ -36,6 +36,10 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
                 {
                     await RunOnceAsync(stoppingToken);
                 }
+                catch (Exception ex) when (StoreErrors.IsUnavailable(ex))
+                {
+                    LogStoreUnavailable(ex.GetType().Name, ex.Message);
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogTimerFailed(ex);
@@ -169,6 +173,9 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
             return count;
         }, ct);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert timers paused: the database is unavailable ({Error}: {Message}); trying again at the next tick")]
+    private partial void LogStoreUnavailable(string error, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Alert timers failed")]
     private partial void LogTimerFailed(Exception ex);

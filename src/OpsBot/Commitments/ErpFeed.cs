@@ -123,6 +123,12 @@ public sealed partial class ErpWebhookPusher(IServiceScopeFactory scopes, IHttpC
                 failures = failed ? failures + 1 : 0;
                 wait = failed ? Backoff(o, failures) : sent > 0 ? TimeSpan.Zero : o.PollInterval;
             }
+            catch (Exception ex) when (StoreErrors.IsUnavailable(ex))
+            {
+                failures++;
+                LogStoreUnavailable(ex.GetType().Name, ex.Message);
+                wait = Backoff(o, failures);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 failures++;
@@ -202,6 +208,9 @@ public sealed partial class ErpWebhookPusher(IServiceScopeFactory scopes, IHttpC
         }
         return (sent, false);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ERP webhook paused: the database is unavailable ({Error}: {Message}); retrying with back-off")]
+    private partial void LogStoreUnavailable(string error, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ERP webhook delivery of sequence {Sequence} ({OpportunityId}) failed, attempt {Attempt}: {Error}")]
     private partial void LogDeliveryFailed(long sequence, string opportunityId, int attempt, string error);

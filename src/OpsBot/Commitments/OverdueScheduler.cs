@@ -25,6 +25,10 @@ public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptio
             {
                 await ScanAsync(stoppingToken);
             }
+            catch (Exception ex) when (StoreErrors.IsUnavailable(ex))
+            {
+                LogStoreUnavailable(ex.GetType().Name, ex.Message);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogScanFailed(ex);
@@ -94,6 +98,9 @@ public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptio
         LogScanned(due.Count);
         return due.Count;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Overdue scan paused: the database is unavailable ({Error}: {Message}); it runs again at the next interval")]
+    private partial void LogStoreUnavailable(string error, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Overdue scan handled {Count} downstream forms")]
     private partial void LogScanned(int count);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
+using OpsBot.Data;
 using OpsBot.Hosting;
 
 namespace OpsBot.Conversations;
@@ -58,14 +59,18 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         }
     }
 
-    /// <summary>Every activity refreshes its conversation reference; install/uninstall (or the bot added/removed) switch it on/off.</summary>
+    /// <summary>
+    /// Every activity refreshes its conversation reference; install/uninstall (or the bot added/removed) switch it on/off.
+    /// An unavailable store ends the turn here (and in the handlers below) instead of an error card: the activity is answered
+    /// 503 and redelivered.
+    /// </summary>
     private async Task<bool> CaptureReferenceAsync(BotTurn turn, CancellationToken ct)
     {
         try
         {
             return await turn.GetService<ConversationReferences>().CaptureAsync(turn.Activity, ReferenceEventOf(turn.Activity), ct);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException && !StoreErrors.IsUnavailable(ex))
         {
             LogReferenceFailed(ex, turn.Activity.Type, turn.Activity.Id);
             return false;
@@ -125,7 +130,7 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         {
             // The connector client logged the refusal; an error card would be refused the same way.
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException && !StoreErrors.IsUnavailable(ex))
         {
             LogHandlerFailed(ex, turn.Activity.Type, turn.Activity.Id);
             await turn.SendCardAsync("error", ErrorCardModel.Unexpected(turn.Activity.Id), ct: ct);
@@ -176,7 +181,7 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
                     return null;
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException && !StoreErrors.IsUnavailable(ex))
         {
             LogHandlerFailed(ex, turn.Activity.Name, turn.Activity.Id);
             return AdaptiveCardInvoke.Error(500, "InternalError", "Something went wrong on our side. The team has the details; please try again.");

@@ -105,6 +105,10 @@ public sealed partial class ProcessedActivityCleanup(IServiceScopeFactory scopes
                 var deleted = await PurgeAsync(db, time.GetUtcNow().UtcDateTime - retention, stoppingToken);
                 if (deleted > 0) LogPurged(deleted);
             }
+            catch (Exception ex) when (StoreErrors.IsUnavailable(ex))
+            {
+                LogStoreUnavailable(ex.GetType().Name, ex.Message);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogPurgeFailed(ex);
@@ -112,6 +116,9 @@ public sealed partial class ProcessedActivityCleanup(IServiceScopeFactory scopes
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging processed-activity records paused: the database is unavailable ({Error}: {Message}); retrying next hour")]
+    private partial void LogStoreUnavailable(string error, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} processed-activity records past retention")]
     private partial void LogPurged(int count);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework;
@@ -25,12 +26,15 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
         """;
     private const string CompleteSql = """UPDATE "ProcessedActivities" SET "CompletedAt" = @now, "ResponseStatus" = @status, "ResponseBody" = @body""" + Where;
     private const string ForgetSql = """DELETE FROM "ProcessedActivities" """ + Where;
+    private const string ClaimedAtSql = """SELECT "CreatedAt" FROM "ProcessedActivities" """ + Where;
 
     private readonly Channel<Write> _queue = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<InboundActivityWriter> _log;
     private readonly Lazy<Task> _loop;
     private AsyncServiceScope? _connectionScope;
+    private readonly int _retryCount;
+    private readonly TimeSpan _maxRetryDelay;
 
     public InboundActivityWriter(IServiceScopeFactory scopes, IOptions<DatabaseOptions> database, ILogger<InboundActivityWriter> log)
     {
@@ -38,6 +42,8 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
         _log = log;
         // SQL Server has no INSERT … ON CONFLICT DO NOTHING; it keeps one EF transaction per record (EfInboundActivityLog).
         Enabled = database.Value.Provider is DatabaseProvider.Sqlite or DatabaseProvider.Postgres;
+        _retryCount = database.Value.RetryCount;
+        _maxRetryDelay = database.Value.MaxRetryDelay;
         _loop = new Lazy<Task>(() => Task.Run(RunAsync));
     }
 
@@ -62,7 +68,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     private async Task RunAsync()
     {
         var batch = new List<Write>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        while (batch.Count > 0 || await _queue.Reader.WaitToReadAsync())
         {
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write)) batch.Add(write);
             try
@@ -72,65 +78,123 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
             }
             catch (Exception ex)
             {
-                LogBatchFailed(ex, batch.Count);
+                if (StoreErrors.IsUnavailable(ex)) LogBatchUnavailable(batch.Count, ex.GetType().Name, ex.Message);
+                else LogBatchFailed(ex, batch.Count);
                 foreach (var w in batch) w.Done.TrySetException(ex);
+                batch.Clear();
+                if (StoreErrors.IsUnavailable(ex)) FailWaitingClaims(ex, batch);
+                continue;
             }
             batch.Clear();
         }
     }
 
+    /// <summary>
+    /// Claims queued while a batch spent the retry budget on an unavailable store fail at once (their requests are answered 503
+    /// and redelivered) instead of waiting out a second budget; completes and forgets stay queued for the next batch.
+    /// </summary>
+    private void FailWaitingClaims(Exception ex, List<Write> next)
+    {
+        while (next.Count < MaxBatch && _queue.Reader.TryRead(out var write))
+        {
+            if (write.Kind == WriteKind.Claim) write.Done.TrySetException(ex);
+            else next.Add(write);
+        }
+    }
+
+    /// <summary>
+    /// Commits the batch, retrying on a new connection: once after any failure before the commit, and with back-off up to
+    /// <c>Database:RetryCount</c> times while the store is unavailable. When a commit's outcome is unknown (the connection
+    /// broke during it), the next try tells a claim that committed then (its row carries this claim's time) from an earlier
+    /// delivery's; completes and forgets are idempotent.
+    /// </summary>
     private async Task CommitAsync(List<Write> batch)
     {
+        var commitUnknown = false;
         for (var attempt = 1; ; attempt++)
         {
-            var db = await ContextAsync();
-            var connection = db.Database.GetDbConnection();
-            DbCommand? claim = null, complete = null, forget = null;
             var committing = false;
             try
             {
-                // Through EF so that SQLite's in-process write gate (SqliteWriteGate) orders this transaction with the others.
-                await using var transaction = await db.Database.BeginTransactionAsync();
-                var tx = transaction.GetDbTransaction();
-                foreach (var w in batch)
-                {
-                    var cmd = w.Kind switch
-                    {
-                        WriteKind.Claim => claim ??= Command(connection, ClaimSql, withNow: true),
-                        WriteKind.Complete => complete ??= Command(connection, CompleteSql, withNow: true, "status", "body"),
-                        _ => forget ??= Command(connection, ForgetSql, withNow: false),
-                    };
-                    cmd.Transaction = tx;
-                    cmd.Parameters["channel"].Value = w.Key.ChannelId;
-                    cmd.Parameters["conversation"].Value = w.Key.ConversationId;
-                    cmd.Parameters["activity"].Value = w.Key.ActivityId;
-                    if (w.Kind != WriteKind.Forget) cmd.Parameters["now"].Value = w.Now;
-                    if (w.Kind == WriteKind.Complete)
-                    {
-                        cmd.Parameters["status"].Value = (object?)w.Status ?? DBNull.Value;
-                        cmd.Parameters["body"].Value = (object?)w.Body ?? DBNull.Value;
-                    }
-                    w.Applied = await cmd.ExecuteNonQueryAsync() > 0;
-                }
-                committing = true;
-                await transaction.CommitAsync();
+                await CommitOnceAsync(batch, commitUnknown, () => committing = true);
                 return;
             }
             catch (Exception ex)
             {
-                // A broken connection is not reused. Nothing was committed unless the commit itself failed, so only then is
-                // a retry unsafe (a claim committed unseen would look like an earlier delivery's).
+                // A broken connection is not reused.
                 await CloseConnectionAsync();
-                if (committing || attempt > 1) throw;
-                LogRetrying(ex.GetType().Name, batch.Count);
-            }
-            finally
-            {
-                if (claim is not null) await claim.DisposeAsync();
-                if (complete is not null) await complete.DisposeAsync();
-                if (forget is not null) await forget.DisposeAsync();
+                var unavailable = StoreErrors.IsUnavailable(ex) && ex is not RetryLimitExceededException;
+                if (!unavailable && (committing || commitUnknown || attempt > 1)) throw;
+                if (unavailable && attempt > _retryCount) throw;
+                commitUnknown |= committing;
+                LogRetrying(ex.GetType().Name, batch.Count, attempt);
+                if (unavailable) await Task.Delay(Backoff(attempt));
             }
         }
+    }
+
+    private TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(_maxRetryDelay.TotalMilliseconds, 250 * Math.Pow(2, attempt - 1) * (1 + Random.Shared.NextDouble() * 0.1)));
+
+    private async Task CommitOnceAsync(List<Write> batch, bool commitUnknown, Action committing)
+    {
+        var db = await ContextAsync();
+        var connection = db.Database.GetDbConnection();
+        DbCommand? claim = null, complete = null, forget = null, claimedAt = null;
+        try
+        {
+            // Through EF so that SQLite's in-process write gate (SqliteWriteGate) orders this transaction with the others.
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var tx = transaction.GetDbTransaction();
+            foreach (var w in batch)
+            {
+                var cmd = w.Kind switch
+                {
+                    WriteKind.Claim => claim ??= Command(connection, ClaimSql, withNow: true),
+                    WriteKind.Complete => complete ??= Command(connection, CompleteSql, withNow: true, "status", "body"),
+                    _ => forget ??= Command(connection, ForgetSql, withNow: false),
+                };
+                Bind(cmd, tx, w);
+                w.Applied = await cmd.ExecuteNonQueryAsync() > 0;
+                if (w is { Kind: WriteKind.Claim, Applied: false } && commitUnknown)
+                {
+                    claimedAt ??= Command(connection, ClaimedAtSql, withNow: false);
+                    Bind(claimedAt, tx, w);
+                    w.Applied = await claimedAt.ExecuteScalarAsync() is { } at and not DBNull && IsSameInstant(at, w.Now);
+                }
+            }
+            committing();
+            await transaction.CommitAsync();
+        }
+        finally
+        {
+            if (claim is not null) await claim.DisposeAsync();
+            if (complete is not null) await complete.DisposeAsync();
+            if (forget is not null) await forget.DisposeAsync();
+            if (claimedAt is not null) await claimedAt.DisposeAsync();
+        }
+    }
+
+    private static void Bind(DbCommand cmd, DbTransaction tx, Write w)
+    {
+        cmd.Transaction = tx;
+        cmd.Parameters["channel"].Value = w.Key.ChannelId;
+        cmd.Parameters["conversation"].Value = w.Key.ConversationId;
+        cmd.Parameters["activity"].Value = w.Key.ActivityId;
+        if (cmd.Parameters.Contains("now")) cmd.Parameters["now"].Value = w.Now;
+        if (w.Kind == WriteKind.Complete)
+        {
+            cmd.Parameters["status"].Value = (object?)w.Status ?? DBNull.Value;
+            cmd.Parameters["body"].Value = (object?)w.Body ?? DBNull.Value;
+        }
+    }
+
+    /// <summary>The stored claim time against this claim's (PostgreSQL keeps microseconds, SQLite text).</summary>
+    private static bool IsSameInstant(object stored, DateTime now)
+    {
+        var at = stored is DateTime d ? d : DateTime.Parse(Convert.ToString(stored, System.Globalization.CultureInfo.InvariantCulture)!, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+        return Math.Abs((at.ToUniversalTime() - now).TotalMilliseconds) < 1;
     }
 
     /// <summary>The writer's own DbContext with its connection opened once and kept across batches.</summary>
@@ -141,7 +205,8 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
         try
         {
             var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-            await db.Database.OpenConnectionAsync();
+            // Not through the execution strategy (DatabaseFacade.OpenConnectionAsync): CommitAsync retries itself.
+            await db.GetService<IRelationalConnection>().OpenAsync(CancellationToken.None);
             _connectionScope = scope;
             return db;
         }
@@ -209,11 +274,14 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
         public bool Applied { get; set; }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} inbound activity records failed ({Error}); retrying on a new connection")]
-    private partial void LogRetrying(string error, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} inbound activity records failed ({Error}, try {Attempt}); retrying on a new connection")]
+    private partial void LogRetrying(string error, int count, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout: inbound activity records still queued were not committed")]
     private partial void LogShutdownTimeout();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing {Count} inbound activity records failed: the database is unavailable ({Error}: {Message})")]
+    private partial void LogBatchUnavailable(int count, string error, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Count} inbound activity records failed")]
     private partial void LogBatchFailed(Exception ex, int count);

@@ -10,34 +10,41 @@ public static class DataExtensions
         var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         builder.Services.Configure<DatabaseOptions>(builder.Configuration.GetSection(DatabaseOptions.Section));
         var connectionString = options.ConnectionString ?? DefaultSqlite(builder.Environment.ContentRootPath);
-        AddProvider(builder.Services, options.Provider, connectionString);
-        builder.Services.AddHealthChecks().AddDbContextCheck<OpsBotDbContext>("database", tags: ["ready"]);
+        AddProvider(builder.Services, options.Provider, connectionString, options);
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("database", tags: ["ready"]);
+        builder.Services.AddSingleton(new BotFramework.UnavailableErrors(StoreErrors.IsUnavailable, StoreErrors.RetryAfter));
         return builder;
     }
 
     /// <summary>Interceptors that features register as <see cref="IInterceptor"/> singletons are added to every provider.</summary>
-    internal static void AddProvider(IServiceCollection services, DatabaseProvider provider, string connectionString)
+    internal static void AddProvider(IServiceCollection services, DatabaseProvider provider, string connectionString, DatabaseOptions? options = null)
     {
+        options ??= new DatabaseOptions();
         switch (provider)
         {
             case DatabaseProvider.Sqlite:
                 services.AddDbContextPool<SqliteOpsBotDbContext>((sp, o) => o.UseSqlite(connectionString)
-                    .AddInterceptors([new SqlitePragmas(), new SqliteWriteGate(), .. sp.GetServices<IInterceptor>()]));
+                    .AddInterceptors([new SqlitePragmas(), new SqliteWriteGate(), .. sp.GetServices<IInterceptor>()]).ConfigureWarnings(ConnectionErrorsAsWarnings));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqliteOpsBotDbContext>());
                 break;
             case DatabaseProvider.Postgres:
-                services.AddDbContextPool<PostgresOpsBotDbContext>((sp, o) => o.UseNpgsql(WithNpgsqlDefaults(connectionString)).AddInterceptors(sp.GetServices<IInterceptor>()));
+                services.AddDbContextPool<PostgresOpsBotDbContext>((sp, o) => o.UseNpgsql(WithNpgsqlDefaults(connectionString),
+                    n => n.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.PostgresCodes)).AddInterceptors(sp.GetServices<IInterceptor>())
+                    .ConfigureWarnings(ConnectionErrorsAsWarnings));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<PostgresOpsBotDbContext>());
                 break;
             case DatabaseProvider.SqlServer:
-                services.AddDbContextPool<SqlServerOpsBotDbContext>((sp, o) => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure())
-                    .AddInterceptors(sp.GetServices<IInterceptor>()));
+                services.AddDbContextPool<SqlServerOpsBotDbContext>((sp, o) => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.SqlServerNumbers))
+                    .AddInterceptors(sp.GetServices<IInterceptor>()).ConfigureWarnings(ConnectionErrorsAsWarnings));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqlServerOpsBotDbContext>());
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite, SqlServer or Postgres.");
         }
     }
+
+    /// <summary>A connection that cannot be opened (restart, failover) is retried by the execution strategy; one log line per try is a warning, not an error storm.</summary>
+    private static void ConnectionErrorsAsWarnings(WarningsConfigurationBuilder w) => w.Log((RelationalEventId.ConnectionError, LogLevel.Warning));
 
     /// <summary>
     /// Npgsql defaults for OpsBot's pooled PostgreSQL connections; a connection string that sets one of them itself wins.

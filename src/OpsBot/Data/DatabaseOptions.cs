@@ -12,6 +12,13 @@ public sealed class DatabaseOptions
 
     /// <summary>Apply migrations at start-up. Defaults to on in Development only.</summary>
     public bool? MigrateOnStartup { get; set; }
+
+    /// <summary>How often a statement or unit of work that failed for a transient reason (restart, failover, lost connection,
+    /// serialization failure, deadlock) is tried again before the request is answered 503.</summary>
+    public int RetryCount { get; set; } = 6;
+
+    /// <summary>Longest wait between two tries (exponential back-off with jitter up to this): 6 retries wait about 9 s in all.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 public enum DatabaseProvider { Sqlite, SqlServer, Postgres }

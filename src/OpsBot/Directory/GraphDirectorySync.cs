@@ -121,6 +121,10 @@ public sealed partial class GraphDirectorySyncService(IServiceScopeFactory scope
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<GraphDirectorySync>().SyncAsync(stoppingToken);
             }
+            catch (Exception ex) when (StoreErrors.IsUnavailable(ex))
+            {
+                LogStoreUnavailable(ex.GetType().Name, ex.Message);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogFailed(ex);
@@ -128,6 +132,9 @@ public sealed partial class GraphDirectorySyncService(IServiceScopeFactory scope
             await Task.Delay(options.Value.Graph.SyncInterval, time, stoppingToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Graph directory sync paused: the database is unavailable ({Error}: {Message}); it runs again at the next interval")]
+    private partial void LogStoreUnavailable(string error, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Graph directory sync failed; the directory table keeps its last state")]
     private partial void LogFailed(Exception ex);

@@ -127,6 +127,10 @@ public sealed partial class EscalationScheduler(IServiceScopeFactory scopes, Tim
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<EscalationSla>().RunDueAsync(stoppingToken);
             }
+            catch (Exception ex) when (StoreErrors.IsUnavailable(ex))
+            {
+                LogStoreUnavailable(ex.GetType().Name, ex.Message);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogFailed(ex);
@@ -134,6 +138,9 @@ public sealed partial class EscalationScheduler(IServiceScopeFactory scopes, Tim
             await Task.Delay(options.Value.SchedulerInterval, time, stoppingToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SLA scheduler paused: the database is unavailable ({Error}: {Message}); it runs again at the next interval")]
+    private partial void LogStoreUnavailable(string error, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "SLA scheduler pass failed; it runs again at the next interval")]
     private partial void LogFailed(Exception ex);

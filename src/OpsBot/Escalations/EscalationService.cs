@@ -339,14 +339,7 @@ public sealed partial class EscalationService(
         Attachments = [Attachment.AdaptiveCard(card)],
     };
 
-    public async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct) =>
-        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
-        {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var result = await work();
-            await tx.CommitAsync(ct);
-            return result;
-        });
+    public Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct) => db.InRetriedTransactionAsync(work, ct);
 
     private Task InTransactionAsync(Func<Task> work, CancellationToken ct) => InTransactionAsync(async () => { await work(); return true; }, ct);
 

@@ -44,6 +44,7 @@ public static class OpsBotHosting
     {
         _ = app.Services.GetRequiredService<CardTemplates>(); // a broken template stops start-up here
         MigrateIfConfigured(app);
+        app.UseMiddleware<StoreUnavailableMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapBotMessages();

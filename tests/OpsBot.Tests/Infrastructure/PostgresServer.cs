@@ -7,7 +7,9 @@ namespace OpsBot.Tests.Infrastructure;
 
 /// <summary>
 /// A real PostgreSQL server for the test run: initdb in a temp folder, started on a free loopback port,
-/// stopped at the end. Each test class gets its own database from <see cref="CreateDatabaseAsync"/>.
+/// stopped at the end. Each test class gets its own database from <see cref="CreateDatabaseAsync"/>. Outage tests restart or
+/// stop it (<see cref="RestartAsync"/>, <see cref="StopAsync"/>, <see cref="StartAsync"/>): they use their own instance
+/// (<see cref="PostgresOutageCollection"/>) so that the suite-wide server never goes away under other test classes.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
@@ -26,8 +28,29 @@ public sealed class PostgresServer : IAsyncLifetime
         var asRoot = Environment.UserName == "root";
         if (asRoot) await RunAsync("chown", $"postgres:postgres {_dir}");
         await PgAsync(asRoot, "initdb", $"-D {_dir}/data -A trust -U opsbot --no-sync -E UTF8 --locale=C.UTF-8");
-        await PgAsync(asRoot, "pg_ctl", $"-D {_dir}/data -w -t 60 -l {_dir}/server.log -o \"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\" start");
+        await StartAsync();
     }
+
+    private string ServerOptions => $"-o \"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\"";
+
+    /// <summary>Starts the server (again) on the same port and data folder, and waits until it accepts connections.</summary>
+    public Task StartAsync() =>
+        PgAsync(Environment.UserName == "root", "pg_ctl", $"-D {_dir}/data -w -t 60 -l {_dir}/server.log {ServerOptions} start");
+
+    /// <summary>
+    /// Stops the server with a <c>pg_ctl</c> shutdown mode: <c>fast</c> (sessions terminated with 57P01, clean shutdown) or
+    /// <c>immediate</c> (processes killed, crash recovery at the next start). Connections are refused until <see cref="StartAsync"/>.
+    /// </summary>
+    public Task StopAsync(string mode = "fast") =>
+        PgAsync(Environment.UserName == "root", "pg_ctl", $"-D {_dir}/data -w -t 60 -m {Mode(mode)} stop");
+
+    /// <summary><c>pg_ctl restart -m fast|immediate</c>: the server goes away and comes back on the same port with the same data.</summary>
+    public Task RestartAsync(string mode = "fast") =>
+        PgAsync(Environment.UserName == "root", "pg_ctl", $"-D {_dir}/data -w -t 60 -l {_dir}/server.log -m {Mode(mode)} {ServerOptions} restart");
+
+    private static string Mode(string mode) => mode is "smart" or "fast" or "immediate"
+        ? mode
+        : throw new ArgumentOutOfRangeException(nameof(mode), mode, "pg_ctl shutdown modes are smart, fast and immediate.");
 
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Username=opsbot;Database={database};Pooling=true;Maximum Pool Size=100";
@@ -36,7 +59,8 @@ public sealed class PostgresServer : IAsyncLifetime
     public async Task<string> CreateDatabaseAsync()
     {
         var name = "opsbot_" + Guid.NewGuid().ToString("n")[..12];
-        await using var conn = new NpgsqlConnection(ConnectionString("postgres"));
+        // Unpooled: after a restart a pooled connection would be a dead one.
+        await using var conn = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
         await cmd.ExecuteNonQueryAsync();
@@ -46,7 +70,8 @@ public sealed class PostgresServer : IAsyncLifetime
     public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        try { await PgAsync(Environment.UserName == "root", "pg_ctl", $"-D {_dir}/data -m immediate stop"); }
+        try { await StopAsync("immediate"); }
+        catch (InvalidOperationException) when (!File.Exists(Path.Combine(_dir, "data", "postmaster.pid"))) { } // an outage test left it stopped
         finally { try { Directory.Delete(_dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
     }
 
@@ -75,4 +100,11 @@ public sealed class PostgresServer : IAsyncLifetime
 public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
 {
     public const string Name = "postgres";
+}
+
+/// <summary>A PostgreSQL server of its own for tests that restart or stop it.</summary>
+[CollectionDefinition(Name)]
+public sealed class PostgresOutageCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "postgres-outage";
 }
