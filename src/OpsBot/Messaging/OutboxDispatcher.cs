@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using OpsBot.Data;
 
@@ -397,13 +395,9 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private const int StoreConcurrency = 16;
     private readonly SemaphoreSlim _storeGate = new(StoreConcurrency);
 
-    internal static bool IsStoreFailure(Exception ex) => ex switch
-    {
-        DbUpdateConcurrencyException => false,
-        DbException or DbUpdateException or TimeoutException or RetryLimitExceededException => true,
-        InvalidOperationException { InnerException: DbException or TimeoutException } => true,
-        _ => ex.InnerException is DbException or TimeoutException,
-    };
+    /// <summary>The store is unavailable for now (restart, failover, lost connection): wait and try again, never fail a row for it.</summary>
+    internal static bool IsStoreFailure(Exception ex) =>
+        StoreErrors.IsUnavailable(ex) || ex is TimeoutException || ex.InnerException is TimeoutException;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox dispatcher {InstanceId} started")]
     private partial void LogStarted(string instanceId);

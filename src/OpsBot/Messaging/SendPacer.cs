@@ -9,17 +9,13 @@ namespace OpsBot.Messaging;
 /// send back);</item>
 /// <item>sliding windows counted the way the connector counts them, on arrival: per tenant the rate per second, per
 /// conversation 7 per 1 s, 8 per 2 s, 60 per 30 s and 1,800 per hour. A call arrives somewhere between its slot and its answer,
-/// so a window counts every call whose answer came within it, and a call still waiting for its answer as arriving as late as
-/// its slot + <see cref="MaxTransit"/>. Calls that a stall on the way (a new connection, a pause) bunches together therefore
-/// still fit the windows on the connector's clock;</item>
+/// so a window counts every call whose answer came within it, and every call still waiting for its answer. Calls that a stall
+/// on the way (a new connection, a pause) bunches together therefore still fit the windows on the connector's clock;</item>
 /// <item>pauses after a 429 (its Retry-After) per conversation or per tenant.</item>
 /// </list>
 /// </summary>
 public sealed class SendPacer(MessagingOptions options, TimeProvider clock)
 {
-    /// <summary>Longest a call is assumed to take to reach the connector while its answer is outstanding.</summary>
-    public static readonly TimeSpan MaxTransit = TimeSpan.FromSeconds(1);
-
     private static readonly (int Limit, TimeSpan Window)[] ConversationWindows =
     [
         (7, TimeSpan.FromSeconds(1)),
@@ -33,7 +29,8 @@ public sealed class SendPacer(MessagingOptions options, TimeProvider clock)
     {
         internal DateTime Slot;
         internal DateTime? Answered;
-        internal DateTime LatestArrival => Answered ?? Slot + MaxTransit;
+        /// <summary>The latest the call can have arrived: its answer, or (still outstanding) any moment up to now.</summary>
+        internal DateTime LatestArrival(DateTime now) => Answered ?? now;
     }
 
     private readonly Lock _lock = new();
@@ -121,14 +118,14 @@ public sealed class SendPacer(MessagingOptions options, TimeProvider clock)
     {
         if (!_logs.TryGetValue(key, out var log) || log.Count == 0) return now;
         var longest = windows[^1].Window;
-        while (log.Count > 0 && log.Peek().LatestArrival < now - longest) log.Dequeue();
+        while (log.Count > 0 && log.Peek().LatestArrival(now) < now - longest) log.Dequeue();
         var at = now;
         foreach (var (limit, window) in windows)
         {
             if (log.Count < limit) continue;
-            var inWindow = log.Select(t => t.LatestArrival).Where(a => a >= now - window).OrderDescending().ToList();
-            // The new call may go once the limit-th latest of them has left the window.
-            if (inWindow.Count >= limit) at = Max(at, inWindow[limit - 1] + window);
+            var inWindow = log.Select(t => t.LatestArrival(now)).Where(a => a >= now - window).OrderDescending().ToList();
+            // The new call may go once the limit-th latest of them has left the window (an outstanding one: look again soon).
+            if (inWindow.Count >= limit) at = Max(at, inWindow[limit - 1] == now ? now + TimeSpan.FromMilliseconds(20) : inWindow[limit - 1] + window);
         }
         return at;
     }
@@ -137,7 +134,7 @@ public sealed class SendPacer(MessagingOptions options, TimeProvider clock)
     {
         _sinceSweep = 0;
         foreach (var key in _next.Where(p => p.Value < now - TimeSpan.FromSeconds(5)).Select(p => p.Key).ToList()) _next.Remove(key);
-        foreach (var key in _logs.Where(p => p.Value.Count == 0 || p.Value.All(t => t.LatestArrival < now - ConversationWindows[^1].Window)).Select(p => p.Key).ToList())
+        foreach (var key in _logs.Where(p => p.Value.Count == 0 || p.Value.All(t => t.LatestArrival(now) < now - ConversationWindows[^1].Window)).Select(p => p.Key).ToList())
             _logs.Remove(key);
     }
 

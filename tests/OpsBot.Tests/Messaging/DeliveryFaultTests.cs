@@ -65,7 +65,8 @@ public abstract class DeliveryFaultTests(DatabaseProvider provider) : IAsyncLife
 
         var rows = await SettledAsync(cluster, id, TimeSpan.FromSeconds(75));
         await AssertDeliveredAsync(cluster, id, rows);
-        Assert.True(rows.Max(r => r.Throttles) >= 8, "no row was refused more often than the old attempt limit");
+        // Refused for 30 s with Retry-After 2 (the old engine failed rows after 8 attempts, about 16 s of this) and yet sent.
+        Assert.Contains(rows, r => r.Throttles > 0 && r.SentAt - r.CreatedAt > TimeSpan.FromSeconds(25));
     }
 
     [Fact]
@@ -174,7 +175,8 @@ public abstract class DeliveryFaultTests(DatabaseProvider provider) : IAsyncLife
         Assert.True(Connector.MaxTenantCalls(1) <= TenantLimit, "tenant: " + Connector.BusiestWindow(1) + "\n" + Story(cluster));
         Assert.True(Connector.MaxConversationCalls(1) <= 7, "conversation: " + Connector.BusiestWindow(1, perConversation: true));
         Assert.True(Connector.MaxConversationCalls(2) <= 8, "conversation: " + Connector.BusiestWindow(2, perConversation: true));
-        var version = (await AlertFanout.GetAsync(cluster[0].Url, alertId))["version"]!.GetValue<int>();
+        var running = Enumerable.Range(0, cluster.Count).First(i => !cluster[i].HasExited);
+        var version = (await AlertFanout.GetAsync(cluster[running].Url, alertId))["version"]!.GetValue<int>();
         Assert.All(Connector.LatestPerActivity().Values, w => Assert.Equal(version, w.CardVersion));
     }
 }
