@@ -31,6 +31,8 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     private readonly ILogger<InboundActivityWriter> _log;
     private readonly Lazy<Task> _loop;
     private AsyncServiceScope? _connectionScope;
+    /// <summary>Whether the last failed <see cref="CommitAsync"/> failed in the commit itself (its outcome unknown).</summary>
+    private bool _commitFailed;
 
     public InboundActivityWriter(IServiceScopeFactory scopes, IOptions<DatabaseOptions> database, ILogger<InboundActivityWriter> log)
     {
@@ -70,6 +72,12 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
                 await CommitAsync(batch);
                 foreach (var w in batch) w.Done.TrySetResult(w.Applied);
             }
+            catch (Exception ex) when (batch.Count > 1 && !_commitFailed)
+            {
+                // Nothing was committed: a member the store refuses must fail alone, not its neighbours.
+                LogSplitting(ex.GetType().Name, batch.Count);
+                foreach (var w in batch) await CommitAloneAsync(w);
+            }
             catch (Exception ex)
             {
                 LogBatchFailed(ex, batch.Count);
@@ -79,8 +87,23 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
         }
     }
 
+    private async Task CommitAloneAsync(Write write)
+    {
+        try
+        {
+            await CommitAsync([write]);
+            write.Done.TrySetResult(write.Applied);
+        }
+        catch (Exception ex)
+        {
+            LogBatchFailed(ex, 1);
+            write.Done.TrySetException(ex);
+        }
+    }
+
     private async Task CommitAsync(List<Write> batch)
     {
+        _commitFailed = false;
         for (var attempt = 1; ; attempt++)
         {
             var db = await ContextAsync();
@@ -121,6 +144,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
                 // A broken connection is not reused. Nothing was committed unless the commit itself failed, so only then is
                 // a retry unsafe (a claim committed unseen would look like an earlier delivery's).
                 await CloseConnectionAsync();
+                _commitFailed = committing;
                 if (committing || attempt > 1) throw;
                 LogRetrying(ex.GetType().Name, batch.Count);
             }
@@ -211,6 +235,9 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} inbound activity records failed ({Error}); retrying on a new connection")]
     private partial void LogRetrying(string error, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} inbound activity records together failed ({Error}); writing each alone")]
+    private partial void LogSplitting(string error, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown timeout: inbound activity records still queued were not committed")]
     private partial void LogShutdownTimeout();

@@ -23,12 +23,14 @@ public abstract partial class OpsBotDbContext(DbContextOptions options) : DbCont
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
+        StoreLimits.Check(ChangeTracker);
         BumpVersions();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        StoreLimits.Check(ChangeTracker);
         BumpVersions();
         return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }

@@ -49,7 +49,6 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
         await AssertProblemAsync(await PostAlertAsync(AlertBody(account: "Con\0toso")), "account");
         await AssertProblemAsync(await PostAlertAsync(AlertBody(impact: "stopped\0")), "impact");
         await AssertProblemAsync(await PostAlertAsync(AlertBody(description: "a\0b"), key: "k-1"), "description");
-        await AssertProblemAsync(await PostAlertAsync(AlertBody(), key: "key\0nul"), "Idempotency-Key");
         var api = ApiClient(ErpKey);
         await AssertProblemAsync(await api.PostAsync("/api/kpis/on-time-delivery/readings",
             new StringContent("""{"value": 79228162514264337593543950335}""", System.Text.Encoding.UTF8, "application/json")), "value");
@@ -70,12 +69,10 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
         Assert.Contains("too large", ReplyText(await SayAsync("enrich OPP-L1 value 999999999999999999999")), StringComparison.Ordinal);
         Assert.Contains("too large", ReplyText(await SayAsync("enrich OPP-L1 value 79228162514264337593543950335k")), StringComparison.Ordinal);
         Assert.Contains("Note", ReplyText(await SayAsync("enrich OPP-L1 value 300000 " + new string('n', 1001))), StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("Note", ReplyText(await SayAsync("enrich OPP-L1 value 300000 bad\0note")), StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("Contact", ReplyText(await SayAsync("enrich OPP-L1 contact Jane\0Buyer")), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(0, await App.WithDbAsync(db => db.Enrichments.CountAsync()));
 
         var form = await SayAsync("commit ACME-001 PO 99 79228162514264337593543950335k USD deliver 2027-01-15");
-        Assert.Contains("79228162514264337593543950335k", Text(CardOfPost(form)), StringComparison.Ordinal);
+        Assert.Equal("79228162514264337593543950335k", Inputs(CardOfPost(form))["committedValue"]);
 
         var route = ReplyText(await SayAsync("alert route add " + new string('r', 101), "29:admin"));
         Assert.Contains("name", route, StringComparison.OrdinalIgnoreCase);
@@ -94,11 +91,13 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
         {
             var data = ValidInput("OPP-C" + field.Length);
             data[field] = value;
-            var card = CardOf(await ExecuteAsync("commitment.submit", data));
+            var body = await ExecuteAsync("commitment.submit", data);
+            if (body["type"]?.GetValue<string>() != "application/vnd.microsoft.card.adaptive") return Answer(body);
+            var card = CardOf(body);
             return AfterInput(card, field)?["text"]?.ToString() ?? Text(card);
         }
-        Assert.Contains("NUL", await SubmitErrorAsync("customerName", "Acme\0Industrial"), StringComparison.Ordinal);
-        Assert.Contains("NUL", await SubmitErrorAsync("customerPoNumber", "44\071"), StringComparison.Ordinal);
+        Assert.Contains("'customerName' contains a NUL", await SubmitErrorAsync("customerName", "Acme\0Industrial"), StringComparison.Ordinal);
+        Assert.Contains("'customerPoNumber' contains a NUL", await SubmitErrorAsync("customerPoNumber", "44\071"), StringComparison.Ordinal);
         Assert.Contains("2999", await SubmitErrorAsync("commitDate", "9999-12-31"), StringComparison.Ordinal);
         Assert.Contains("2999", await SubmitErrorAsync("requestedDeliveryDate", "9999-12-31"), StringComparison.Ordinal);
         Assert.Contains("too large", await SubmitErrorAsync("committedValue", "100000000000000000000000000"), StringComparison.Ordinal);
@@ -115,8 +114,10 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
         save["requestedDeliveryDate"] = "9999-12-31";
         Assert.Contains("2999", Text(CardOf(await ExecuteAsync("commitment.save", save))), StringComparison.Ordinal);
         save["requestedDeliveryDate"] = "";
+        save["note"] = new string('n', 1001);
+        Assert.Contains("1,000", Text(CardOf(await ExecuteAsync("commitment.save", save))), StringComparison.Ordinal);
         save["note"] = "x\0y";
-        Assert.Contains("NUL", Text(CardOf(await ExecuteAsync("commitment.save", save))), StringComparison.Ordinal);
+        Assert.Contains("'note' contains a NUL", Answer(await ExecuteAsync("commitment.save", save)), StringComparison.Ordinal);
         Assert.Equal(0, await App.WithDbAsync(db => db.Enrichments.CountAsync()));
 
         var page = CardOf(await ExecuteAsync("commitment.page", new JsonObject { ["list"] = "mine", ["key"] = "", ["page"] = "2147483647" }));
@@ -126,7 +127,7 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
         {
             ["formId"] = Guid.NewGuid().ToString("n"), ["account"] = "Contoso", ["kind"] = "line-down", ["impact"] = "Line\0 3", ["severity"] = "2",
         };
-        Assert.Contains("NUL", Text(CardOf(await ExecuteAsync("alert.create", alertForm))), StringComparison.Ordinal);
+        Assert.Contains("'impact' contains a NUL", Answer(await ExecuteAsync("alert.create", alertForm)), StringComparison.Ordinal);
         alertForm["impact"] = "Line 3";
         alertForm["formId"] = new string('f', 101);
         var refused = await ExecuteAsync("alert.create", alertForm);
@@ -245,6 +246,14 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
         var ackEvents = await App.WithDbAsync(db => db.AlertEvents.Where(e => e.AlertId == alertId && e.Action == "acknowledged").Select(e => e.ActorId).ToListAsync());
         Assert.Equal(ackEvents.Count, ackEvents.Distinct().Count());
     }
+
+    private static string Answer(JsonObject body) =>
+        body["type"]?.GetValue<string>() switch
+        {
+            "application/vnd.microsoft.card.adaptive" => Text(CardOf(body)),
+            "application/vnd.microsoft.error" => body["value"]!["message"]!.ToString(),
+            _ => body["value"]!.ToString(),
+        };
 
     private static string ReplyText(JsonNode post) =>
         post["attachments"] is JsonArray { Count: > 0 } ? Text(CardOfPost(post)) : post["text"]!.ToString();
