@@ -166,24 +166,44 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
     public async Task Valid_requests_after_refused_ones_are_all_answered()
     {
         await CaptureAsync("OPP-P1");
-        for (var i = 0; i < 6; i++)
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
         {
-            await PostAlertAsync(AlertBody(account: "Nul\0" + i));
-            await PostAlertAsync(AlertBody(account: new string('a', 120)));
-            await Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "help", id: "nul\0" + i));
-            await Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "enrich OPP-P1 value 1 " + new string('n', 1001)));
-            await Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "alert route add x" + i + " channel=19:\0" + i, "29:admin", "Ada Admin", "a:personal-29:admin"));
-        }
-        var failures = new List<string>();
-        for (var i = 0; i < 28; i++)
+            await RefusedAsync(() => PostAlertAsync(AlertBody(account: "Nul\0" + i)));
+            await RefusedAsync(() => PostAlertAsync(AlertBody(account: new string('a', 120))));
+            await RefusedAsync(() => Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "help", id: "nul\0" + i)));
+            await RefusedAsync(() => Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "enrich OPP-P1 value 1 " + new string('n', 1001))));
+            await RefusedAsync(() => Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "alert route add x" + i + " channel=19:\0" + i, "29:admin", "Ada Admin", "a:personal-29:admin")));
+            await RefusedAsync(() => Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "show OPP\0" + i)));
+        }));
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Task.WhenAll(Enumerable.Range(0, 28).Select(async i =>
         {
-            var response = i % 2 == 0
-                ? await PostAlertAsync(AlertBody(account: "Valid " + i), key: "valid-" + i)
-                : await Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "show OPP-P1"));
-            if (!response.IsSuccessStatusCode) failures.Add($"{i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        }
+            try
+            {
+                var response = i % 2 == 0
+                    ? await PostAlertAsync(AlertBody(account: "Valid " + i), key: "valid-" + i)
+                    : await Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "show OPP-P1"));
+                if (!response.IsSuccessStatusCode) failures.Add($"{i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+            catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+            {
+                failures.Add($"{i}: {ex.GetType().Name} {ex.Message}");
+            }
+        }));
         Assert.Empty(failures);
         Assert.Equal(14, await App.WithDbAsync(db => db.Alerts.CountAsync()));
+    }
+
+    /// <summary>A refused request: before the fix some of them failed inside the test host, which rethrows the app's exception.</summary>
+    private static async Task RefusedAsync(Func<Task<HttpResponseMessage>> send)
+    {
+        try
+        {
+            await send();
+        }
+        catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+        {
+        }
     }
 
     [Fact]
