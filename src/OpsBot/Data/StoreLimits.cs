@@ -1,6 +1,8 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace OpsBot.Data;
 
@@ -99,5 +101,63 @@ public sealed class StoreRefusalHandler(IProblemDetailsService problems) : Micro
                 Detail = refusal.Message,
             },
         });
+    }
+}
+
+/// <summary>
+/// Refuses, before it is sent, any EF command with a NUL character in a text parameter, on every provider. On PostgreSQL such a
+/// parameter fails the statement at Bind, and Npgsql 10.0.0 (npgsql/npgsql#6391) then leaves a statement that was being
+/// auto-prepared on that very execution marked prepared without its row description: the next valid run of the same query on
+/// that pooled connection fails with "Received unexpected backend message DataRow". With no NUL reaching a Bind (values of
+/// EF's typed parameters fail nowhere else at Bind), auto-prepare, generic plans and no-reset-on-close stay safe and are kept.
+/// </summary>
+public sealed class StoreLimitGuard : DbCommandInterceptor
+{
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        Check(command);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        Check(command);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        Check(command);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Check(command);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    {
+        Check(command);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        Check(command);
+        return ValueTask.FromResult(result);
+    }
+
+    private static void Check(DbCommand command)
+    {
+        foreach (DbParameter p in command.Parameters)
+        {
+            if (p.Value is string s && StoreLimits.HasNul(s))
+                throw new StoreLimitException("command", "value", "A value contains a NUL character (\\u0000), which cannot be stored or looked up. Remove it and try again.");
+        }
     }
 }
