@@ -163,7 +163,7 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
     private async Task<InvokeResponse?> OnInvokeAsync(BotTurn turn, CancellationToken ct)
     {
         var value = CardValue(turn.Activity.Value);
-        if (NulField(value) is { } field) return AdaptiveCardInvoke.Error(400, "BadRequest", NulAnswer(field));
+        if (NulField(value) is { } field) return Refused(turn, NulAnswer(field));
         try
         {
             switch (turn.Activity.Name)
@@ -183,7 +183,7 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         catch (Exception ex) when (StoreLimits.Refusal(ex) is { } refusal)
         {
             LogValueRefused(turn.Activity.Name, refusal.Field);
-            return AdaptiveCardInvoke.Error(400, "BadRequest", refusal.Message);
+            return Refused(turn, refusal.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -228,6 +228,12 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
                 return null;
         }
     }
+
+    /// <summary>A message extension shows a task's message in its dialog; a card action shows the error on the card.</summary>
+    private static InvokeResponse Refused(BotTurn turn, string message) =>
+        turn.Activity.Name?.StartsWith("composeExtension/", StringComparison.Ordinal) == true
+            ? new InvokeResponse(200, new JsonObject { ["task"] = new JsonObject { ["type"] = "message", ["value"] = message } })
+            : AdaptiveCardInvoke.Error(400, "BadRequest", message);
 
     private static string NulAnswer(string field) =>
         $"'{field}' contains a NUL character (\\u0000), which OpsBot cannot store. Nothing was changed; remove it and submit again.";

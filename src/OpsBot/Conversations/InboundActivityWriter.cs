@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -110,6 +111,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
             var connection = db.Database.GetDbConnection();
             DbCommand? claim = null, complete = null, forget = null;
             var committing = false;
+            ExceptionDispatchInfo failure;
             try
             {
                 // Through EF so that SQLite's in-process write gate (SqliteWriteGate) orders this transaction with the others.
@@ -141,12 +143,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
             }
             catch (Exception ex)
             {
-                // A broken connection is not reused. Nothing was committed unless the commit itself failed, so only then is
-                // a retry unsafe (a claim committed unseen would look like an earlier delivery's).
-                await CloseConnectionAsync();
-                _commitFailed = committing;
-                if (committing || attempt > 1) throw;
-                LogRetrying(ex.GetType().Name, batch.Count);
+                failure = ExceptionDispatchInfo.Capture(ex);
             }
             finally
             {
@@ -154,6 +151,13 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
                 if (complete is not null) await complete.DisposeAsync();
                 if (forget is not null) await forget.DisposeAsync();
             }
+            // A broken connection is not reused; its commands are disposed first, as a disposed command goes back to its
+            // connection's cache, which the next user of that pooled connection may be using. Nothing was committed unless
+            // the commit itself failed, so only then is a retry unsafe (a claim committed unseen would look like an earlier delivery's).
+            await CloseConnectionAsync();
+            _commitFailed = committing;
+            if (committing || attempt > 1) failure.Throw();
+            LogRetrying(failure.SourceException.GetType().Name, batch.Count);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OpsBot.Data;
 using OpsBot.Tests.Infrastructure;
 
@@ -62,5 +63,22 @@ public sealed class StorePoolTests(PostgresServer server)
             }
         }
         Assert.Empty(failures);
+    }
+
+    /// <summary>One inbound activity record PostgreSQL refuses, queued with six valid ones, fails alone (the group commit writes each alone).</summary>
+    [Fact]
+    public async Task A_refused_member_of_an_inbound_group_commit_fails_alone()
+    {
+        await using var app = new OpsBotFactory(DatabaseProvider.Postgres, await server.CreateDatabaseAsync());
+        var writer = app.Services.GetRequiredService<OpsBot.Conversations.InboundActivityWriter>();
+        for (var round = 0; round < 5; round++)
+        {
+            var now = DateTime.UtcNow;
+            var good = Enumerable.Range(0, 6).Select(i => writer.ClaimAsync(new("msteams", $"a:conv-{round}-{i}", $"act-{round}-{i}"), now)).ToList();
+            var bad = writer.ClaimAsync(new("msteams", $"a:conv-{round}-bad", round % 2 == 0 ? "nul\0" : new string('b', 201)), now);
+            Assert.All(await Task.WhenAll(good), Assert.True);
+            await Assert.ThrowsAnyAsync<DbException>(() => bad);
+        }
+        Assert.Equal(30, await app.WithDbAsync(db => db.ProcessedActivities.CountAsync()));
     }
 }
