@@ -136,6 +136,37 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
     }
 
     [Fact]
+    public async Task A_message_action_the_store_cannot_hold_is_answered_in_its_dialog()
+    {
+        async Task<JsonObject> SubmitAsync(string formId, string summary)
+        {
+            var a = Activities.Message(Connector.ServiceUrl, "", conversationId: "a:personal-29:rep-one");
+            a.Type = ActivityTypes.Invoke;
+            a.Text = null;
+            a.Name = "composeExtension/submitAction";
+            a.Value = new JsonObject
+            {
+                ["commandId"] = "escalateMessage", ["commandContext"] = "message",
+                ["data"] = new JsonObject
+                {
+                    ["account"] = "Globex", ["contact"] = "Jane Doe", ["summary"] = summary, ["impact"] = "Line down for a shift",
+                    ["desiredOutcome"] = "Call today", ["severity"] = "High", ["formId"] = formId,
+                },
+            };
+            var response = await Client.PostActivityAsync(a);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (JsonObject)JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        }
+        var nul = await SubmitAsync("ma-1", "Line\0 stopped");
+        Assert.Equal("message", nul["task"]!["type"]!.ToString());
+        Assert.Contains("'summary' contains a NUL", nul["task"]!["value"]!.ToString(), StringComparison.Ordinal);
+        var longId = await SubmitAsync(new string('f', 250), "Line stopped");
+        Assert.Equal("message", longId["task"]!["type"]!.ToString());
+        Assert.Contains("IdempotencyKey is longer than 200", longId["task"]!["value"]!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+    }
+
+    [Fact]
     public async Task An_activity_with_a_NUL_or_overlong_id_is_refused_alone_and_its_neighbours_are_answered()
     {
         async Task<HttpResponseMessage> SendAsync(string text, string? id = null, string? conversation = null)
