@@ -112,8 +112,41 @@ public static partial class BotEndpoint
         }
         if (activity is null || string.IsNullOrEmpty(activity.Type))
             return (null, Results.Problem(statusCode: 400, title: "Malformed activity", detail: "The activity has no 'type'."));
-        return (activity, null);
+        return Unstorable(activity) is { } field
+            ? (null, Results.Problem(statusCode: 400, title: "Malformed activity", detail: field,
+                extensions: new Dictionary<string, object?> { ["field"] = field.Split(' ')[0] }))
+            : (activity, null);
     }
+
+    /// <summary>
+    /// Ids address the activity and its redelivery record (protocol doc §5.4): one with a NUL character (which PostgreSQL cannot
+    /// store) or longer than the record's column is refused here, alone, with 400 naming it — Teams never sends such ids. A NUL
+    /// in the typed text or a display name carries no meaning and is dropped, so the message is still answered; card values
+    /// are checked by the features (and, before any save, by the app's store limits), which answer in the chat naming the field.
+    /// </summary>
+    private static string? Unstorable(Activity a)
+    {
+        static string? Id(string name, string? value, int max) =>
+            value is null ? null
+            : value.Contains('\0', StringComparison.Ordinal) ? $"{name} contains a NUL character (\\u0000)."
+            : value.Length > max ? $"{name} is longer than {max} characters."
+            : null;
+        var problem = Id("id", a.Id, InboundActivityKey.MaxActivityIdLength)
+            ?? Id("channelId", a.ChannelId, InboundActivityKey.MaxChannelIdLength)
+            ?? Id("conversation.id", a.Conversation?.Id, InboundActivityKey.MaxConversationIdLength)
+            ?? Id("replyToId", a.ReplyToId, InboundActivityKey.MaxActivityIdLength)
+            ?? Id("from.id", a.From?.Id, InboundActivityKey.MaxConversationIdLength)
+            ?? Id("recipient.id", a.Recipient?.Id, InboundActivityKey.MaxConversationIdLength)
+            ?? Id("serviceUrl", a.ServiceUrl, 2048);
+        if (problem is not null) return problem;
+        a.Text = WithoutNul(a.Text);
+        if (a.From is { } from) from.Name = WithoutNul(from.Name);
+        if (a.Recipient is { } recipient) recipient.Name = WithoutNul(recipient.Name);
+        if (a.Conversation is { } conversation) conversation.Name = WithoutNul(conversation.Name);
+        return null;
+    }
+
+    private static string? WithoutNul(string? text) => text?.Contains('\0', StringComparison.Ordinal) == true ? text.Replace("\0", "", StringComparison.Ordinal) : text;
 
     private static IResult TooLarge() =>
         Results.Problem(statusCode: 413, title: "Activity too large", detail: $"Activities are limited to {MaxBodyBytes / 1024} KB.");

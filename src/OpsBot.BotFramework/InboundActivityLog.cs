@@ -6,6 +6,10 @@ namespace OpsBot.BotFramework;
 /// <summary>Identity of an inbound activity for redelivery detection (protocol doc §5.4).</summary>
 public sealed record InboundActivityKey(string ChannelId, string ConversationId, string ActivityId)
 {
+    public const int MaxChannelIdLength = 64;
+    public const int MaxConversationIdLength = 400;
+    public const int MaxActivityIdLength = 200;
+
     public static InboundActivityKey? For(Activity activity) =>
         string.IsNullOrEmpty(activity.Id) || string.IsNullOrEmpty(activity.Conversation?.Id)
             ? null

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
+using OpsBot.Commitments;
 using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.Messaging;
@@ -25,6 +26,8 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
         if (errors.Count > 0) return turn.CardResponse("alert-form", FormModel.From(input, Str(data, "formId") ?? Guid.NewGuid().ToString("n"), errors));
 
         var formId = Str(data, "formId");
+        if (formId is { Length: > 100 })
+            return AdaptiveCardInvoke.Error(400, "BadRequest", "This form's id is not valid (at most 100 characters). Type 'alert' for a new form.");
         var client = "chat:" + turn.UserId;
         if (formId is not null && await db.Alerts.FirstOrDefaultAsync(a => a.ApiClient == client && a.IdempotencyKey == formId, ct) is { } already)
             return AdaptiveCardInvoke.Card(await alerts.CardAsync(already, "This alert was already raised from this form.", ct));
@@ -33,8 +36,19 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
         var origin = turn.Activity.ReplyToId is { } cardId
             ? new AlertOrigin(new DeliveryTarget.Conversation(turn.Activity.ServiceUrl ?? alerts.DefaultServiceUrl, turn.TenantId, turn.ConversationId), cardId, turn.UserId)
             : null;
-        var alert = await alerts.RaiseAsync(input, AlertSource.Chat, Actor(turn), turn.Activity.ServiceUrl ?? alerts.DefaultServiceUrl, turn.TenantId,
-            client, formId, origin: origin, ct: ct);
+        Alert alert;
+        try
+        {
+            alert = await alerts.RaiseAsync(input, AlertSource.Chat, Actor(turn), turn.Activity.ServiceUrl ?? alerts.DefaultServiceUrl, turn.TenantId,
+                client, formId, origin: origin, ct: ct);
+        }
+        catch (DbUpdateException ex) when (formId is not null && DbErrors.IsUniqueViolation(ex))
+        {
+            // The same form submitted twice at once: the other submit raised it.
+            db.ChangeTracker.Clear();
+            var raised = await db.Alerts.AsNoTracking().FirstAsync(a => a.ApiClient == client && a.IdempotencyKey == formId, ct);
+            return AdaptiveCardInvoke.Card(await alerts.CardAsync(raised, "This alert was already raised from this form.", ct));
+        }
         return AdaptiveCardInvoke.Card(await alerts.CardAsync(alert, null, ct));
     }
 
@@ -225,6 +239,15 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
                         break;
                     case "person": route.People.Add(value); break;
                 }
+            }
+            var tooLarge = StoreLimits.TextProblem("The name", route.Name, 100) ?? StoreLimits.TextProblem("account", route.Account, 100)
+                ?? StoreLimits.TextProblem("segment", route.Segment, 100)
+                ?? route.Channels.Select(c => StoreLimits.TextProblem("The channel id", c.ChannelId, 256) ?? StoreLimits.TextProblem("The team id", c.TeamId, 256)).FirstOrDefault(p => p is not null)
+                ?? route.People.Select(p => StoreLimits.TextProblem("The person id", p, 256)).FirstOrDefault(p => p is not null);
+            if (tooLarge is not null)
+            {
+                await turn.SendTextAsync(tooLarge + " Nothing was added.", ct);
+                return;
             }
             if (route.Kind is not null && !AlertOptions.Kinds.Contains(route.Kind))
             {

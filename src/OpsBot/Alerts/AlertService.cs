@@ -40,6 +40,8 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         else if (input.Impact.Length > 500) errors["impact"] = "The impact is longer than 500 characters.";
         if (input.Severity is not (>= 1 and <= 4)) errors["severity"] = "Severity is 1 (highest) to 4.";
         if (input.Description is { Length: > 4000 }) errors["description"] = "The description is longer than 4,000 characters.";
+        foreach (var (field, text) in new[] { ("account", input.Account), ("reference", input.Reference), ("kind", input.Kind), ("impact", input.Impact), ("description", input.Description) })
+            if (StoreLimits.HasNul(text)) errors[field] = StoreLimits.TextProblem("The " + field, text, null)!;
         return errors;
     }
 

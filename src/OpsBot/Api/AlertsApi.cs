@@ -79,6 +79,8 @@ public static class AlertsApi
         if (problem is not null) return problem;
         if (request!.Value is not { } value)
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["value"] = ["Give the reading as a number, e.g. {\"value\": 93.5}."] });
+        if (StoreLimits.AmountProblem("The value", value) is { } tooLarge)
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["value"] = [tooLarge] });
         var result = await monitor.RecordAsync(name, value, ct);
         return result is null
             ? Results.Problem(statusCode: 404, title: "Unknown KPI", detail: $"No alert levels are configured for KPI '{name}' (Alerts:Kpis).")

@@ -137,7 +137,7 @@ public static partial class CaptureRules
         if (input.CommittedValue.Length == 0) errors["committedValue"] = "Enter the committed value.";
         else if (!Fields.TryParseMoney(input.CommittedValue, out value)) errors["committedValue"] = "Enter a number, e.g. 250000 or 250,000.50.";
         else if (value <= 0) errors["committedValue"] = "The committed value must be more than zero.";
-        else if (value >= 100_000_000_000_000m) errors["committedValue"] = "The committed value is too large.";
+        else if (StoreLimits.AmountProblem("The committed value", value) is { } tooLarge) errors["committedValue"] = tooLarge;
 
         if (input.Currency.Length == 0) errors["currency"] = "Choose the currency.";
         else if (!options.Currencies.Contains(input.Currency, StringComparer.OrdinalIgnoreCase))
@@ -147,8 +147,10 @@ public static partial class CaptureRules
         var commitOk = input.CommitDate.Length > 0 && Fields.TryParseDate(input.CommitDate, out commit);
         if (input.CommitDate.Length == 0) errors["commitDate"] = "Enter the commit date.";
         else if (!commitOk) errors["commitDate"] = "Enter a date as YYYY-MM-DD.";
+        else if (StoreLimits.DateProblem("The commit date", commit) is { } commitRange) { errors["commitDate"] = commitRange; commitOk = false; }
         if (input.RequestedDeliveryDate.Length == 0) errors["requestedDeliveryDate"] = "Enter the requested delivery date.";
         else if (!Fields.TryParseDate(input.RequestedDeliveryDate, out delivery)) errors["requestedDeliveryDate"] = "Enter a date as YYYY-MM-DD.";
+        else if (StoreLimits.DateProblem("The requested delivery date", delivery) is { } deliveryRange) errors["requestedDeliveryDate"] = deliveryRange;
         else if (commitOk && delivery < commit) errors["requestedDeliveryDate"] = $"Delivery can't be before the commit date ({Fields.Date(commit)}).";
         else if (delivery < today)
             warnings.Add(new("delivery-past", "requestedDeliveryDate", $"The requested delivery date {Fields.Date(delivery)} is in the past.",

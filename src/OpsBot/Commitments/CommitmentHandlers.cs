@@ -211,13 +211,16 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
     public async Task MyTasksAsync(BotTurn turn, string args, CancellationToken ct) =>
         await turn.SendCardAsync("commitment-list", await ListAsync(Viewer.Of(turn), "tasks", "", 1, ct), "My tasks", ct);
 
+    /// <summary>Past any real list, and small enough that the row offset stays an <see cref="int"/>.</summary>
+    private const int MaxPage = 1_000_000;
+
     /// <summary><c>commitment.page</c>: data <c>{list, key, page}</c>.</summary>
     public async Task<InvokeResponse> PageAsync(BotTurn turn, JsonObject data, CancellationToken ct)
     {
         var viewer = Viewer.Of(turn);
         var list = Str(data, "list") ?? "mine";
         var key = Str(data, "key") ?? "";
-        var page = int.TryParse(Str(data, "page"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? Math.Max(1, p) : 1;
+        var page = int.TryParse(Str(data, "page"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? Math.Clamp(p, 1, MaxPage) : 1;
         if (list == "account" && await db.FindAccountAsync(key, viewer, Now, "commitment.page", ct) is null)
             return AdaptiveCardInvoke.Message(AccountAccess.NotFound("account", key));
         return turn.CardResponse("commitment-list", await ListAsync(viewer, list, key, page, ct));
@@ -316,7 +319,7 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         {
             var c = await db.FindCommitmentAsync(parts[0], viewer, Now, "enrich", ct);
             if (c is null) { await turn.SendTextAsync(AccountAccess.NotFound("commitment", parts[0]), ct); return; }
-            var error = await CheckAsync(field, value, c, ct);
+            var error = await CheckAsync(field, value, c, ct) ?? StoreLimits.TextProblem("The note", note, MaxNote);
             if (error is not null) { await turn.SendTextAsync(error, ct); return; }
             try
             {
@@ -326,12 +329,18 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
                     $"{field.Label} recorded. Type 'history {c.OpportunityId}' for the full trail."), $"Commitment {c.OpportunityId}", ct);
                 return;
             }
-            catch (DbUpdateConcurrencyException) when (attempt < 2)
+            catch (DbUpdateException ex) when (ex is DbUpdateConcurrencyException || DbErrors.IsUniqueViolation(ex))
             {
+                // Someone else's enrichment took this version (the commitment's token or the ERP snapshot's unique index).
                 db.ChangeTracker.Clear();
+                if (attempt < 2) continue;
+                await turn.SendTextAsync($"{parts[0]} was changed by someone else at the same moment, so your {field.Label.ToLowerInvariant()} was not recorded. Please try again.", ct);
+                return;
             }
         }
     }
+
+    private const int MaxNote = 1000;
 
     private async Task<string?> CheckAsync(Fields.Enrichable field, string value, Commitment c, CancellationToken ct)
     {
@@ -339,14 +348,20 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
         {
             case Fields.ValueKind.Date when !Fields.TryParseDate(value, out var d):
                 return $"'{value}' is not a date. Use YYYY-MM-DD.";
+            case Fields.ValueKind.Date when Fields.TryParseDate(value, out var day) && StoreLimits.DateProblem("The date", day) is { } outOfRange:
+                return outOfRange;
             case Fields.ValueKind.Date when field.Field == Fields.RequestedDeliveryDate && Fields.TryParseDate(value, out var d2) && d2 < c.CommitDate:
                 return $"Delivery can't be before the commit date ({Fields.Date(c.CommitDate)}).";
             case Fields.ValueKind.Money when !Fields.TryParseMoney(value, out var m) || m <= 0:
                 return $"'{value}' is not a positive amount.";
+            case Fields.ValueKind.Money when Fields.TryParseMoney(value, out var large) && StoreLimits.AmountProblem("The amount", large) is { } tooLarge:
+                return tooLarge;
             case Fields.ValueKind.Currency when !Options.Currencies.Contains(value, StringComparer.OrdinalIgnoreCase):
                 return $"'{value}' is not a currency OpsBot accepts ({string.Join(", ", Options.Currencies)}).";
             case Fields.ValueKind.Text when value.Length > 1000:
                 return "That is too long (at most 1000 characters).";
+            case Fields.ValueKind.Text when StoreLimits.TextProblem("The text", value, 1000) is { } text:
+                return text;
         }
         if (field.Field == Fields.CustomerPoNumber && await db.Commitments.AnyAsync(x => x.CustomerPoNumber == value && x.AccountId == c.AccountId && x.Id != c.Id, ct))
             return $"PO {value} is already used on this account.";
@@ -442,6 +457,8 @@ public sealed partial class CommitmentHandlers(OpsBotDbContext db, IOptions<Comm
             if (!string.Equals(normalized, current.Get(field.Field), StringComparison.Ordinal)) changes.Add((field.Field, normalized));
         }
         var note = Str(data, "note")?.Trim();
+        if (StoreLimits.TextProblem("Note", note, MaxNote) is { } noteError)
+            return turn.CardResponse("commitment-edit", CommitmentEditCard.Build(current, noteError) with { Version = version });
         if (!string.IsNullOrEmpty(note)) changes.Add((Fields.Note, note));
         if (changes.Count == 0) return turn.CardResponse("commitment-summary", CommitmentSummaryCard.Build(current, c.Forms, Now, "Nothing changed."));
 

@@ -68,7 +68,8 @@ public static class Fields
         if (t.EndsWith('k') || t.EndsWith('K')) { factor = 1_000m; t = t[..^1]; }
         else if (t.EndsWith('m') || t.EndsWith('M')) { factor = 1_000_000m; t = t[..^1]; }
         if (!decimal.TryParse(t, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)) return false;
-        value = decimal.Round(v * factor, 4);
+        // Past decimal's range the amount stays a (too large) number, which the callers' bounds refuse by name.
+        value = Math.Abs(v) > decimal.MaxValue / factor ? (v < 0 ? decimal.MinValue : decimal.MaxValue) : decimal.Round(v * factor, 4);
         return true;
     }
 }

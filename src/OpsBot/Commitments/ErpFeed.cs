@@ -20,22 +20,39 @@ public static class ErpFeed
 {
     public const string WebhookCursor = "webhook";
 
+    /// <summary>
+    /// Numbers the visible unnumbered entries, in id order, in one transaction. Each entry is numbered only while it still has no
+    /// sequence, so when several readers number at once exactly one wins each entry: a loser finds an entry already numbered (or
+    /// its number taken, the unique index) and rolls back, and an entry never gets a second number.
+    /// </summary>
     public static async Task SequencePendingAsync(OpsBotDbContext db, CancellationToken ct)
     {
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 0; attempt < 10; attempt++)
         {
-            var pending = await db.ErpFeed.Where(e => e.Sequence == null).OrderBy(e => e.Id).Take(500).ToListAsync(ct);
+            var pending = await db.ErpFeed.Where(e => e.Sequence == null).OrderBy(e => e.Id).Take(500).Select(e => e.Id).ToListAsync(ct);
             if (pending.Count == 0) return;
-            var next = (await db.ErpFeed.MaxAsync(e => e.Sequence, ct) ?? 0) + 1;
-            foreach (var e in pending) e.Sequence = next++;
             try
             {
-                await db.SaveChangesAsync(ct);
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                var next = (await db.ErpFeed.MaxAsync(e => e.Sequence, ct) ?? 0) + 1;
+                var numbered = 0;
+                foreach (var id in pending)
+                {
+                    var sequence = next + numbered;
+                    if (await db.ErpFeed.Where(e => e.Id == id && e.Sequence == null).ExecuteUpdateAsync(s => s.SetProperty(e => e.Sequence, sequence), ct) == 0) break;
+                    numbered++;
+                }
+                if (numbered < pending.Count)
+                {
+                    await transaction.RollbackAsync(ct);
+                    continue; // another reader numbered them at the same moment; read again
+                }
+                await transaction.CommitAsync(ct);
                 if (pending.Count < 500) return;
             }
-            catch (DbUpdateException ex) when (DbErrors.IsUniqueViolation(ex) || ex is DbUpdateConcurrencyException)
+            catch (Exception ex) when (DbErrors.IsUniqueViolation(ex))
             {
-                db.ChangeTracker.Clear(); // another instance numbered them at the same moment; read again
+                // Another reader took these numbers at the same moment; read again.
             }
         }
     }

@@ -117,6 +117,11 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         {
             if (CardValue(turn.Activity.Value) is { } data && data["verb"] is JsonValue v && v.TryGetValue<string>(out var verb))
             {
+                if (NulField(data) is { } field)
+                {
+                    await turn.SendTextAsync(NulAnswer(field), ct);
+                    return;
+                }
                 await OnSubmitAsync(turn, verb, data, ct);
                 return;
             }
@@ -129,6 +134,11 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         catch (ConnectorException ex) when (ex.Code == ConnectorException.UntrustedServiceUrlCode)
         {
             // The connector client logged the refusal; an error card would be refused the same way.
+        }
+        catch (Exception ex) when (StoreLimits.Refusal(ex) is { } refusal)
+        {
+            LogValueRefused(turn.Activity.Type, refusal.Field);
+            await turn.SendTextAsync(refusal.Message, ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !StoreErrors.IsUnavailable(ex))
         {
@@ -165,6 +175,7 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
     private async Task<InvokeResponse?> OnInvokeAsync(BotTurn turn, CancellationToken ct)
     {
         var value = CardValue(turn.Activity.Value);
+        if (NulField(value) is { } field) return Refused(turn, NulAnswer(field));
         try
         {
             switch (turn.Activity.Name)
@@ -180,6 +191,11 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
                 default:
                     return null;
             }
+        }
+        catch (Exception ex) when (StoreLimits.Refusal(ex) is { } refusal)
+        {
+            LogValueRefused(turn.Activity.Name, refusal.Field);
+            return Refused(turn, refusal.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException && !StoreErrors.IsUnavailable(ex))
         {
@@ -202,6 +218,38 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         return await handler(turn, data, ct);
     }
 
+    /// <summary>
+    /// The input (card data or message-action form) holding a NUL character, which no field of OpsBot may contain and
+    /// PostgreSQL cannot store or even look up; such a submit is answered naming the input and reaches no handler.
+    /// </summary>
+    internal static string? NulField(JsonNode? node, string path = "")
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, child) in o)
+                    if (NulField(child, key) is { } found) return found;
+                return null;
+            case JsonArray a:
+                foreach (var child in a)
+                    if (NulField(child, path) is { } found) return found;
+                return null;
+            case JsonValue v when v.TryGetValue<string>(out var text) && StoreLimits.HasNul(text):
+                return path.Length > 0 ? path : "value";
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A message extension shows a task's message in its dialog; a card action shows the error on the card.</summary>
+    private static InvokeResponse Refused(BotTurn turn, string message) =>
+        turn.Activity.Name?.StartsWith("composeExtension/", StringComparison.Ordinal) == true
+            ? new InvokeResponse(200, new JsonObject { ["task"] = new JsonObject { ["type"] = "message", ["value"] = message } })
+            : AdaptiveCardInvoke.Error(400, "BadRequest", message);
+
+    private static string NulAnswer(string field) =>
+        $"'{field}' contains a NUL character (\\u0000), which OpsBot cannot store. Nothing was changed; remove it and submit again.";
+
     /// <summary>Card data arrives as an object, or as a JSON string for messageBack.</summary>
     internal static JsonObject? CardValue(JsonNode? value) => value switch
     {
@@ -219,6 +267,9 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not store the conversation reference of {ActivityType} {ActivityId}")]
     private partial void LogReferenceFailed(Exception ex, string? activityType, string? activityId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a value the store cannot hold in {ActivityType}: {Field}")]
+    private partial void LogValueRefused(string? activityType, string field);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Handler failed for {ActivityType} {ActivityId}")]
     private partial void LogHandlerFailed(Exception ex, string? activityType, string? activityId);

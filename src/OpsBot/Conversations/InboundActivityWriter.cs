@@ -76,6 +76,12 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
                 await CommitAsync(batch);
                 foreach (var w in batch) w.Done.TrySetResult(w.Applied);
             }
+            catch (Exception ex) when (!StoreErrors.IsUnavailable(ex) && batch.Count > 1)
+            {
+                // One bad record must not fail its neighbours: each is written alone, and only the bad one fails.
+                LogBatchSplit(ex.GetType().Name, batch.Count);
+                foreach (var w in batch) await CommitAloneAsync(w);
+            }
             catch (Exception ex)
             {
                 if (StoreErrors.IsUnavailable(ex)) LogBatchUnavailable(batch.Count, ex.GetType().Name, ex.Message);
@@ -86,6 +92,20 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
                 continue;
             }
             batch.Clear();
+        }
+    }
+
+    private async Task CommitAloneAsync(Write write)
+    {
+        try
+        {
+            await CommitAsync([write]);
+            write.Done.TrySetResult(write.Applied);
+        }
+        catch (Exception ex)
+        {
+            LogBatchFailed(ex, 1);
+            write.Done.TrySetException(ex);
         }
     }
 
@@ -283,6 +303,8 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing {Count} inbound activity records failed: the database is unavailable ({Error}: {Message})")]
     private partial void LogBatchUnavailable(int count, string error, string message);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing {Count} inbound activity records failed ({Error}); writing each alone")]
+    private partial void LogBatchSplit(string error, int count);
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Count} inbound activity records failed")]
     private partial void LogBatchFailed(Exception ex, int count);
 }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using OpsBot.BotFramework;
 
 namespace OpsBot.Conversations;
 
@@ -28,9 +29,9 @@ public sealed class ProcessedActivityConfiguration : IEntityTypeConfiguration<Pr
     {
         b.ToTable("ProcessedActivities");
         b.HasKey(p => p.Id);
-        b.Property(p => p.ChannelId).HasMaxLength(64);
-        b.Property(p => p.ConversationId).HasMaxLength(400);
-        b.Property(p => p.ActivityId).HasMaxLength(200);
+        b.Property(p => p.ChannelId).HasMaxLength(InboundActivityKey.MaxChannelIdLength);
+        b.Property(p => p.ConversationId).HasMaxLength(InboundActivityKey.MaxConversationIdLength);
+        b.Property(p => p.ActivityId).HasMaxLength(InboundActivityKey.MaxActivityIdLength);
         // Unbounded on purpose: an invoke answer may carry a whole card, and truncating it would break the replay.
         b.Property(p => p.ResponseBody);
         b.HasIndex(p => new { p.ChannelId, p.ConversationId, p.ActivityId }).IsUnique();

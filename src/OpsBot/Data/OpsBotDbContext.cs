@@ -27,12 +27,14 @@ public abstract partial class OpsBotDbContext(DbContextOptions options) : DbCont
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         if (PendingLiveCards.Count > 0) throw new InvalidOperationException("Live card changes are saved with SaveChangesAsync.");
+        StoreLimits.Check(ChangeTracker);
         BumpVersions();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        StoreLimits.Check(ChangeTracker);
         BumpVersions();
         if (PendingLiveCards.Count == 0) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         var keys = PendingLiveCards.ToArray();

@@ -26,6 +26,8 @@ public static class OpsBotHosting
         builder.AddOrderStore();
         builder.AddOperations();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<StoreRefusalHandler>();
+        builder.Services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, StoreLimitGuard>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new CardTemplates(builder.Configuration["Cards:Folder"] ?? CardTemplates.DefaultFolder));
         builder.Services.AddBotFramework();
@@ -44,6 +46,7 @@ public static class OpsBotHosting
     {
         _ = app.Services.GetRequiredService<CardTemplates>(); // a broken template stops start-up here
         MigrateIfConfigured(app);
+        app.UseExceptionHandler();
         app.UseMiddleware<StoreUnavailableMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();

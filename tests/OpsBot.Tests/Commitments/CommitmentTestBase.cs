@@ -76,7 +76,13 @@ public abstract class CommitmentTestBase(DatabaseProvider provider) : IAsyncLife
         s["Commitments:TrustedApiClients:0"] = "erp";
         s["Api:Keys:erp"] = ApiKeyHandler.Hash(ErpKey);
         s["Api:Keys:partner"] = ApiKeyHandler.Hash(PartnerKey);
+        Configure(app);
         return app;
+    }
+
+    /// <summary>Extra settings of a derived test class, applied to every app it starts.</summary>
+    protected virtual void Configure(OpsBotFactory app)
+    {
     }
 
     public static JsonObject ValidInput(string opp, string account = "ACME-001", string po = "4471") => new()
