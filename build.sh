@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # OpsBot developer entry point.
 #   ./build.sh test         restore, install test peers (PostgreSQL, Chromium, npm packages) when missing, run every test
-#   ./build.sh migrations   regenerate the Initial migration for all three providers after a model change
+#   ./build.sh migration N  add the named migration N for all three providers after a model change (never edit Initial)
 #   ./build.sh gallery      render every card to docs/cards/*.png
 #   ./build.sh bench [name] run the benchmarks (all, or messages|cards|commitments|escalations|alerts), results in bench/results/
 set -euo pipefail
@@ -50,11 +50,12 @@ case "${1:-}" in
     echo "$passed passed, $failed failed, $skipped skipped"
     exit "$status"
     ;;
-  migrations)
+  migration)
+    name="${2:-}"
+    if [[ ! "$name" =~ ^[A-Z][A-Za-z0-9]+$ ]]; then echo "usage: ./build.sh migration <PascalCaseName>  (e.g. CustomerIdentity)" >&2; exit 2; fi
     dotnet tool restore >/dev/null
     for p in Sqlite Postgres SqlServer; do
-      rm -rf "src/OpsBot/Data/Migrations/$p"
-      dotnet ef migrations add Initial --project src/OpsBot --context "${p}OpsBotDbContext" --output-dir "Data/Migrations/$p"
+      dotnet ef migrations add "$name" --project src/OpsBot --context "${p}OpsBotDbContext" --output-dir "Data/Migrations/$p"
     done
     ;;
   gallery)

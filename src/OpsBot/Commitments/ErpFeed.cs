@@ -33,21 +33,26 @@ public static class ErpFeed
             if (pending.Count == 0) return;
             try
             {
-                await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                var next = (await db.ErpFeed.MaxAsync(e => e.Sequence, ct) ?? 0) + 1;
-                var numbered = 0;
-                foreach (var id in pending)
+                var numberedAll = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
                 {
-                    var sequence = next + numbered;
-                    if (await db.ErpFeed.Where(e => e.Id == id && e.Sequence == null).ExecuteUpdateAsync(s => s.SetProperty(e => e.Sequence, sequence), ct) == 0) break;
-                    numbered++;
-                }
-                if (numbered < pending.Count)
-                {
-                    await transaction.RollbackAsync(ct);
-                    continue; // another reader numbered them at the same moment; read again
-                }
-                await transaction.CommitAsync(ct);
+                    await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                    var next = (await db.ErpFeed.MaxAsync(e => e.Sequence, ct) ?? 0) + 1;
+                    var numbered = 0;
+                    foreach (var id in pending)
+                    {
+                        var sequence = next + numbered;
+                        if (await db.ErpFeed.Where(e => e.Id == id && e.Sequence == null).ExecuteUpdateAsync(s => s.SetProperty(e => e.Sequence, sequence), ct) == 0) break;
+                        numbered++;
+                    }
+                    if (numbered < pending.Count)
+                    {
+                        await transaction.RollbackAsync(ct);
+                        return false;
+                    }
+                    await transaction.CommitAsync(ct);
+                    return true;
+                });
+                if (!numberedAll) continue; // another reader numbered them at the same moment; read again
                 if (pending.Count < 500) return;
             }
             catch (Exception ex) when (DbErrors.IsUniqueViolation(ex))

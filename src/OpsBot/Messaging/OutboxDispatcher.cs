@@ -166,9 +166,10 @@ public sealed partial class OutboxDispatcher : BackgroundService
             {
                 await using var scope = _scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-                var silentFor = Now - new DateTime(Interlocked.Read(ref _lastHeartbeatTicks), DateTimeKind.Utc);
                 await BeatAsync(db);
                 var now = Now;
+                // Measured after the beat: a beat that waited out an outage (the store's own retries) was silent all along.
+                var silentFor = now - new DateTime(Interlocked.Read(ref _lastHeartbeatTicks), DateTimeKind.Utc);
                 if (silentFor >= _options.InstanceTimeout / 2)
                 {
                     // Others may have taken tenants meanwhile: confirm each again before sending for it.

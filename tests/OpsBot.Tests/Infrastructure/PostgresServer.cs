@@ -31,7 +31,7 @@ public sealed class PostgresServer : IAsyncLifetime
         await StartAsync();
     }
 
-    private string ServerOptions => $"-o \"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\"";
+    private string ServerOptions => $"-o \"-p {Port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000\"";
 
     /// <summary>Starts the server (again) on the same port and data folder, and waits until it accepts connections.</summary>
     public Task StartAsync() =>
@@ -53,7 +53,7 @@ public sealed class PostgresServer : IAsyncLifetime
         : throw new ArgumentOutOfRangeException(nameof(mode), mode, "pg_ctl shutdown modes are smart, fast and immediate.");
 
     public string ConnectionString(string database) =>
-        $"Host=127.0.0.1;Port={Port};Username=opsbot;Database={database};Pooling=true;Maximum Pool Size=100";
+        $"Host=127.0.0.1;Port={Port};Username=opsbot;Database={database};Pooling=true;Maximum Pool Size=100;Connection Idle Lifetime=5;Connection Pruning Interval=1";
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()

@@ -124,6 +124,33 @@ public abstract class DeliveryFaultTests(DatabaseProvider provider) : IAsyncLife
     }
 
     [Fact]
+    public async Task Acknowledge_take_ownership_and_update_during_a_fan_out_leave_every_card_at_the_final_version()
+    {
+        var cluster = await StartAsync(120);
+        Connector.Faults = new FaultProfile { Throttle429Rate = 0.1, RetryAfterSeconds = 1 };
+        var id = await cluster.RaiseAlertAsync(0, "Line 3 down");
+        await OpsBotCluster.WaitUntilAsync(() => Connector.Processed.Count >= 20, TimeSpan.FromSeconds(60), () => cluster.Output);
+
+        // Clicks on the other instance than the one raising, each with the version the card then showed.
+        using var http = new HttpClient { BaseAddress = new Uri(cluster[1].Url) };
+        var first = (await AlertFanout.GetAsync(cluster[1].Url, id))["version"]!.GetValue<int>();
+        foreach (var (verb, extra) in new[] { ("alert.ack", ""), ("alert.own", ""), ("alert.update", "Truck rerouted") })
+        {
+            var version = (await AlertFanout.GetAsync(cluster[1].Url, id))["version"]!.GetValue<int>();
+            var data = new System.Text.Json.Nodes.JsonObject { ["alertId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["version"] = version };
+            if (extra.Length > 0) data["updateText"] = extra;
+            var answer = await http.PostActivityAsync(Activities.Execute(Connector.ServiceUrl, verb, data, "29:ops-lead", conversationId: "a:ops-lead"));
+            var text = await answer.Content.ReadAsStringAsync();
+            Assert.True(answer.IsSuccessStatusCode, text);
+            Assert.DoesNotContain("out of date", text, StringComparison.Ordinal);
+        }
+
+        var rows = await SettledAsync(cluster, id, TimeSpan.FromSeconds(90));
+        await AssertDeliveredAsync(cluster, id, rows);
+        Assert.Equal(first + 3, (await AlertFanout.GetAsync(cluster[0].Url, id))["version"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task The_same_Idempotency_Key_on_both_instances_at_once_raises_one_alert()
     {
         var cluster = await StartAsync(20);
