@@ -286,6 +286,7 @@ public abstract class DispatcherTests(DatabaseProvider provider) : IAsyncLifetim
     {
         await using var app = NewApp();
         app.Settings["Messaging:InstanceTimeout"] = "00:00:02";
+        app.Settings["Messaging:HeartbeatInterval"] = "00:00:00.250";
         var past = DateTime.UtcNow.AddMinutes(-5);
         await app.WithDbAsync(async db =>
         {
@@ -337,6 +338,7 @@ public abstract class DispatcherTests(DatabaseProvider provider) : IAsyncLifetim
                 ["Messaging__MaxInFlight"] = "8",
                 ["Messaging__InstanceId"] = "kill-test",
                 ["Messaging__InstanceTimeout"] = "00:00:03",
+                ["Messaging__HeartbeatInterval"] = "00:00:00.500",
             };
             await using (var first = await OpsBotProcess.StartAsync(env))
             {
@@ -399,6 +401,18 @@ public abstract class DispatcherTests(DatabaseProvider provider) : IAsyncLifetim
 public sealed class SqliteDispatcherTests() : DispatcherTests(DatabaseProvider.Sqlite)
 {
     protected override Task<string?> ConnectionStringAsync() => Task.FromResult<string?>(null);
+
+    [Fact]
+    public void An_instance_timeout_too_short_for_the_heartbeat_stops_the_start_with_a_clear_message()
+    {
+        using var app = new OpsBotFactory();
+        app.Settings["Messaging:InstanceTimeout"] = "00:00:02";
+        app.Settings["Messaging:HeartbeatInterval"] = "00:00:01";
+
+        var error = Assert.ThrowsAny<Exception>(() => app.Services);
+
+        Assert.Contains("Messaging:InstanceTimeout must be at least 4 × Messaging:HeartbeatInterval", error.ToString(), StringComparison.Ordinal);
+    }
 }
 
 [Collection(PostgresCollection.Name)]
