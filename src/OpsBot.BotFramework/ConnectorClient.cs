@@ -234,7 +234,9 @@ public sealed class ConnectorClient(
             {
                 var error = ConnectorErrors.ToException(method, path, response.StatusCode, text, ConnectorPipeline.RetryAfter(response, _clock),
                     ConnectorRequest.PossiblyDelivered(request));
-                _log.LogWarning("Connector {Method} {Path} answered {Status} {Code} {SubCode}", method, path, (int)response.StatusCode, error.Code, error.SubCode);
+                // Throttling is routine under load (the caller waits Retry-After); anything else is worth a warning.
+                _log.Log(response.StatusCode == HttpStatusCode.TooManyRequests ? LogLevel.Information : LogLevel.Warning,
+                    "Connector {Method} {Path} answered {Status} {Code} {SubCode}", method, path, (int)response.StatusCode, error.Code, error.SubCode);
                 throw error;
             }
             return string.IsNullOrWhiteSpace(text) ? default : JsonSerializer.Deserialize<T>(text, BotJson.Options);
