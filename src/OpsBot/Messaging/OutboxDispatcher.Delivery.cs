@@ -24,32 +24,36 @@ public sealed partial class OutboxDispatcher
     /// <summary>Per tenant, this instance's calls of the last second: when, which conversation, answered 429 or not.</summary>
     private readonly Dictionary<string, Queue<(DateTime At, string Conversation, bool Throttled)>> _recentCalls = new(StringComparer.Ordinal);
 
-    /// <summary>One conversation's rows, in order, one at a time.</summary>
+    /// <summary>One conversation's rows, in order, one at a time; what is not attempted goes back to the store.</summary>
     private async Task DeliverConversationAsync(List<OutboxMessage> rows, CancellationToken stopping)
     {
         await Task.Yield();
-        for (var i = 0; i < rows.Count; i++)
+        var done = 0;
+        try
         {
-            var m = rows[i];
-            try
+            for (; done < rows.Count; done++)
             {
-                if (!await DeliverAsync(m, stopping))
+                var m = rows[done];
+                try
                 {
-                    await ReleaseAsync(rows.Skip(i).Select(r => r.Id).ToList());
-                    return;
+                    if (!await DeliverAsync(m, stopping)) break;
                 }
+                catch (Exception ex) when (ex is HandBackException || (ex is OperationCanceledException && stopping.IsCancellationRequested))
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    LogDeliveryCrashed(ex, m.Id);
+                    await ReleaseAsync([m.Id]);
+                }
+                _held.TryRemove(m.Id, out _);
             }
-            catch (Exception ex) when (ex is HandBackException || (ex is OperationCanceledException && stopping.IsCancellationRequested))
-            {
-                await ReleaseAsync(rows.Skip(i).Select(r => r.Id).ToList());
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogDeliveryCrashed(ex, m.Id);
-                await ReleaseAsync([m.Id]);
-            }
-            finally { _held.TryRemove(m.Id, out _); }
+            await ReleaseAsync(rows.Skip(done).Select(r => r.Id).ToList());
+        }
+        finally
+        {
+            foreach (var m in rows.Skip(done)) _held.TryRemove(m.Id, out _);
         }
     }
 
@@ -70,9 +74,7 @@ public sealed partial class OutboxDispatcher
             return true;
         }
 
-        string? json;
-        await using (var scope = _scopes.CreateAsyncScope())
-            json = fresh.LiveCard is null ? fresh.ActivityJson : await RenderAsync(scope.ServiceProvider.GetRequiredService<OpsBotDbContext>(), m, fresh, stopping);
+        var json = fresh.LiveCard is null ? fresh.ActivityJson : await PersistentlyAsync(db => RenderAsync(db, m, fresh, stopping), stopping);
         if (json is null)
         {
             var desired = fresh.DesiredVersion;
