@@ -84,15 +84,20 @@ NOTES
   echo "wrote bench/results/messages-throughput.md"
 }
 
-# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts]
-run_all=("${@:-messages cards commitments escalations alerts}")
-for b in ${run_all[@]}; do
+# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts [clean|faults|restarts]]
+run_all=(${@:-messages cards commitments escalations alerts})
+for ((i = 0; i < ${#run_all[@]}; i++)); do
+  b=${run_all[$i]}
   case "$b" in
     messages) messages_throughput ;;
     cards) bash bench/card-expansion.sh ;;
     commitments) bash bench/commitment-capture.sh ;;
     escalations) dotnet run -c Release --project bench/EscalationLoad -- 50 10 bench/results/escalation-card-action.md ;;
-    alerts) dotnet run -c Release --project bench/AlertFanout -- "${FANOUT_CONVERSATIONS:-10000}" 20 ;;
+    alerts)
+      # Alert fan-out modes (bench/results/alert-fanout.md): the words after "alerts", default all three.
+      modes=()
+      while [[ "${run_all[$((i + 1))]:-}" =~ ^(clean|faults|restarts)$ ]]; do i=$((i + 1)); modes+=("${run_all[$i]}"); done
+      dotnet run -c Release --project bench/AlertFanout -- "${modes[@]:-all}" "${FANOUT_CONVERSATIONS:-10000}" 20 ;;
     *) echo "unknown benchmark '$b' (messages, cards, commitments, escalations, alerts)" >&2; exit 2 ;;
   esac
 done
