@@ -323,21 +323,20 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 .SetProperty(t => t.Owner, me), ct);
         if (n == 0)
         {
-            if (await db.OutboxThrottles.AnyAsync(t => t.Key == key, ct))
+            // The tenant's first row: created under a lock, so two instances starting together do not race on its key.
+            var created = await db.InLockedTransactionAsync("outbox-tenant:" + key, async () =>
             {
-                _owned.TryRemove(key, out _);
-                return false;
-            }
-            try
-            {
+                if (await db.OutboxThrottles.AnyAsync(t => t.Key == key, ct)) return false;
                 db.OutboxThrottles.Add(new OutboxThrottle { Key = key, NextAt = now, Owner = me, OwnerSince = now });
                 await db.SaveChangesAsync(ct);
-            }
-            catch (DbUpdateException)
+                return true;
+            }, ct);
+            db.ChangeTracker.Clear();
+            if (!created)
             {
-                return false; // another instance created it first and owns it
+                _owned.TryRemove(key, out _);
+                return false; // another instance created it first and owns it (or frees it for the next round)
             }
-            finally { db.ChangeTracker.Clear(); }
         }
         if (!_owned.ContainsKey(key))
         {
