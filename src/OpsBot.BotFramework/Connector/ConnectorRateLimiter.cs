@@ -37,15 +37,14 @@ public sealed class ConnectorRateLimiter
     public ConnectorRateLimiter(IOptions<RateLimitOptions> options, [FromKeyedServices(ConnectorClient.ClockKey)] TimeProvider time)
     {
         var o = options.Value;
-        static int Share(int limit) => Math.Max(1, limit);
         _conversationWindows =
         [
-            (Share(o.ConversationPerSecond), TimeSpan.FromSeconds(1)),
-            (Share(o.ConversationPerTwoSeconds), TimeSpan.FromSeconds(2)),
-            (Share(o.ConversationPerThirtySeconds), TimeSpan.FromSeconds(30)),
-            (Share(o.ConversationPerHour), TimeSpan.FromHours(1)),
+            (Math.Max(1, o.ConversationPerSecond), TimeSpan.FromSeconds(1)),
+            (Math.Max(1, o.ConversationPerTwoSeconds), TimeSpan.FromSeconds(2)),
+            (Math.Max(1, o.ConversationPerThirtySeconds), TimeSpan.FromSeconds(30)),
+            (Math.Max(1, o.ConversationPerHour), TimeSpan.FromHours(1)),
         ];
-        _tenantWindows = [(Share(o.TenantPerSecond), TimeSpan.FromSeconds(1))];
+        _tenantWindows = [(Math.Max(1, o.TenantPerSecond), TimeSpan.FromSeconds(1))];
         _enabled = o.Enabled;
         _time = time;
     }

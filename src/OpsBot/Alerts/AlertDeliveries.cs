@@ -127,7 +127,7 @@ public sealed class RestrictedAlertCardSource(CardTemplates cards, TimeProvider 
     {
         if (await AlertCardSource.Load(db, copy, ct) is not { } alert) return null;
         if (!await AllowedAsync(db, alert, copy, ct))
-            return Outbox.Serialize(Activity.CreateMessage($"Alert #{alert.Id} is on a restricted account; its details are only shown to the people allowed on it."));
+            return Outbox.Serialize(Activity.CreateMessage("This alert is no longer available."));
         return Outbox.Serialize(await AlertService.CardActivityAsync(db, cards, alert, clock.GetUtcNow().UtcDateTime, ct));
     }
 

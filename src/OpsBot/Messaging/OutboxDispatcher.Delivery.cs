@@ -388,7 +388,6 @@ public sealed partial class OutboxDispatcher
             return await PersistentlyAsync(async db => await db.OutboxMessages.Where(x => x.Id == id && x.LeaseOwner == me)
                 .ExecuteUpdateAsync(s => set(s
                     .SetProperty(x => x.LeaseOwner, (string?)null)
-                    .SetProperty(x => x.LeaseUntil, (DateTime?)null)
                     .SetProperty(x => x.AttemptStartedAt, (DateTime?)null)
                     .SetProperty(x => x.Version, x => x.Version + 1))) == 1, _hardStop.Token);
         }

@@ -216,7 +216,6 @@ public sealed partial class OutboxDispatcher : BackgroundService
             .SetProperty(m => m.Status, OutboxStatus.Queued)
             .SetProperty(m => m.NextAttemptAt, now)
             .SetProperty(m => m.LeaseOwner, (string?)null)
-            .SetProperty(m => m.LeaseUntil, (DateTime?)null)
             // A POST that had started may have arrived: its re-send is flagged. PUTs (posted rows) are safe to repeat.
             .SetProperty(m => m.RepeatedAfterAmbiguousFailure, m => m.RepeatedAfterAmbiguousFailure
                 || (m.AttemptStartedAt != null && m.ResultActivityId == null))
@@ -289,7 +288,6 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 }
                 m.Status = OutboxStatus.InFlight;
                 m.LeaseOwner = InstanceId;
-                m.LeaseUntil = null;
                 m.AttemptStartedAt = null;
                 mine.Add(m);
             }

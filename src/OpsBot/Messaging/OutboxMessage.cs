@@ -34,7 +34,6 @@ public sealed class OutboxMessage : IVersioned
     public DateTime CreatedAt { get; set; }
     public DateTime NextAttemptAt { get; set; }
     public string? LeaseOwner { get; set; }
-    public DateTime? LeaseUntil { get; set; }
     /// <summary>Set just before a non-idempotent connector call; a row found in flight with this set may have been delivered.</summary>
     public DateTime? AttemptStartedAt { get; set; }
     /// <summary>

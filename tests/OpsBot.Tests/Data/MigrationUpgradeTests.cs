@@ -36,9 +36,9 @@ public abstract class MigrationUpgradeTests(DatabaseProvider provider) : IAsyncL
             var (no, yes) = provider == DatabaseProvider.Postgres ? ("false", "true") : ("0", "1");
             var insertRows = $$"""
                 INSERT INTO {{q}}OutboxMessages{{q}} ({{q}}Kind{{q}}, {{q}}DedupeKey{{q}}, {{q}}CorrelationType{{q}}, {{q}}CorrelationId{{q}}, {{q}}ServiceUrl{{q}}, {{q}}TenantId{{q}},
-                    {{q}}ConversationId{{q}}, {{q}}ActivityJson{{q}}, {{q}}Status{{q}}, {{q}}Attempts{{q}}, {{q}}CreatedAt{{q}}, {{q}}NextAttemptAt{{q}}, {{q}}RepeatedAfterAmbiguousFailure{{q}}, {{q}}Version{{q}})
-                VALUES ('Send', 'old:queued', 'alert', '7', 'https://smba.trafficmanager.net/teams/', 't1', 'a:one', {0}, 'Queued', 0, '2026-11-30 10:00:00', '2026-11-30 10:00:00', {{no}}, 0),
-                       ('Send', 'old:sent', 'alert', '7', 'https://smba.trafficmanager.net/teams/', 't1', 'a:two', {1}, 'Sent', 1, '2026-11-30 10:00:00', '2026-11-30 10:00:00', {{yes}}, 2)
+                    {{q}}ConversationId{{q}}, {{q}}ActivityJson{{q}}, {{q}}Status{{q}}, {{q}}Attempts{{q}}, {{q}}CreatedAt{{q}}, {{q}}NextAttemptAt{{q}}, {{q}}RepeatedAfterAmbiguousFailure{{q}}, {{q}}Version{{q}}, {{q}}LeaseUntil{{q}})
+                VALUES ('Send', 'old:queued', 'alert', '7', 'https://smba.trafficmanager.net/teams/', 't1', 'a:one', {0}, 'Queued', 0, '2026-11-30 10:00:00', '2026-11-30 10:00:00', {{no}}, 0, NULL),
+                       ('Send', 'old:sent', 'alert', '7', 'https://smba.trafficmanager.net/teams/', 't1', 'a:two', {1}, 'Sent', 1, '2026-11-30 10:00:00', '2026-11-30 10:00:00', {{yes}}, 2, '2026-11-30 10:01:00')
                 """;
             await db.Database.ExecuteSqlRawAsync(insertRows, "{\"type\":\"message\",\"text\":\"queued\"}", "{\"type\":\"message\",\"text\":\"sent\"}");
             var insertThrottle = $"INSERT INTO {q}OutboxThrottles{q} ({q}Key{q}, {q}NextAt{q}) VALUES ('t:t1', '2026-11-30 10:00:00')";
@@ -59,6 +59,7 @@ public abstract class MigrationUpgradeTests(DatabaseProvider provider) : IAsyncL
             Assert.Null(r.LiveCard);
             Assert.Equal(0, r.Throttles);
             Assert.Equal(0, r.DesiredVersion);
+            Assert.Null(r.FailureNotifiedAt); // the dropped lease time is not carried into an unrelated column
         });
         var throttle = await WithDbAsync(db => db.OutboxThrottles.AsNoTracking().SingleAsync());
         Assert.Null(throttle.Owner);

@@ -292,11 +292,11 @@ public abstract class DispatcherTests(DatabaseProvider provider) : IAsyncLifetim
         {
             db.Database.Migrate();
             var mid = db.EnqueueSend(Conv("a:mid-post"), Activity.CreateMessage("mid"), "test:mid", past);
-            mid.Status = OutboxStatus.InFlight; mid.LeaseOwner = "dead"; mid.LeaseUntil = past; mid.AttemptStartedAt = past; mid.Attempts = 1;
+            mid.Status = OutboxStatus.InFlight; mid.LeaseOwner = "dead"; mid.AttemptStartedAt = past; mid.Attempts = 1;
             var claimedOnly = db.EnqueueSend(Conv("a:claimed-only"), Activity.CreateMessage("claimed"), "test:claimed", past);
-            claimedOnly.Status = OutboxStatus.InFlight; claimedOnly.LeaseOwner = "dead"; claimedOnly.LeaseUntil = past; claimedOnly.Attempts = 1;
+            claimedOnly.Status = OutboxStatus.InFlight; claimedOnly.LeaseOwner = "dead"; claimedOnly.Attempts = 1;
             var update = db.EnqueueUpdate(Conv("a:mid-update"), "77", Activity.CreateMessage("update"), "test:update", past);
-            update.Status = OutboxStatus.InFlight; update.LeaseOwner = "dead"; update.LeaseUntil = past; update.AttemptStartedAt = past; update.Attempts = 1;
+            update.Status = OutboxStatus.InFlight; update.LeaseOwner = "dead"; update.AttemptStartedAt = past; update.Attempts = 1;
             return await db.SaveChangesAsync();
         });
 

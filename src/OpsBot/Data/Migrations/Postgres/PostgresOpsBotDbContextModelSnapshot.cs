@@ -1382,9 +1382,6 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
 
-                    b.Property<DateTime?>("LeaseUntil")
-                        .HasColumnType("timestamp with time zone");
-
                     b.Property<string>("LiveCard")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");

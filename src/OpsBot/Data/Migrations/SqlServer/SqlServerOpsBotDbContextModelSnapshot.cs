@@ -1384,9 +1384,6 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasMaxLength(128)
                         .HasColumnType("nvarchar(128)");
 
-                    b.Property<DateTime?>("LeaseUntil")
-                        .HasColumnType("datetime2");
-
                     b.Property<string>("LiveCard")
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");

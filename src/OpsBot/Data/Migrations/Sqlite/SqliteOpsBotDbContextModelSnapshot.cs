@@ -1336,9 +1336,6 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("LeaseUntil")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("LiveCard")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace OpsBot.Data.Migrations.Postgres
+namespace OpsBot.Data.Migrations.SqlServer
 {
     /// <inheritdoc />
     public partial class DeliveryEngine : Migration
@@ -11,27 +11,38 @@ namespace OpsBot.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            // The lease time is gone (instance heartbeats are the lease now); FailureNotifiedAt is a new, empty column.
+            migrationBuilder.DropColumn(
+                name: "LeaseUntil",
+                table: "OutboxMessages");
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "FailureNotifiedAt",
+                table: "OutboxMessages",
+                type: "datetime2",
+                nullable: true);
+
             migrationBuilder.AddColumn<string>(
                 name: "Owner",
                 table: "OutboxThrottles",
-                type: "character varying(128)",
+                type: "nvarchar(128)",
                 maxLength: 128,
                 nullable: true);
 
             migrationBuilder.AddColumn<DateTime>(
                 name: "OwnerSince",
                 table: "OutboxThrottles",
-                type: "timestamp with time zone",
+                type: "datetime2",
                 nullable: true);
 
             migrationBuilder.AlterColumn<string>(
                 name: "CorrelationId",
                 table: "OutboxMessages",
-                type: "character varying(200)",
+                type: "nvarchar(200)",
                 maxLength: 200,
                 nullable: true,
                 oldClrType: typeof(string),
-                oldType: "character varying(64)",
+                oldType: "nvarchar(64)",
                 oldMaxLength: 64,
                 oldNullable: true);
 
@@ -42,16 +53,10 @@ namespace OpsBot.Data.Migrations.Postgres
                 nullable: false,
                 defaultValue: 0L);
 
-            migrationBuilder.AddColumn<DateTime>(
-                name: "FailureNotifiedAt",
-                table: "OutboxMessages",
-                type: "timestamp with time zone",
-                nullable: true);
-
             migrationBuilder.AddColumn<string>(
                 name: "LiveCard",
                 table: "OutboxMessages",
-                type: "character varying(200)",
+                type: "nvarchar(200)",
                 maxLength: 200,
                 nullable: true);
 
@@ -64,7 +69,7 @@ namespace OpsBot.Data.Migrations.Postgres
             migrationBuilder.AddColumn<int>(
                 name: "Throttles",
                 table: "OutboxMessages",
-                type: "integer",
+                type: "int",
                 nullable: false,
                 defaultValue: 0);
 
@@ -72,9 +77,9 @@ namespace OpsBot.Data.Migrations.Postgres
                 name: "DispatcherInstances",
                 columns: table => new
                 {
-                    Id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
-                    StartedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
-                    HeartbeatAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<string>(type: "nvarchar(128)", maxLength: 128, nullable: false),
+                    StartedAt = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    HeartbeatAt = table.Column<DateTime>(type: "datetime2", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -110,10 +115,6 @@ namespace OpsBot.Data.Migrations.Postgres
                 table: "OutboxMessages");
 
             migrationBuilder.DropColumn(
-                name: "FailureNotifiedAt",
-                table: "OutboxMessages");
-
-            migrationBuilder.DropColumn(
                 name: "LiveCard",
                 table: "OutboxMessages");
 
@@ -125,14 +126,24 @@ namespace OpsBot.Data.Migrations.Postgres
                 name: "Throttles",
                 table: "OutboxMessages");
 
+            migrationBuilder.DropColumn(
+                name: "FailureNotifiedAt",
+                table: "OutboxMessages");
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "LeaseUntil",
+                table: "OutboxMessages",
+                type: "datetime2",
+                nullable: true);
+
             migrationBuilder.AlterColumn<string>(
                 name: "CorrelationId",
                 table: "OutboxMessages",
-                type: "character varying(64)",
+                type: "nvarchar(64)",
                 maxLength: 64,
                 nullable: true,
                 oldClrType: typeof(string),
-                oldType: "character varying(200)",
+                oldType: "nvarchar(200)",
                 oldMaxLength: 200,
                 oldNullable: true);
         }

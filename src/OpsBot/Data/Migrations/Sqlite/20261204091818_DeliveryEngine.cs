@@ -11,6 +11,17 @@ namespace OpsBot.Data.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            // The lease time is gone (instance heartbeats are the lease now); FailureNotifiedAt is a new, empty column.
+            migrationBuilder.DropColumn(
+                name: "LeaseUntil",
+                table: "OutboxMessages");
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "FailureNotifiedAt",
+                table: "OutboxMessages",
+                type: "TEXT",
+                nullable: true);
+
             migrationBuilder.AddColumn<string>(
                 name: "Owner",
                 table: "OutboxThrottles",
@@ -30,12 +41,6 @@ namespace OpsBot.Data.Migrations.Sqlite
                 type: "INTEGER",
                 nullable: false,
                 defaultValue: 0L);
-
-            migrationBuilder.AddColumn<DateTime>(
-                name: "FailureNotifiedAt",
-                table: "OutboxMessages",
-                type: "TEXT",
-                nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "LiveCard",
@@ -99,10 +104,6 @@ namespace OpsBot.Data.Migrations.Sqlite
                 table: "OutboxMessages");
 
             migrationBuilder.DropColumn(
-                name: "FailureNotifiedAt",
-                table: "OutboxMessages");
-
-            migrationBuilder.DropColumn(
                 name: "LiveCard",
                 table: "OutboxMessages");
 
@@ -113,6 +114,16 @@ namespace OpsBot.Data.Migrations.Sqlite
             migrationBuilder.DropColumn(
                 name: "Throttles",
                 table: "OutboxMessages");
+
+            migrationBuilder.DropColumn(
+                name: "FailureNotifiedAt",
+                table: "OutboxMessages");
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "LeaseUntil",
+                table: "OutboxMessages",
+                type: "TEXT",
+                nullable: true);
         }
     }
 }
