@@ -45,6 +45,12 @@ case "${1:-}" in
     passed=$(awk '/^[ \t]+Passed: [0-9]+/ {s+=$2} END {print s+0}' "$log")
     failed=$(awk '/^[ \t]+Failed: [0-9]+/ {s+=$2} END {print s+0}' "$log")
     skipped=$(awk '/^[ \t]+Skipped: [0-9]+/ {s+=$2} END {print s+0}' "$log")
+    if [ "$failed" -gt 0 ]; then
+      # CI shows only the end of the output: repeat each failure's name and first lines of its message here.
+      echo
+      echo "Failed tests:"
+      awk '/^[ \t]+Failed [A-Za-z_]/ {n=12} n>0 {print; n--}' "$log" | grep -v '^{"Timestamp"' | cut -c1-400
+    fi
     rm -f "$log"
     echo
     echo "$passed passed, $failed failed, $skipped skipped"
