@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using OpsBot.Audit;
 using OpsBot.Conversations;
 using OpsBot.Data;
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpsBot.Audit;
 using OpsBot.Conversations;
 using OpsBot.Data;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpsBot.Audit;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
 using OpsBot.Conversations;

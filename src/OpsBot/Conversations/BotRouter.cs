@@ -5,7 +5,6 @@ using OpsBot.BotFramework;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
 using OpsBot.Data;
-using OpsBot.Hosting;
 
 namespace OpsBot.Conversations;
 
@@ -24,7 +23,7 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
     public async Task OnTurnAsync(TurnContext context, CancellationToken ct)
     {
         var started = time.GetTimestamp();
-        using var span = OpsBotTelemetry.ActivitySource.StartActivity("bot.turn");
+        using var span = BotTelemetry.ActivitySource.StartActivity("bot.turn");
         span?.SetTag("bot.activity.type", context.Activity.Type);
         span?.SetTag("bot.activity.name", context.Activity.Name);
         span?.SetTag("bot.conversation.type", context.Activity.Conversation?.ConversationType);
@@ -35,8 +34,8 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         finally
         {
             var type = new KeyValuePair<string, object?>("activity.type", KnownTypes.Contains(context.Activity.Type) ? context.Activity.Type : "other");
-            OpsBotTelemetry.Turns.Add(1, type);
-            OpsBotTelemetry.TurnDuration.Record(time.GetElapsedTime(started).TotalSeconds, type);
+            BotTelemetry.Turns.Add(1, type);
+            BotTelemetry.TurnDuration.Record(time.GetElapsedTime(started).TotalSeconds, type);
         }
     }
 

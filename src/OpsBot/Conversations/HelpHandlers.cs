@@ -2,17 +2,6 @@ namespace OpsBot.Conversations;
 
 public static class HelpHandlers
 {
-    public static IServiceCollection AddConversations(this IServiceCollection services)
-    {
-        services.AddSingleton<ConversationReferenceCache>();
-        services.AddScoped<ConversationReferences>();
-        services.AddSingleton<BotRouter>();
-        services.AddSingleton<OpsBot.BotFramework.IBot>(sp => sp.GetRequiredService<BotRouter>());
-        services.AddBotRoutes(r => r.Command("help", "Show what OpsBot can do", (turn, _, ct) => SendHelpAsync(turn, r, null, ct))
-            .Command("ping", "Answer pong (health and load checks)", (turn, _, ct) => turn.SendTextAsync("pong", ct), hidden: true));
-        return services;
-    }
-
     /// <summary>The help card; <paramref name="unknown"/> is the text that matched no command, if any.</summary>
     public static Task SendHelpAsync(BotTurn turn, BotRoutes routes, string? unknown, CancellationToken ct)
     {

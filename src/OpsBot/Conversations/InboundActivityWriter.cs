@@ -40,7 +40,7 @@ public sealed partial class InboundActivityWriter : IHostedLifecycleService
     {
         _scopes = scopes;
         _log = log;
-        // SQL Server has no INSERT … ON CONFLICT DO NOTHING; it keeps one EF transaction per record (EfInboundActivityLog).
+        // SQL Server has no INSERT … ON CONFLICT DO NOTHING; it keeps one EF transaction per record (StoredInboundActivityLog).
         Enabled = database.Value.Provider is DatabaseProvider.Sqlite or DatabaseProvider.Postgres;
         _retryCount = database.Value.RetryCount;
         _maxRetryDelay = database.Value.MaxRetryDelay;

@@ -5,7 +5,7 @@ namespace OpsBot.Data;
 
 public static class DataExtensions
 {
-    public static IHostApplicationBuilder AddOrderStore(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddStore(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         builder.Services.Configure<DatabaseOptions>(builder.Configuration.GetSection(DatabaseOptions.Section));

@@ -1,13 +1,55 @@
 using Microsoft.EntityFrameworkCore;
+using OpsBot.Alerts;
+using OpsBot.Audit;
+using OpsBot.Commitments;
+using OpsBot.Conversations;
+using OpsBot.Escalations;
+using OpsBot.Messaging;
+using OpsBot.People;
 
 namespace OpsBot.Data;
 
 /// <summary>
-/// The order store. Features add their tables with a partial class next to their code and one
-/// <see cref="IEntityTypeConfiguration{TEntity}"/> per entity; this file holds only the shared rules.
+/// The order store: every table of every feature, listed here. Each entity's mapping is one
+/// <see cref="IEntityTypeConfiguration{TEntity}"/> next to the feature's code.
 /// </summary>
-public abstract partial class OpsBotDbContext(DbContextOptions options) : DbContext(options)
+public abstract class OpsBotDbContext(DbContextOptions options) : DbContext(options)
 {
+    public DbSet<ConversationReferenceRecord> ConversationReferences => Set<ConversationReferenceRecord>();
+    public DbSet<ProcessedActivity> ProcessedActivities => Set<ProcessedActivity>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<OutboxThrottle> OutboxThrottles => Set<OutboxThrottle>();
+    public DbSet<UnreachableRecipient> UnreachableRecipients => Set<UnreachableRecipient>();
+    public DbSet<DispatcherInstance> DispatcherInstances => Set<DispatcherInstance>();
+
+    public DbSet<Executive> Executives => Set<Executive>();
+    public DbSet<ExecutiveSponsorship> ExecutiveSponsorships => Set<ExecutiveSponsorship>();
+    public DbSet<ExecutiveDelegate> ExecutiveDelegates => Set<ExecutiveDelegate>();
+    public DbSet<ExecutiveTimeOff> ExecutiveTimeOff => Set<ExecutiveTimeOff>();
+
+    public DbSet<Account> Accounts => Set<Account>();
+    public DbSet<AccountMember> AccountMembers => Set<AccountMember>();
+    public DbSet<AccountSite> AccountSites => Set<AccountSite>();
+    public DbSet<Commitment> Commitments => Set<Commitment>();
+    public DbSet<DownstreamForm> DownstreamForms => Set<DownstreamForm>();
+    public DbSet<Enrichment> Enrichments => Set<Enrichment>();
+    public DbSet<RoleAssignment> RoleAssignments => Set<RoleAssignment>();
+    public DbSet<ErpFeedEntry> ErpFeed => Set<ErpFeedEntry>();
+    public DbSet<ErpCursor> ErpCursors => Set<ErpCursor>();
+
+    public DbSet<Complaint> Complaints => Set<Complaint>();
+    public DbSet<ComplaintEvent> ComplaintEvents => Set<ComplaintEvent>();
+    public DbSet<EscalationTimer> EscalationTimers => Set<EscalationTimer>();
+
+    public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<AlertEvent> AlertEvents => Set<AlertEvent>();
+    public DbSet<AlertPlanStep> AlertPlanSteps => Set<AlertPlanStep>();
+    public DbSet<AlertRoute> AlertRoutes => Set<AlertRoute>();
+    public DbSet<KpiState> KpiStates => Set<KpiState>();
+    public DbSet<KpiReading> KpiReadings => Set<KpiReading>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(OpsBotDbContext).Assembly);

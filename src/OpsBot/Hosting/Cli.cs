@@ -44,7 +44,7 @@ public static class Cli
     private static async Task MigrateAsync(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.AddOrderStore();
+        builder.AddStore();
         await using var app = builder.Build();
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();

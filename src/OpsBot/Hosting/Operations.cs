@@ -1,21 +1,10 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using OpsBot.Conversations;
 
 namespace OpsBot.Hosting;
-
-/// <summary>OpsBot's own trace source and meter (both named <c>OpsBot</c>).</summary>
-public static class OpsBotTelemetry
-{
-    public const string Name = "OpsBot";
-    public static readonly ActivitySource ActivitySource = new(Name);
-    public static readonly Meter Meter = new(Name);
-    public static readonly Counter<long> Turns = Meter.CreateCounter<long>("opsbot.bot.turns", "{activity}", "Inbound activities handled, by activity type.");
-    public static readonly Histogram<double> TurnDuration = Meter.CreateHistogram<double>("opsbot.bot.turn.duration", "s", "Time to handle one inbound activity.");
-}
 
 public sealed class OperationsOptions
 {
@@ -38,15 +27,15 @@ public static class OperationsExtensions
 
         var export = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(OpsBotTelemetry.Name))
+            .ConfigureResource(r => r.AddService(BotTelemetry.Name))
             .WithTracing(t => t
                 // Without an exporter spans are created for context propagation only, never recorded.
                 .SetSampler(export ? new ParentBasedSampler(new AlwaysOnSampler()) : new AlwaysOffSampler())
-                .AddSource(OpsBotTelemetry.Name, "Npgsql")
+                .AddSource(BotTelemetry.Name, "Npgsql")
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/healthz") && !http.Request.Path.StartsWithSegments("/readyz"))
                 .AddHttpClientInstrumentation())
             .WithMetrics(m => m
-                .AddMeter(OpsBotTelemetry.Name, "Microsoft.EntityFrameworkCore", "Npgsql", "System.Runtime")
+                .AddMeter(BotTelemetry.Name, "Microsoft.EntityFrameworkCore", "Npgsql", "System.Runtime")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
         if (export) otel.UseOtlpExporter();

@@ -23,7 +23,7 @@ public static class OpsBotHosting
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
             builder.WebHost.UseUrls("http://localhost:3978");
 
-        builder.AddOrderStore();
+        builder.AddStore();
         builder.AddOperations();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<StoreRefusalHandler>();
@@ -31,10 +31,9 @@ public static class OpsBotHosting
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new CardTemplates(builder.Configuration["Cards:Folder"] ?? CardTemplates.DefaultFolder));
         builder.Services.AddBotFramework();
-        builder.Services.AddInboundActivityLog();
         builder.Services.AddConversations();
         builder.Services.AddApiAuthentication(builder.Configuration);
-        builder.Services.AddDirectory(builder.Configuration);
+        builder.Services.AddPeople(builder.Configuration);
         builder.Services.AddEscalations(builder.Configuration);
         builder.Services.AddCommitments(builder.Configuration);
         builder.Services.AddMessaging(builder.Configuration);

@@ -1,5 +1,3 @@
-using OpsBot.Tests.Manifest;
-
 namespace OpsBot.Tests.Cards;
 
 /// <summary>The gallery script (official templating + official renderer in headless Chromium) renders every card in the light, dark and high-contrast themes.</summary>

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using OpsBot.Cards;
 using OpsBot.Conversations;
-using OpsBot.Tests.Manifest;
 
 namespace OpsBot.Tests.Cards;
 

@@ -115,7 +115,7 @@ public sealed class OperationsTests : IAsyncLifetime
         var spans = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name == OpsBotTelemetry.Name,
+            ShouldListenTo = s => s.Name == OpsBot.Conversations.BotTelemetry.Name,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = spans.Enqueue,
         };

@@ -41,7 +41,7 @@ public class OpsBotFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        // UseSetting reaches WebApplicationBuilder.Configuration before Program reads it (AddOrderStore picks the provider
+        // UseSetting reaches WebApplicationBuilder.Configuration before Program reads it (AddStore picks the provider
         // eagerly); the in-memory source keeps the same values visible to options read later.
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(Settings));

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace OpsBot.Tests.Manifest;
+namespace OpsBot.Testing;
 
 /// <summary>A decoded 8-bit PNG (colour types 0, 2, 4, 6; no interlace) as RGBA pixels — enough to check app icons.</summary>
-internal sealed record Png(int Width, int Height, byte ColorType, byte[] Rgba)
+public sealed record Png(int Width, int Height, byte ColorType, byte[] Rgba)
 {
     public (byte R, byte G, byte B, byte A) Pixel(int x, int y)
     {

@@ -3,9 +3,9 @@ using OpsBot.Conversations;
 
 namespace OpsBot.People;
 
-public static class DirectoryExtensions
+public static class PeopleExtensions
 {
-    public static IServiceCollection AddDirectory(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddPeople(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<DirectoryOptions>(configuration.GetSection(DirectoryOptions.Section));
         services.AddScoped<ExecutiveDirectory>();

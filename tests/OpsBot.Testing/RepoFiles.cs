@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace OpsBot.Tests.Manifest;
+namespace OpsBot.Testing;
 
 /// <summary>Paths in the repository checkout and a runner for the Node scripts in <c>tests/peers</c>.</summary>
-internal static class RepoFiles
+public static class RepoFiles
 {
     public static string Root { get; } = FindRoot();
 

@@ -1,13 +1,7 @@
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
-using OpsBot.Audit;
+using OpsBot.Data;
 
-namespace OpsBot.Data;
-
-public abstract partial class OpsBotDbContext
-{
-    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
-}
+namespace OpsBot.Audit;
 
 /// <summary>
 /// The shared audit trail (Commitments, Escalations, Alerts): <c>db.Audit(...)</c> adds a record to the caller's unit of

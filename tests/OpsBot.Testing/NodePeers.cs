@@ -4,21 +4,14 @@ using System.Text;
 using System.Text.Json.Nodes;
 using OpsBot.Cards;
 
-namespace OpsBot.Tests.Cards;
+namespace OpsBot.Testing;
 
 /// <summary>Runs the official npm packages in tests/peers with node: one process per batch, en-US and UTC pinned.</summary>
-internal static class NodePeers
+public static class NodePeers
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => RepoFiles.Root;
     public static string PeersFolder => Path.Combine(RepoRoot, "tests", "peers");
     public static string CardsFolder => Path.Combine(RepoRoot, "cards");
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "OpsBot.sln"))) return dir.FullName;
-        throw new InvalidOperationException("OpsBot.sln not found above the test output folder.");
-    }
 
     /// <summary>Runs <paramref name="script"/> with the batch in a temp file and returns its JSON array answer.</summary>
     public static async Task<JsonArray> RunAsync(string script, JsonArray batch)

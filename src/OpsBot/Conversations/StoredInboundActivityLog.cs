@@ -11,7 +11,7 @@ namespace OpsBot.Conversations;
 /// detection survives a restart. On SQLite and PostgreSQL the writes go through <see cref="InboundActivityWriter"/> (group commit);
 /// on SQL Server each is its own EF transaction.
 /// </summary>
-public sealed class EfInboundActivityLog(IServiceProvider services, InboundActivityWriter writer, TimeProvider time) : IInboundActivityLog
+public sealed class StoredInboundActivityLog(IServiceProvider services, InboundActivityWriter writer, TimeProvider time) : IInboundActivityLog
 {
     // Resolved on first use: claiming a new activity through the batch writer needs no DbContext.
     private OpsBotDbContext? _db;
@@ -79,63 +79,4 @@ public sealed class EfInboundActivityLog(IServiceProvider services, InboundActiv
 
     private IQueryable<ProcessedActivity> Rows(InboundActivityKey key) =>
         Db.ProcessedActivities.Where(p => p.ChannelId == key.ChannelId && p.ConversationId == key.ConversationId && p.ActivityId == key.ActivityId);
-}
-
-/// <summary>Deletes <see cref="ProcessedActivity"/> rows older than <c>Bot:ProcessedActivityRetention</c> (default 1 day), hourly.</summary>
-public sealed partial class ProcessedActivityCleanup(IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, ILogger<ProcessedActivityCleanup> log)
-    : BackgroundService
-{
-    public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(1);
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
-
-    public static Task<int> PurgeAsync(OpsBotDbContext db, DateTime olderThan, CancellationToken ct) =>
-        db.ProcessedActivities.Where(p => p.CreatedAt < olderThan).ExecuteDeleteAsync(ct);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await Task.Yield();
-        var retention = config.GetValue<TimeSpan?>("Bot:ProcessedActivityRetention") ?? DefaultRetention;
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-                var deleted = await PurgeAsync(db, time.GetUtcNow().UtcDateTime - retention, stoppingToken);
-                if (deleted > 0) LogPurged(deleted);
-            }
-            catch (Exception ex) when (StoreErrors.IsUnavailable(ex))
-            {
-                LogStoreUnavailable(ex.GetType().Name, ex.Message);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogPurgeFailed(ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging processed-activity records paused: the database is unavailable ({Error}: {Message}); retrying next hour")]
-    private partial void LogStoreUnavailable(string error, string message);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} processed-activity records past retention")]
-    private partial void LogPurged(int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging processed-activity records failed; retrying next hour")]
-    private partial void LogPurgeFailed(Exception ex);
-}
-
-public static class InboundActivityLogExtensions
-{
-    /// <summary>Replaces the protocol layer's in-memory redelivery record with the database one, plus its hourly purge.</summary>
-    public static IServiceCollection AddInboundActivityLog(this IServiceCollection services)
-    {
-        services.AddSingleton<InboundActivityWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<InboundActivityWriter>());
-        services.AddScoped<IInboundActivityLog, EfInboundActivityLog>();
-        services.AddHostedService<ProcessedActivityCleanup>();
-        return services;
-    }
 }

@@ -345,7 +345,7 @@ public sealed class CompiledTemplate
 }
 
 /// <summary>Per-thread reusable output buffers and writers, so an expansion allocates no buffer of its own.</summary>
-internal sealed class ScratchJson
+public sealed class ScratchJson
 {
     [ThreadStatic] private static ScratchJson?[]? _free;
 
