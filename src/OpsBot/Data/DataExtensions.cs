@@ -24,18 +24,18 @@ public static class DataExtensions
         {
             case DatabaseProvider.Sqlite:
                 services.AddDbContextPool<SqliteOpsBotDbContext>((sp, o) => o.UseSqlite(connectionString)
-                    .AddInterceptors([new SqlitePragmas(), new SqliteWriteGate(), .. sp.GetServices<IInterceptor>()]).ConfigureWarnings(ConnectionErrorsAsWarnings));
+                    .AddInterceptors([new SqlitePragmas(), new SqliteWriteGate(), .. sp.GetServices<IInterceptor>()]).ConfigureWarnings(StoreLogLevels));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqliteOpsBotDbContext>());
                 break;
             case DatabaseProvider.Postgres:
                 services.AddDbContextPool<PostgresOpsBotDbContext>((sp, o) => o.UseNpgsql(WithNpgsqlDefaults(connectionString),
                     n => n.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.PostgresCodes)).AddInterceptors(sp.GetServices<IInterceptor>())
-                    .ConfigureWarnings(ConnectionErrorsAsWarnings));
+                    .ConfigureWarnings(StoreLogLevels));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<PostgresOpsBotDbContext>());
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContextPool<SqlServerOpsBotDbContext>((sp, o) => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.SqlServerNumbers))
-                    .AddInterceptors(sp.GetServices<IInterceptor>()).ConfigureWarnings(ConnectionErrorsAsWarnings));
+                    .AddInterceptors(sp.GetServices<IInterceptor>()).ConfigureWarnings(StoreLogLevels));
                 services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqlServerOpsBotDbContext>());
                 break;
             default:
@@ -43,8 +43,16 @@ public static class DataExtensions
         }
     }
 
-    /// <summary>A connection that cannot be opened (restart, failover) is retried by the execution strategy; one log line per try is a warning, not an error storm.</summary>
-    private static void ConnectionErrorsAsWarnings(WarningsConfigurationBuilder w) => w.Log((RelationalEventId.ConnectionError, LogLevel.Warning));
+    /// <summary>
+    /// A connection that cannot be opened (restart, failover) is retried by the execution strategy; one log line per try is a
+    /// warning, not an error storm. A failed command or save is logged by EF at Debug only: most are expected and handled
+    /// (two first activities of one conversation, two instances claiming one row, a store refusal answered 400), and the
+    /// ones nobody handles reach the request's or the background job's own error log with their exception.
+    /// </summary>
+    private static void StoreLogLevels(WarningsConfigurationBuilder w) => w.Log(
+        (RelationalEventId.ConnectionError, LogLevel.Warning),
+        (RelationalEventId.CommandError, LogLevel.Debug),
+        (CoreEventId.SaveChangesFailed, LogLevel.Debug));
 
     /// <summary>
     /// Npgsql defaults for OpsBot's pooled PostgreSQL connections; a connection string that sets one of them itself wins.
