@@ -217,7 +217,8 @@ public sealed class RouterTests : IAsyncLifetime
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
-        for (var i = 0; i < 200 && !condition(); i++) await Task.Delay(25);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(25);
         Assert.True(condition());
     }
 }
