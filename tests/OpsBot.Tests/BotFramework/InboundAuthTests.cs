@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Auth;
 using OpsBot.BotFramework.Schema;
-using OpsBot.Tests.Fakes;
 
 namespace OpsBot.Tests.BotFramework;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using OpsBot.Tests.Fakes;
 
 namespace OpsBot.Tests.BotFramework;
 

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Hosting;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Conversations;
 using OpsBot.Data;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.BotFramework;

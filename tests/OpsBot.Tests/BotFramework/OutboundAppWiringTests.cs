@@ -5,7 +5,6 @@ using Microsoft.Extensions.Time.Testing;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Auth;
 using OpsBot.BotFramework.Connector;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.BotFramework;

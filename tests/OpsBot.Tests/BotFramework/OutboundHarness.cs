@@ -5,7 +5,6 @@ using Microsoft.Extensions.Hosting.Internal;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Auth;
 using OpsBot.BotFramework.Schema;
-using OpsBot.Tests.Fakes;
 
 namespace OpsBot.Tests.BotFramework;
 

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using OpsBot.Api;
 using OpsBot.BotFramework;
 using OpsBot.Messaging;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 using OpsBot.Tests.Messaging;
 

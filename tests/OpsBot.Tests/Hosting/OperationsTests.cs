@@ -17,7 +17,6 @@ using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.Hosting;
 using OpsBot.Tests.BotFramework;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Hosting;

@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using OpsBot.BotFramework.Schema;
+using OpsBot.Conversations;
+using OpsBot.Data;
+using OpsBot.Tests.Infrastructure;
+
+namespace OpsBot.Tests.BotFramework;
+
+/// <summary>
+/// <see cref="OpsBotFactory"/> plus test routes: <c>probe</c> (records, no reply), <c>echo</c> (records, replies), <c>slow</c>
+/// (records, waits for <see cref="TurnProbe.Gate"/>, replies), verbs <c>test.count</c>, <c>test.slow</c>, <c>test.twice</c>, <c>test.ack</c>.
+/// </summary>
+public sealed class InboundFactory : OpsBotFactory
+{
+    public InboundFactory(DatabaseProvider provider = DatabaseProvider.Sqlite, string? connectionString = null) : base(provider, connectionString) { }
+
+    public TurnProbe Probe { get; } = new();
+    public string? Environment { get; set; }
+    public List<Action<IServiceCollection>> ServiceOverrides { get; } = [];
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        if (Environment is not null) builder.UseEnvironment(Environment);
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton(Probe);
+            services.AddBotRoutes(r => r
+                .Command("probe", "Test: record the turn", (turn, _, _) =>
+                {
+                    Probe.Record(turn.Context);
+                    return Task.CompletedTask;
+                }, hidden: true)
+                .Command("echo", "Test: record and reply", async (turn, args, ct) =>
+                {
+                    var n = Probe.Record(turn.Context);
+                    await turn.SendTextAsync($"echo {args} #{n}", ct);
+                }, hidden: true)
+                .Command("slow", "Test: wait for the gate", async (turn, _, ct) =>
+                {
+                    Probe.Record(turn.Context);
+                    Probe.SlowStarted.TrySetResult();
+                    await Probe.Gate.Task.WaitAsync(ct);
+                    await turn.SendTextAsync("slow done", ct);
+                    Probe.SlowFinished = true;
+                }, hidden: true)
+                .Verb("test.count", (turn, _, _) => Task.FromResult(AdaptiveCardInvoke.Message($"call {Probe.Record(turn.Context)}")))
+                .Verb("test.slow", async (turn, _, ct) =>
+                {
+                    var n = Probe.Record(turn.Context);
+                    Probe.SlowStarted.TrySetResult();
+                    await Probe.Gate.Task.WaitAsync(ct);
+                    return AdaptiveCardInvoke.Message($"slow call {n}");
+                })
+                .Verb("test.twice", async (turn, _, ct) =>
+                {
+                    Probe.Record(turn.Context);
+                    await turn.SendTextAsync("first", ct);
+                    await turn.SendTextAsync("second", ct);
+                    return AdaptiveCardInvoke.Message("sent two");
+                })
+                .Verb("test.ack", (turn, data, _) =>
+                {
+                    Probe.Record(turn.Context);
+                    return Task.FromResult(AdaptiveCardInvoke.Card(new JsonObject
+                    {
+                        ["type"] = "AdaptiveCard",
+                        ["version"] = "1.5",
+                        ["body"] = new JsonArray(new JsonObject { ["type"] = "TextBlock", ["text"] = $"Acknowledged {data["alertId"]}", ["wrap"] = true }),
+                    }));
+                }));
+            foreach (var o in ServiceOverrides) o(services);
+        });
+    }
+}
