@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,8 +9,9 @@ using OpsBot.Tests.Infrastructure;
 namespace OpsBot.Tests.BotFramework;
 
 /// <summary>
-/// <see cref="OpsBotFactory"/> plus test routes: <c>probe</c> (records, no reply), <c>echo</c> (records, replies), <c>slow</c>
-/// (records, waits for <see cref="TurnProbe.Gate"/>, replies), verbs <c>test.count</c>, <c>test.slow</c>, <c>test.twice</c>, <c>test.ack</c>.
+/// <see cref="OpsBotFactory"/> plus test routes, for protocol behaviour that rests on the app (its durable redelivery log):
+/// <c>probe</c> (records, no reply), <c>echo</c> (records, replies), <c>slow</c> (records, waits for <see cref="TurnProbe.Gate"/>,
+/// replies), verbs <c>test.count</c> and <c>test.slow</c>.
 /// </summary>
 public sealed class InboundFactory : OpsBotFactory
 {
@@ -54,23 +54,6 @@ public sealed class InboundFactory : OpsBotFactory
                     Probe.SlowStarted.TrySetResult();
                     await Probe.Gate.Task.WaitAsync(ct);
                     return AdaptiveCardInvoke.Message($"slow call {n}");
-                })
-                .Verb("test.twice", async (turn, _, ct) =>
-                {
-                    Probe.Record(turn.Context);
-                    await turn.SendTextAsync("first", ct);
-                    await turn.SendTextAsync("second", ct);
-                    return AdaptiveCardInvoke.Message("sent two");
-                })
-                .Verb("test.ack", (turn, data, _) =>
-                {
-                    Probe.Record(turn.Context);
-                    return Task.FromResult(AdaptiveCardInvoke.Card(new JsonObject
-                    {
-                        ["type"] = "AdaptiveCard",
-                        ["version"] = "1.5",
-                        ["body"] = new JsonArray(new JsonObject { ["type"] = "TextBlock", ["text"] = $"Acknowledged {data["alertId"]}", ["wrap"] = true }),
-                    }));
                 }));
             foreach (var o in ServiceOverrides) o(services);
         });

@@ -6,7 +6,7 @@ using OpsBot.BotFramework;
 using OpsBot.BotFramework.Auth;
 using OpsBot.BotFramework.Schema;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.Testing;
 
 /// <summary>
 /// The connector exactly as <c>AddBotConnector</c> wires it (rate limiter, resilience pipeline, MSAL token handler),
@@ -52,7 +52,7 @@ public sealed class OutboundHarness : IAsyncDisposable
         var collection = new ServiceCollection();
         collection.AddLogging();
         collection.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        collection.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = environment, ApplicationName = "OpsBot.Tests" });
+        collection.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = environment, ApplicationName = "OpsBot.Testing" });
         collection.AddBotConnector();
         collection.AddHttpClient(ConnectorTokenProvider.HttpClientName).ConfigurePrimaryHttpMessageHandler(authority.CreateHandler);
         services?.Invoke(collection);

@@ -6,14 +6,13 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Schema;
-using OpsBot.Tests.Infrastructure;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.BotFramework.Tests;
 
 public sealed class InboundHttpFixture : IAsyncLifetime
 {
     public FakeConnector Connector { get; private set; } = null!;
-    public InboundFactory App { get; } = new();
+    public BotHost App { get; } = new();
     public HttpClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -220,7 +219,7 @@ public sealed class InboundHttpTests(InboundHttpFixture f) : IClassFixture<Inbou
     [Fact]
     public async Task R9_a_slow_message_is_answered_before_its_work_ends_with_a_typing_indicator_and_finishes_in_the_background()
     {
-        var app = new InboundFactory();
+        var app = new BotHost();
         app.Settings["Bot:MessageInlineWait"] = "00:00:01";
         await using var _ = app;
         var client = app.CreateClient();
@@ -243,7 +242,7 @@ public sealed class InboundHttpTests(InboundHttpFixture f) : IClassFixture<Inbou
     [Fact]
     public async Task Graceful_shutdown_waits_for_turns_still_running()
     {
-        var app = new InboundFactory();
+        var app = new BotHost();
         app.Settings["Bot:MessageInlineWait"] = "00:00:01";
         var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await client.PostActivityAsync(InboundActivities.Message(ServiceUrl, "slow"))).StatusCode);
@@ -260,7 +259,7 @@ public sealed class InboundHttpTests(InboundHttpFixture f) : IClassFixture<Inbou
     [Fact]
     public async Task Handler_exceptions_give_500_for_invokes_and_200_for_messages_and_a_failed_invoke_can_be_redelivered()
     {
-        var app = new InboundFactory();
+        var app = new BotHost();
         var bot = new ThrowingBot();
         app.ServiceOverrides.Add(s => s.AddSingleton<IBot>(bot));
         await using var _ = app;
