@@ -18,13 +18,10 @@ public sealed class InboundFactory : OpsBotFactory
     public InboundFactory(DatabaseProvider provider = DatabaseProvider.Sqlite, string? connectionString = null) : base(provider, connectionString) { }
 
     public TurnProbe Probe { get; } = new();
-    public string? Environment { get; set; }
-    public List<Action<IServiceCollection>> ServiceOverrides { get; } = [];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        if (Environment is not null) builder.UseEnvironment(Environment);
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton(Probe);
@@ -55,7 +52,6 @@ public sealed class InboundFactory : OpsBotFactory
                     await Probe.Gate.Task.WaitAsync(ct);
                     return AdaptiveCardInvoke.Message($"slow call {n}");
                 }));
-            foreach (var o in ServiceOverrides) o(services);
         });
     }
 }
