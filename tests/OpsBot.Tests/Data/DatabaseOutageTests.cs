@@ -10,7 +10,6 @@ using OpsBot.Api;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
 using OpsBot.Escalations;
-using OpsBot.Tests.BotFramework;
 using OpsBot.Tests.Escalations;
 using OpsBot.Tests.Infrastructure;
 
