@@ -459,14 +459,9 @@ sealed class Connector : IAsyncDisposable
 
     public static async Task<Connector> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var self = new Connector(app);
-        app.Run(self.HandleAsync);
-        await app.StartAsync();
-        self.ServiceUrl = app.Urls.First() + "/_connector/";
+        Connector? self = null;
+        var (app, address) = await Loopback.StartAsync(ctx => self!.HandleAsync(ctx));
+        self = new Connector(app) { ServiceUrl = address + "/_connector/" };
         return self;
     }
 
