@@ -15,6 +15,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Npgsql;
+using OpsBot.Testing;
 
 var modes = args.Where(a => !char.IsAsciiDigit(a[0])).SelectMany(a => a.Split(',')).ToList();
 if (modes.Count == 0 || modes.Contains("all")) modes = ["clean", "faults", "restarts"];
@@ -38,7 +39,11 @@ try
     foreach (var mode in modes)
     {
         await Bench.WaitForQuietMachineAsync();
-        if (mode != "clean" && postgres is null) postgres = await PostgresServer.StartAsync();
+        if (mode != "clean" && postgres is null)
+        {
+            postgres = new PostgresServer();
+            await postgres.InitializeAsync();
+        }
         sections[mode] = mode switch
         {
             "clean" => await Bench.CleanAsync(connector, dir, conversations, latencyAlerts),
@@ -454,14 +459,9 @@ sealed class Connector : IAsyncDisposable
 
     public static async Task<Connector> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var self = new Connector(app);
-        app.Run(self.HandleAsync);
-        await app.StartAsync();
-        self.ServiceUrl = app.Urls.First() + "/_connector/";
+        Connector? self = null;
+        var (app, address) = await Loopback.StartAsync(ctx => self!.HandleAsync(ctx));
+        self = new Connector(app) { ServiceUrl = address + "/_connector/" };
         return self;
     }
 
@@ -655,69 +655,5 @@ sealed class Bot : IAsyncDisposable
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
-    }
-}
-
-/// <summary>PostgreSQL for the two-instance modes, as the tests start it (tests/OpsBot.Tests/Infrastructure/PostgresServer.cs).</summary>
-sealed class PostgresServer : IAsyncDisposable
-{
-    private readonly string _dir, _bin;
-    private readonly int _port;
-    private readonly bool _asRoot = Environment.UserName == "root";
-
-    private PostgresServer(string dir, string bin, int port) => (_dir, _bin, _port) = (dir, bin, port);
-
-    public static async Task<PostgresServer> StartAsync()
-    {
-        var bin = Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => d, StringComparer.Ordinal)
-                      .Select(d => Path.Combine(d, "bin")).FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
-                  ?? throw new InvalidOperationException("PostgreSQL server binaries not found under /usr/lib/postgresql");
-        var dir = Path.Combine(Path.GetTempPath(), "opsbot-bench-pg-" + Guid.NewGuid().ToString("n"));
-        Directory.CreateDirectory(dir);
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            var self = new PostgresServer(dir, bin, ((IPEndPoint)l.LocalEndpoint).Port);
-            l.Stop();
-            if (self._asRoot) await RunAsync("chown", $"postgres:postgres {dir}");
-            await self.PgAsync("initdb", $"-D {dir}/data -A trust -U opsbot --no-sync -E UTF8 --locale=C.UTF-8");
-            await self.PgAsync("pg_ctl", $"-D {dir}/data -w -t 60 -l {dir}/server.log {self.Options} start");
-            return self;
-        }
-    }
-
-    private string Options => $"-o \"-p {_port} -k {_dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300\"";
-
-    public Task RestartAsync(string mode) => PgAsync("pg_ctl", $"-D {_dir}/data -w -t 60 -l {_dir}/server.log -m {mode} {Options} restart");
-
-    private string ConnectionString(string database) => $"Host=127.0.0.1;Port={_port};Username=opsbot;Database={database};Pooling=true;Maximum Pool Size=100";
-
-    public async Task<string> CreateDatabaseAsync()
-    {
-        var name = "opsbot_" + Guid.NewGuid().ToString("n")[..12];
-        await using var conn = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"CREATE DATABASE {name}", conn);
-        await cmd.ExecuteNonQueryAsync();
-        return ConnectionString(name);
-    }
-
-    private Task PgAsync(string tool, string args) =>
-        _asRoot ? RunAsync("runuser", $"-u postgres -- {Path.Combine(_bin, tool)} {args}") : RunAsync(Path.Combine(_bin, tool), args);
-
-    private static async Task RunAsync(string file, string args)
-    {
-        using var p = Process.Start(new ProcessStartInfo("bash", ["-c", $"{file} {args}"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {args} failed ({p.ExitCode}): {await stderr}{await stdout}");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        try { await PgAsync("pg_ctl", $"-D {_dir}/data -w -t 60 -m immediate stop"); }
-        finally { try { Directory.Delete(_dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
     }
 }

@@ -5,7 +5,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OpsBot.BotFramework.Schema;
 using Activity = OpsBot.BotFramework.Schema.Activity;
@@ -22,7 +21,21 @@ internal static class CommitmentLoad
         Directory.CreateDirectory(dir);
         Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_OPSBOT", AppContext.BaseDirectory);
         await using var connector = await BenchConnector.StartAsync();
-        await using var app = new BenchApp(Path.Combine(dir, "opsbot.db"));
+        await using var app = new BenchApp(OpsBot.Data.DatabaseProvider.Sqlite, $"Data Source={Path.Combine(dir, "opsbot.db")}");
+        foreach (var (key, value) in new Dictionary<string, string>
+        {
+            ["Commitments:Accounts:0:Number"] = "ACME-001",
+            ["Commitments:Accounts:0:Name"] = "Acme Industrial",
+            ["Commitments:Accounts:0:Segment"] = "Strategic",
+            ["Commitments:Accounts:0:ShipToSites:0"] = "Acme Plant 3",
+            ["Commitments:Accounts:0:BillToSites:0"] = "Acme HQ",
+            ["Commitments:Accounts:0:UsualValueMin"] = "100000",
+            ["Commitments:Accounts:0:UsualValueMax"] = "500000",
+            ["Commitments:Roles:OrderDesk:People:0"] = "29:order-desk",
+            ["Commitments:Roles:SalesOps:People:0"] = "29:sales-ops",
+            ["Commitments:Roles:SupplyChain:ChannelId"] = "19:supply@thread.tacv2",
+            ["Commitments:Roles:Service:People:0"] = "29:service",
+        }) app.Settings[key] = value;
         app.UseKestrel(0);
         app.StartServer();
         using var client = app.CreateClient();
@@ -150,34 +163,5 @@ internal static class CommitmentLoad
         await app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(dir, true); } catch (IOException) { }
-    }
-}
-
-internal sealed class BenchApp(string dbFile) : WebApplicationFactory<Program>
-{
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        var settings = new Dictionary<string, string>
-        {
-            ["Database:Provider"] = "Sqlite",
-            ["Database:ConnectionString"] = $"Data Source={dbFile}",
-            ["Database:MigrateOnStartup"] = "true",
-            ["MicrosoftAppId"] = "",
-            ["Cards:Folder"] = Path.Combine(AppContext.BaseDirectory, "cards"),
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Commitments:Accounts:0:Number"] = "ACME-001",
-            ["Commitments:Accounts:0:Name"] = "Acme Industrial",
-            ["Commitments:Accounts:0:Segment"] = "Strategic",
-            ["Commitments:Accounts:0:ShipToSites:0"] = "Acme Plant 3",
-            ["Commitments:Accounts:0:BillToSites:0"] = "Acme HQ",
-            ["Commitments:Accounts:0:UsualValueMin"] = "100000",
-            ["Commitments:Accounts:0:UsualValueMax"] = "500000",
-            ["Commitments:Roles:OrderDesk:People:0"] = "29:order-desk",
-            ["Commitments:Roles:SalesOps:People:0"] = "29:sales-ops",
-            ["Commitments:Roles:SupplyChain:ChannelId"] = "19:supply@thread.tacv2",
-            ["Commitments:Roles:Service:People:0"] = "29:service",
-        };
-        builder.UseEnvironment("Benchmark");
-        foreach (var (k, v) in settings) builder.UseSetting(k, v);
     }
 }

@@ -5,8 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using OpsBot.Data;
-using OpsBot.Tests.Escalations;
-using OpsBot.Tests.Infrastructure;
+using OpsBot.Testing;
 
 // Usage: dotnet run -c Release --project bench/EscalationLoad -- [executives=50] [actionsPerExecutive=20] [output=bench/results/escalation-card-action.md] [thinkMs=1000, 0 = stress only] [sqlite|postgres]
 // Two runs per database: "stress" (each executive clicks again as soon as the answer arrives) and "paced" (a human-like
@@ -83,7 +82,7 @@ md.AppendLine("- PostgreSQL (`src/OpsBot/Data/DataExtensions.cs`): Npgsql defaul
 md.AppendLine("  (`Max Auto Prepare=100`, `Auto Prepare Min Usages=2`) with `plan_cache_mode=force_generic_plan`, so recurring statements are");
 md.AppendLine("  parsed and planned once per pooled connection, and `No Reset On Close` (OpsBot keeps no session state), so a connection keeps");
 md.AppendLine("  its prepared statements when it goes back to the pool. The benchmark's server is the test fixture's (`fsync=off`,");
-md.AppendLine("  `max_connections=300`, pool up to 100 connections); `synchronous_commit` stays at its durable default.");
+md.AppendLine("  `max_connections=1000`, pool up to 100 connections); `synchronous_commit` stays at its durable default.");
 md.AppendLine("- SQLite (`src/OpsBot/Data`): WAL, `synchronous=NORMAL`, pragmas once per pooled native connection, pooled DbContexts, and");
 md.AppendLine("  write transactions queued first come first served per database file (`SqliteWriteGate`) instead of SQLite's busy-handler sleeps.");
 md.AppendLine("- Latencies on a shared 2-core machine follow its load (see the load averages above); compare CPU ms/action between runs.");
@@ -98,9 +97,8 @@ async Task<Stats> RunAsync(DatabaseProvider provider, string? connectionString, 
     Directory.CreateDirectory(dir);
     // The real clock: the outbox dispatcher paces and delivers in real time, to a loopback connector that accepts everything.
     await using var connector = await BenchConnector.StartAsync();
-    await using var app = new OpsBotFactory(provider, connectionString ?? $"Data Source={Path.Combine(dir, "bench.db")}");
+    await using var app = new BenchApp(provider, connectionString ?? $"Data Source={Path.Combine(dir, "bench.db")}");
     app.Settings["Escalations:SchedulerEnabled"] = "false";
-    app.Settings["Logging:LogLevel:Default"] = "Warning";
     for (var i = 0; i < executives; i++)
     {
         app.Settings[$"Directory:Executives:{i}:Id"] = $"exec{i}";
@@ -114,7 +112,7 @@ async Task<Stats> RunAsync(DatabaseProvider provider, string? connectionString, 
     var complaints = new long[executives];
     for (var i = 0; i < executives; i++)
     {
-        var form = EscalationTestBase.ValidForm($"Account {i}", executive: $"exec{i}");
+        var form = EscalationForm($"Account {i}", $"exec{i}");
         await PostAsync(client, Activities.Execute(serviceUrl, "escalation.submit", form, "29:rep-one", replyToId: $"form-{i}"));
         var key = "form:" + form["formId"]!.GetValue<string>();
         complaints[i] = await app.WithDbAsync(db => db.Complaints.Where(c => c.IdempotencyKey == key).Select(c => c.Id).SingleAsync());
@@ -191,6 +189,25 @@ static async Task<string> PostAsync(HttpClient client, OpsBot.BotFramework.Schem
     if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{(int)response.StatusCode}: {body}");
     return body;
 }
+
+// The escalation form as a rep submits it from the card.
+static JsonObject EscalationForm(string account, string executive) => new()
+{
+    ["account"] = account,
+    ["contact"] = "Jane Doe, procurement",
+    ["summary"] = "Second late delivery this quarter, line 2 stopped.",
+    ["impact"] = "Six hours of lost production",
+    ["desiredOutcome"] = "Credit note and root-cause report",
+    ["severity"] = "High",
+    ["orderRef"] = "SO-1",
+    ["opportunityRef"] = "",
+    ["executive"] = executive,
+    ["formId"] = Guid.NewGuid().ToString("n"),
+    ["alertId"] = "",
+    ["sourceLink"] = "",
+    ["sourceAuthor"] = "",
+    ["origin"] = "Command",
+};
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using OpsBot.Testing;
 
 /// <summary>
 /// A Bot Connector on loopback for the load drivers: accepts every create/send/update as Teams would (new ids, 200/201) and
@@ -20,7 +21,7 @@ internal sealed class BenchConnector : IAsyncDisposable
     public static async Task<BenchConnector> StartAsync()
     {
         BenchConnector? self = null;
-        var (app, address) = await OpsBot.Tests.Fakes.Loopback.StartAsync(ctx => self!.HandleAsync(ctx));
+        var (app, address) = await Loopback.StartAsync(ctx => self!.HandleAsync(ctx));
         self = new BenchConnector(app) { ServiceUrl = address + "/_connector/" };
         return self;
     }

@@ -8,7 +8,6 @@ using OpsBot.Api;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
 using OpsBot.Messaging;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 using OpsBot.Tests.Messaging;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using OpsBot.Api;
-using OpsBot.Tests.BotFramework;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Api;

@@ -1,11 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Auth;
-using OpsBot.BotFramework.Connector;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.BotFramework;
@@ -51,44 +48,5 @@ public sealed class OutboundAppWiringTests
         Assert.True(trusted.IsTrusted("https://smba.trafficmanager.net/teams/"));
         Assert.True(trusted.IsTrusted("http://127.0.0.1:5000/_connector"));
         Assert.False(trusted.IsTrusted("https://evil.example/"));
-    }
-
-    [Fact]
-    public async Task A_short_lived_token_is_renewed_before_it_expires()
-    {
-        await using var h = await OutboundHarness.StartAsync();
-        h.Authority.TokenLifetime = TimeSpan.FromMinutes(2);
-
-        await h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("one"));
-        await h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("two"));
-
-        Assert.Equal(2, h.Authority.TokenRequests.Count);
-        Assert.Equal(["Bearer fake-access-token-1", "Bearer fake-access-token-2"], h.Connector.Calls.Select(c => c.Authorization));
-    }
-
-    [Fact]
-    public async Task Retry_after_dates_are_read_against_the_connector_clock()
-    {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
-        await using var h = await OutboundHarness.StartAsync(s => s["Bot:Connector:MaxRetryAfter"] = "00:00:05",
-            services: s => s.AddKeyedSingleton<TimeProvider>(ConnectorClient.ClockKey, clock));
-        h.Connector.Respond(HttpStatusCode.TooManyRequests, null, ("Retry-After", clock.GetUtcNow().AddSeconds(90).ToString("R")));
-
-        var error = await Assert.ThrowsAsync<ConnectorException>(() => h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("hi")));
-
-        Assert.Equal(TimeSpan.FromSeconds(90), error.RetryAfter);
-        Assert.Single(h.Connector.Calls);
-    }
-
-    [Fact]
-    public async Task Single_attempt_configuration_disables_retries()
-    {
-        await using var h = await OutboundHarness.StartAsync(s => s["Bot:Connector:MaxAttempts"] = "1");
-        h.Connector.Respond(HttpStatusCode.ServiceUnavailable);
-
-        var error = await Assert.ThrowsAsync<ConnectorException>(() => h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("hi")));
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, error.Status);
-        Assert.Single(h.Connector.Calls);
     }
 }

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using OpsBot.Api;
 using OpsBot.Data;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Commitments;

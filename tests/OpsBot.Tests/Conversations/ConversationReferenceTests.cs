@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Conversations;
 using OpsBot.Data;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Conversations;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using OpsBot.BotFramework.Schema;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Conversations;

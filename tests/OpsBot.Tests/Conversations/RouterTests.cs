@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Conversations;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Conversations;

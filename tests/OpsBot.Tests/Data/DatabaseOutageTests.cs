@@ -10,7 +10,6 @@ using OpsBot.Api;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
 using OpsBot.Escalations;
-using OpsBot.Tests.BotFramework;
 using OpsBot.Tests.Escalations;
 using OpsBot.Tests.Infrastructure;
 
@@ -215,7 +214,7 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
 
     private int RepliesTo(string activityId) => Connector.Posts.Count(p => IsReplyTo(p, activityId));
 
-    private static bool IsReplyTo(OpsBot.Tests.Fakes.RecordedCall call, string activityId) =>
+    private static bool IsReplyTo(RecordedCall call, string activityId) =>
         call.Body?["type"]?.GetValue<string>() == ActivityTypes.Message && call.Body?["replyToId"]?.GetValue<string>() == activityId;
 
     private async Task AssertReadyAsync()

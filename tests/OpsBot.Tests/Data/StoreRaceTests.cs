@@ -7,8 +7,6 @@ using OpsBot.Alerts;
 using OpsBot.Api;
 using OpsBot.BotFramework;
 using OpsBot.Data;
-using OpsBot.Tests.BotFramework;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Data;

@@ -4,7 +4,6 @@ using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
 using OpsBot.Escalations;
 using OpsBot.Messaging;
-using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Escalations;
 

@@ -7,7 +7,6 @@ using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
 using OpsBot.Escalations;
 using OpsBot.Messaging;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Escalations;

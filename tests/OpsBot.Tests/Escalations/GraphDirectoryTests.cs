@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OpsBot.Data;
 using OpsBot.Messaging;
 using OpsBot.People;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Escalations;

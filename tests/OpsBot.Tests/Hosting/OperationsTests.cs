@@ -16,8 +16,6 @@ using Microsoft.Extensions.Options;
 using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.Hosting;
-using OpsBot.Tests.BotFramework;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Hosting;

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using OpsBot.Data;
 using OpsBot.Messaging;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Messaging;

@@ -4,7 +4,6 @@ using Microsoft.EntityFrameworkCore;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
 using OpsBot.Messaging;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Messaging;

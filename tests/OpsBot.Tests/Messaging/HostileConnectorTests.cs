@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using OpsBot.Data;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.Messaging;

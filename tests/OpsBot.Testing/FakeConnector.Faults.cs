@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace OpsBot.Tests.Fakes;
+namespace OpsBot.Testing;
 
 /// <summary>
 /// The hostile side of the fake connector: a <see cref="FaultProfile"/> drawn per write (POST, PUT) with a seeded random, the

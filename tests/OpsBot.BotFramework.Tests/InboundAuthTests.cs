@@ -6,9 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Auth;
 using OpsBot.BotFramework.Schema;
-using OpsBot.Tests.Fakes;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.BotFramework.Tests;
 
 /// <summary>One app with authentication on (app id, single tenant, Entra callers allowed) against a loopback OpenID authority.</summary>
 public sealed class InboundAuthFixture : IAsyncLifetime
@@ -18,7 +17,7 @@ public sealed class InboundAuthFixture : IAsyncLifetime
 
     public FakeOpenIdServer Authority { get; private set; } = null!;
     public FakeConnector Connector { get; private set; } = null!;
-    public InboundFactory App { get; private set; } = null!;
+    public BotHost App { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
     public TestSigningKey Key { get; } = new("channel-key-1");
     public TestSigningKey WebchatOnlyKey { get; } = new("webchat-only");
@@ -33,11 +32,11 @@ public sealed class InboundAuthFixture : IAsyncLifetime
         Authority.PublishChannelKey(UnendorsedKey, null);
         Authority.PublishEntraKey(EntraKey);
         Connector = await FakeConnector.StartAsync();
-        App = Configure(new InboundFactory(), Authority);
+        App = Configure(new BotHost(), Authority);
         Client = App.CreateClient();
     }
 
-    public static InboundFactory Configure(InboundFactory app, FakeOpenIdServer authority, string appId = AppId)
+    public static BotHost Configure(BotHost app, FakeOpenIdServer authority, string appId = AppId)
     {
         app.Settings["MicrosoftAppId"] = appId;
         app.Settings["MicrosoftAppPassword"] = "not-used-by-inbound";

@@ -5,9 +5,8 @@ using Microsoft.Extensions.Hosting.Internal;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Auth;
 using OpsBot.BotFramework.Schema;
-using OpsBot.Tests.Fakes;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.Testing;
 
 /// <summary>
 /// The connector exactly as <c>AddBotConnector</c> wires it (rate limiter, resilience pipeline, MSAL token handler),
@@ -53,7 +52,7 @@ public sealed class OutboundHarness : IAsyncDisposable
         var collection = new ServiceCollection();
         collection.AddLogging();
         collection.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        collection.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = environment, ApplicationName = "OpsBot.Tests" });
+        collection.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = environment, ApplicationName = "OpsBot.Testing" });
         collection.AddBotConnector();
         collection.AddHttpClient(ConnectorTokenProvider.HttpClientName).ConfigurePrimaryHttpMessageHandler(authority.CreateHandler);
         services?.Invoke(collection);

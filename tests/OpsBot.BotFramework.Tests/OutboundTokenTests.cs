@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Auth;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.BotFramework.Tests;
 
 /// <summary>Outbound authentication (protocol doc §3; vectors O1, O2, O9, O10) through real MSAL against the fake authority.</summary>
 public sealed class OutboundTokenTests
@@ -184,5 +184,18 @@ public sealed class OutboundTokenTests
     {
         var credentials = new BotCredentials("app", "very-secret", BotAppType.SingleTenant, "t", null, null);
         Assert.DoesNotContain("very-secret", credentials.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_short_lived_token_is_renewed_before_it_expires()
+    {
+        await using var h = await OutboundHarness.StartAsync();
+        h.Authority.TokenLifetime = TimeSpan.FromMinutes(2);
+
+        await h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("one"));
+        await h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("two"));
+
+        Assert.Equal(2, h.Authority.TokenRequests.Count);
+        Assert.Equal(["Bearer fake-access-token-1", "Bearer fake-access-token-2"], h.Connector.Calls.Select(c => c.Authorization));
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using OpsBot.BotFramework.Schema;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.BotFramework.Tests;
 
 /// <summary>Outgoing mentions (protocol doc §7; vector M3).</summary>
 public sealed class OutboundMentionTests

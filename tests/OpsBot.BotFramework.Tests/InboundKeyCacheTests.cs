@@ -2,9 +2,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using OpsBot.Tests.Fakes;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.BotFramework.Tests;
 
 /// <summary>Vectors that need a fresh app: key fetching and caching (A13 cold, A15, A16, A29), the Entra path off (A26), auth off (A3, A4), start-up rules.</summary>
 public sealed class InboundKeyCacheTests : IAsyncLifetime
@@ -14,7 +13,7 @@ public sealed class InboundKeyCacheTests : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private FakeOpenIdServer _authority = null!;
     private FakeConnector _connector = null!;
-    private readonly List<InboundFactory> _apps = [];
+    private readonly List<BotHost> _apps = [];
 
     public async Task InitializeAsync()
     {
@@ -31,9 +30,9 @@ public sealed class InboundKeyCacheTests : IAsyncLifetime
         _key.Dispose();
     }
 
-    private InboundFactory NewApp(string appId = AppId, bool entra = true)
+    private BotHost NewApp(string appId = AppId, bool entra = true)
     {
-        var app = InboundAuthFixture.Configure(new InboundFactory(), _authority, appId);
+        var app = InboundAuthFixture.Configure(new BotHost(), _authority, appId);
         if (!entra) app.Settings["Bot:AllowEntraCallers"] = "";
         app.ServiceOverrides.Add(s => s.AddSingleton<TimeProvider>(_time));
         _apps.Add(app);
@@ -182,7 +181,7 @@ public sealed class InboundKeyCacheTests : IAsyncLifetime
         app.Settings["Bot:AllowUnauthenticated"] = "true";
         app.Settings["Bot:TrustedServiceUrlHosts"] = "relay.contoso.example";
         var client = app.CreateClient();
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(InboundActivities.Message(_connector.ServiceUrl, "probe"), null)).StatusCode);
 
         var trusted = app.Services.GetRequiredService<OpsBot.BotFramework.Auth.TrustedServiceUrls>();
         Assert.True(trusted.IsTrusted("https://emea.relay.contoso.example/teams/"));
@@ -205,7 +204,7 @@ public sealed class InboundKeyCacheTests : IAsyncLifetime
         var logs = new CapturingLoggerProvider();
         var app = NewApp(appId: "");
         app.ServiceOverrides.Add(s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
-        Assert.Equal(HttpStatusCode.OK, (await app.CreateClient().GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.CreateClient().PostAsync(InboundActivities.Message(_connector.ServiceUrl, "probe"), null)).StatusCode);
         Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("AUTHENTICATION IS OFF", StringComparison.Ordinal));
     }
 

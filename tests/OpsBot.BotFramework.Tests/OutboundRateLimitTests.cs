@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Connector;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.BotFramework.Tests;
 
 /// <summary>Pacing of connector writes (protocol doc §9; vector O6).</summary>
 public sealed class OutboundRateLimitTests

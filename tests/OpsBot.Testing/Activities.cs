@@ -1,8 +1,9 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using OpsBot.BotFramework.Schema;
 
-namespace OpsBot.Tests.Infrastructure;
+namespace OpsBot.Testing;
 
 /// <summary>Builders for inbound activities as Teams sends them.</summary>
 public static class Activities
@@ -48,4 +49,20 @@ public static class Activities
 
     public static Task<HttpResponseMessage> PostActivityAsync(this HttpClient client, Activity activity) =>
         client.PostAsJsonAsync("/api/messages", activity, BotJson.Options);
+}
+
+/// <summary>Inbound activities for protocol tests: each in a conversation of its own unless one is given.</summary>
+public static class InboundActivities
+{
+    /// <summary>A message in a conversation of its own, so tests sharing an app and a connector do not see each other.</summary>
+    public static Activity Message(string serviceUrl, string text, string? conversationId = null) =>
+        Activities.Message(serviceUrl, text, conversationId: conversationId ?? "a:" + Guid.NewGuid().ToString("n"));
+
+    public static Activity Invoke(string serviceUrl, string verb, JsonObject? data = null, string? conversationId = null) =>
+        Activities.Execute(serviceUrl, verb, data ?? new JsonObject(), conversationId: conversationId ?? "a:" + Guid.NewGuid().ToString("n"));
+
+    public static Activity Clone(this Activity activity) =>
+        System.Text.Json.JsonSerializer.Deserialize<Activity>(System.Text.Json.JsonSerializer.Serialize(activity, BotJson.Options), BotJson.Options)!;
+
+    public static AuthenticationHeaderValue Bearer(string token) => new("Bearer", token);
 }

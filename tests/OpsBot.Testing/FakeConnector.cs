@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace OpsBot.Tests.Fakes;
+namespace OpsBot.Testing;
 
 /// <summary>
 /// A Bot Connector on loopback (real Kestrel). Records every call; <see cref="Respond"/> scripts failures

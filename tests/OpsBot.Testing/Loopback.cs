@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace OpsBot.Tests.Fakes;
+namespace OpsBot.Testing;
 
 /// <summary>Starts a real Kestrel server on a free 127.0.0.1 port for a fake peer; every request goes to <c>handler</c>.</summary>
 public static class Loopback

@@ -2,14 +2,15 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Npgsql;
+using Xunit;
 
-namespace OpsBot.Tests.Infrastructure;
+namespace OpsBot.Testing;
 
 /// <summary>
 /// A real PostgreSQL server for the test run: initdb in a temp folder, started on a free loopback port,
 /// stopped at the end. Each test class gets its own database from <see cref="CreateDatabaseAsync"/>. Outage tests restart or
 /// stop it (<see cref="RestartAsync"/>, <see cref="StopAsync"/>, <see cref="StartAsync"/>): they use their own instance
-/// (<see cref="PostgresOutageCollection"/>) so that the suite-wide server never goes away under other test classes.
+/// (the test project's <c>PostgresOutageCollection</c>) so that the suite-wide server never goes away under other test classes.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
@@ -94,17 +95,4 @@ public sealed class PostgresServer : IAsyncLifetime
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "postgres";
-}
-
-/// <summary>A PostgreSQL server of its own for tests that restart or stop it.</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresOutageCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "postgres-outage";
 }

@@ -2,7 +2,7 @@ using System.Net;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Connector;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.BotFramework.Tests;
 
 /// <summary>Connector error bodies become typed <see cref="ConnectorException"/>s (protocol doc §4.4).</summary>
 public sealed class OutboundErrorTests

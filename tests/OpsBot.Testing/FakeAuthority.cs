@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
-namespace OpsBot.Tests.Fakes;
+namespace OpsBot.Testing;
 
 /// <summary>
 /// An Entra token endpoint on loopback (real Kestrel) for MSAL's client-credentials flow: instance discovery, OpenID

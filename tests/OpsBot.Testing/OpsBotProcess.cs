@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace OpsBot.Tests.Infrastructure;
+namespace OpsBot.Testing;
 
 /// <summary>
 /// OpsBot as a separate process (<c>dotnet OpsBot.dll --urls …</c>, configuration through environment variables), for tests

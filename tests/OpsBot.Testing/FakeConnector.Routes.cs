@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace OpsBot.Tests.Fakes;
+namespace OpsBot.Testing;
 
 /// <summary>Roster answers (paged members, single member) and slow answers of the fake connector.</summary>
 public sealed partial class FakeConnector

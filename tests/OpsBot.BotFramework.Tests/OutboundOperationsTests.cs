@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Schema;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.BotFramework.Tests;
 
 /// <summary>Connector operations on the wire (protocol doc §4.1–§4.3; vectors O7, O8, P4).</summary>
 public sealed class OutboundOperationsTests : IAsyncLifetime

@@ -1,8 +1,10 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Connector;
 
-namespace OpsBot.Tests.BotFramework;
+namespace OpsBot.BotFramework.Tests;
 
 /// <summary>The resilience pipeline against the fake connector (protocol doc §4.5; vectors O3, O4, O5).</summary>
 public sealed class OutboundRetryTests
@@ -285,6 +287,32 @@ public sealed class OutboundRetryTests
         var error = await Assert.ThrowsAsync<ConnectorException>(() => h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("hi")));
 
         Assert.Equal(TimeSpan.FromSeconds(120), error.RetryAfter);
+        Assert.Single(h.Connector.Calls);
+    }
+
+    [Fact]
+    public async Task Retry_after_dates_are_read_against_the_connector_clock()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        await using var h = await OutboundHarness.StartAsync(s => s["Bot:Connector:MaxRetryAfter"] = "00:00:05",
+            services: s => s.AddKeyedSingleton<TimeProvider>(ConnectorClient.ClockKey, clock));
+        h.Connector.Respond(HttpStatusCode.TooManyRequests, null, ("Retry-After", clock.GetUtcNow().AddSeconds(90).ToString("R")));
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() => h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("hi")));
+
+        Assert.Equal(TimeSpan.FromSeconds(90), error.RetryAfter);
+        Assert.Single(h.Connector.Calls);
+    }
+
+    [Fact]
+    public async Task Single_attempt_configuration_disables_retries()
+    {
+        await using var h = await OutboundHarness.StartAsync(s => s["Bot:Connector:MaxAttempts"] = "1");
+        h.Connector.Respond(HttpStatusCode.ServiceUnavailable);
+
+        var error = await Assert.ThrowsAsync<ConnectorException>(() => h.Client.SendToConversationAsync(h.ServiceUrl, OutboundHarness.Message("hi")));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, error.Status);
         Assert.Single(h.Connector.Calls);
     }
 }
