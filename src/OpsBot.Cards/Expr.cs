@@ -177,12 +177,14 @@ internal sealed class ElementExpr(Expr instance, Expr index) : Expr
 
 internal sealed class ObjectLiteralExpr(string[] keys, Expr[] values) : Expr
 {
+    public Expr[] Values { get; } = values;
+
     public override object? Eval(EvalContext c, bool subst)
     {
         var o = new JsonObject();
         for (var i = 0; i < keys.Length; i++)
         {
-            var v = values[i].Eval(c, subst);
+            var v = Values[i].Eval(c, subst);
             if (v is Undefined) o.Remove(keys[i]);
             else o[keys[i]] = Js.ToNode(v);
         }

@@ -89,6 +89,8 @@ internal static class Functions
 
     public static bool IsKnown(string name) => Table.ContainsKey(name);
 
+    public static IEnumerable<string> Names => Table.Keys;
+
     /// <summary>Builds a call, checking the name and the argument count as AEL does when the template is constructed.</summary>
     public static CallExpr Make(string name, Expr[] args)
     {
