@@ -1,5 +1,6 @@
 // Card gallery: renders every cards/<name>.json that has cards/samples/<name>.data.json to docs/cards/<name>.png
 // (Teams-like light theme), docs/cards/<name>.dark.png and <name>.contrast.png (dark, high contrast), and rewrites the gallery table in README.md
+// (light images, three to a row, linking the dark and high-contrast ones)
 // between <!-- card-gallery:start --> and <!-- card-gallery:end -->.
 //   node tests/peers/render-gallery.mjs        (or ./build.sh gallery)
 //   GALLERY_OUT=/tmp/x node tests/peers/render-gallery.mjs   writes the PNGs elsewhere and leaves README.md alone
@@ -163,9 +164,16 @@ function updateReadme(rendered) {
   const text = readFileSync(readme, "utf8");
   const from = text.indexOf(start), to = text.indexOf(end);
   if (from < 0 || to < from) { console.warn(`README.md has no ${start} … ${end} block; not updated`); return; }
-  const rows = rendered.map(n =>
-    `| \`${n}\` | <img src="docs/cards/${n}.png" alt="${n} card, light theme" width="300"> | <img src="docs/cards/${n}.dark.png" alt="${n} card, dark theme" width="300"> | <img src="docs/cards/${n}.contrast.png" alt="${n} card, high contrast" width="300"> |`);
-  const table = ["| Card | Light | Dark | High contrast |", "|---|---|---|---|", ...rows].join("\n");
+  const columns = 3;
+  const cell = n => `\`${n}\` · [dark](docs/cards/${n}.dark.png) · [high contrast](docs/cards/${n}.contrast.png)<br>` +
+    `<img src="docs/cards/${n}.png" alt="${n} card, light theme" width="260">`;
+  const rows = [];
+  for (let i = 0; i < rendered.length; i += columns) {
+    const cells = rendered.slice(i, i + columns).map(cell);
+    while (cells.length < columns) cells.push(" ");
+    rows.push(`| ${cells.join(" | ")} |`);
+  }
+  const table = [`|${" |".repeat(columns)}`, `|${"---|".repeat(columns)}`, ...rows].join("\n");
   writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`);
 }
 

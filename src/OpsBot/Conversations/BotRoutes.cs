@@ -19,6 +19,8 @@ public sealed class BotRoutes
 
     public IReadOnlyList<CommandRoute> Commands => _commands;
 
+    public IEnumerable<string> Verbs => _verbs.Keys;
+
     /// <summary>A text command: one or more words, matched case-insensitively by longest prefix. The rest of the text is the argument.</summary>
     public BotRoutes Command(string name, string description, CommandHandler handler, string? usage = null, bool hidden = false)
     {

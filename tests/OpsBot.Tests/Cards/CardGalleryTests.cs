@@ -1,6 +1,9 @@
 namespace OpsBot.Tests.Cards;
 
-/// <summary>The gallery script (official templating + official renderer in headless Chromium) renders every card in the light, dark and high-contrast themes.</summary>
+/// <summary>
+/// The gallery script (official templating + official renderer in headless Chromium) renders every card in the light, dark and
+/// high-contrast themes, and the committed gallery (docs/cards, README) shows every card in cards/ and nothing else.
+/// </summary>
 public sealed class CardGalleryTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("opsbot-gallery-").FullName;
@@ -36,6 +39,40 @@ public sealed class CardGalleryTests : IDisposable
             Assert.True(dark.Pixels().Count(p => p.R > 0xC0 && p.G > 0xC0) > 200, $"{card}.dark.png shows no light text on the dark theme");
             Assert.True(contrast.Pixels().Count(p => p.R > 0xC0 && p.G > 0xC0) > 200, $"{card}.contrast.png shows no text");
         }
+    }
+
+    private static readonly string[] Themes = ["", ".dark", ".contrast"];
+
+    private static List<string> CardNames() =>
+        [.. Directory.EnumerateFiles(RepoFiles.PathOf("cards"), "*.json").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public void Every_card_has_committed_gallery_images_and_every_image_a_card()
+    {
+        var cards = CardNames();
+        var images = Directory.EnumerateFiles(RepoFiles.PathOf("docs", "cards"), "*.png").Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var expected = cards.SelectMany(c => Themes.Select(t => $"{c}{t}.png")).ToHashSet(StringComparer.Ordinal);
+
+        var missing = expected.Except(images).Order(StringComparer.Ordinal).ToList();
+        var orphans = images.Except(expected).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, $"cards without gallery images (run ./build.sh gallery): {string.Join(", ", missing)}");
+        Assert.True(orphans.Count == 0, $"gallery images without a card in cards/: {string.Join(", ", orphans)}");
+    }
+
+    [Fact]
+    public void Readme_gallery_shows_every_card_and_only_existing_images()
+    {
+        var readme = File.ReadAllText(RepoFiles.PathOf("README.md"));
+        var from = readme.IndexOf("<!-- card-gallery:start -->", StringComparison.Ordinal);
+        var to = readme.IndexOf("<!-- card-gallery:end -->", StringComparison.Ordinal);
+        Assert.True(from >= 0 && to > from, "README.md has no card-gallery block");
+        var gallery = readme[from..to];
+
+        var referenced = System.Text.RegularExpressions.Regex.Matches(gallery, @"docs/cards/([^)""\s]+\.png)").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var notShown = CardNames().SelectMany(c => Themes.Select(t => $"{c}{t}.png")).Where(f => !referenced.Contains(f)).ToList();
+        var broken = referenced.Where(f => !File.Exists(RepoFiles.PathOf("docs", "cards", f))).ToList();
+        Assert.True(notShown.Count == 0, $"README gallery does not show: {string.Join(", ", notShown)}");
+        Assert.True(broken.Count == 0, $"README gallery links missing images: {string.Join(", ", broken)}");
     }
 
     private static (int, int, int) Rgb((byte R, byte G, byte B, byte A) p) => (p.R, p.G, p.B);

@@ -98,4 +98,19 @@ public sealed class ProductCardTests
         Assert.Contains("my tasks", showAll["card"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.DoesNotContain("${", card.ToJsonString(), StringComparison.Ordinal);
     }
+
+    public static TheoryData<string> ShippedCards() =>
+        [.. Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "cards"), "*.json").Select(f => Path.GetFileNameWithoutExtension(f)).Order()];
+
+    [Theory]
+    [MemberData(nameof(ShippedCards))]
+    public void Every_shipped_card_renders_completely_from_its_sample(string name)
+    {
+        var cards = new CardTemplates(Path.Combine(AppContext.BaseDirectory, "cards"));
+        var sample = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "cards", "samples", name + ".data.json")))!;
+
+        var card = cards.Render(name, sample);
+
+        Assert.Equal("AdaptiveCard", card["type"]!.GetValue<string>());
+    }
 }

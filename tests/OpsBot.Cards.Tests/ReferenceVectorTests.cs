@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using OpsBot.Cards;
 
-namespace OpsBot.Tests.Cards;
+namespace OpsBot.Cards.Tests;
 
 /// <summary>adaptive-cards.md §8: the reference outputs of adaptivecards-templating 2.3.1 + adaptive-expressions 4.23.3, verbatim.</summary>
 public class ReferenceVectorTests

@@ -1,8 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using OpsBot.Cards;
 
-namespace OpsBot.Tests.Cards;
+namespace OpsBot.Cards.Tests;
 
 /// <summary>Expands every template in cards/ with its sample data in C#, and in one node batch each: the JS reference and the card parser.</summary>
 public sealed class CardSamplesFixture : IAsyncLifetime

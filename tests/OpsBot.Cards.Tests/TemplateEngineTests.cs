@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using OpsBot.Cards;
 
-namespace OpsBot.Tests.Cards;
+namespace OpsBot.Cards.Tests;
 
 /// <summary>The engine construct by construct (adaptive-cards.md §7); reference behaviour is also proven by the conformance theories.</summary>
 public class TemplateEngineTests
