@@ -5,20 +5,20 @@ using OpsBot.People;
 
 namespace OpsBot.Escalations;
 
-/// <summary>The complaint form as submitted (all inputs arrive as strings) and its validation.</summary>
+/// <summary>The escalation form as submitted (all inputs arrive as strings) and its validation.</summary>
 public sealed partial record EscalationForm(
     string Account, string Contact, string Summary, string Impact, string DesiredOutcome, string Severity,
-    string OrderRef, string OpportunityRef, string Executive, string FormId, string AlertId, string SourceLink, string SourceAuthor, ComplaintOrigin Origin)
+    string OrderRef, string OpportunityRef, string Executive, string FormId, string AlertId, string SourceLink, string SourceAuthor, EscalationOrigin Origin)
 {
     /// <summary>The executive choice meaning "let OpsBot assign" (a choice needs a non-empty value).</summary>
     public const string AutomaticExecutive = "auto";
 
-    public static EscalationForm Empty(ComplaintOrigin origin) =>
+    public static EscalationForm Empty(EscalationOrigin origin) =>
         new("", "", "", "", "", nameof(Escalations.Severity.Medium), "", "", "", Guid.NewGuid().ToString("n"), "", "", "", origin);
 
     public static EscalationForm FromData(JsonObject data)
     {
-        var origin = Enum.TryParse<ComplaintOrigin>(Text(data, "origin"), true, out var o) ? o : ComplaintOrigin.Command;
+        var origin = Enum.TryParse<EscalationOrigin>(Text(data, "origin"), true, out var o) ? o : EscalationOrigin.Command;
         var formId = Text(data, "formId");
         return new EscalationForm(Text(data, "account"), Text(data, "contact"), Text(data, "summary"), Text(data, "impact"),
             Text(data, "desiredOutcome"), Text(data, "severity") is { Length: > 0 } s ? s : "Medium", Text(data, "orderRef"),
@@ -29,7 +29,7 @@ public sealed partial record EscalationForm(
     /// <summary>Pre-fills the form from a Teams message (message-extension action).</summary>
     public static EscalationForm FromMessage(JsonObject? payload)
     {
-        var form = Empty(ComplaintOrigin.MessageAction);
+        var form = Empty(EscalationOrigin.MessageAction);
         if (payload is null) return form;
         var body = payload["body"]?["content"]?.GetValue<string>() ?? "";
         var isHtml = !string.Equals(payload["body"]?["contentType"]?.GetValue<string>(), "text", StringComparison.OrdinalIgnoreCase);
