@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using OpsBot.Escalations;
+using OpsBot.Data;
 
 namespace OpsBot.Escalations;
 
@@ -60,13 +60,11 @@ public sealed class Escalation : OpsBot.Data.IVersioned
     public bool IsOpen => Status != EscalationStatus.Resolved;
 }
 
-public enum Severity { Low, Medium, High, Critical }
-
 public enum EscalationOrigin { Command, CardButton, MessageAction }
 
 public enum EscalationStatus { Unassigned, Assigned, Acknowledged, InContact, Resolved }
 
-/// <summary>Append-only timeline of a escalation (also the card's timeline).</summary>
+/// <summary>Append-only timeline of an escalation (also the card's timeline).</summary>
 public sealed class EscalationEvent
 {
     public long Id { get; set; }

@@ -6,7 +6,7 @@ using OpsBot.People;
 namespace OpsBot.Escalations;
 
 /// <summary>
-/// Who gets a escalation, and why. Order: the executive the rep asked for (unless away); the account's sponsor
+/// Who gets an escalation, and why. Order: the executive the rep asked for (unless away); the account's sponsor
 /// (unless away; capacity does not apply to one's own accounts); when the sponsor is away, a delegate of the sponsor who
 /// is an executive and not away; otherwise rotation among executives under their monthly cap, skipping those away —
 /// fewest assigned this month first, ties broken by fewest open, then by id.

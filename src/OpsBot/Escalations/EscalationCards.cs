@@ -7,7 +7,7 @@ using OpsBot.People;
 
 namespace OpsBot.Escalations;
 
-/// <summary>What one person may do with a escalation.</summary>
+/// <summary>What one person may do with an escalation.</summary>
 public sealed record EscalationViewer(string UserId, string? AadObjectId, string Name, bool IsAssignee, bool IsDelegate, bool IsBackup, bool IsRep, bool IsLeadership,
     bool IsPreviousOwner = false)
 {
@@ -209,7 +209,7 @@ public sealed class CustomerHistory(OpsBotDbContext db)
                 .Select(x => new HistoryRow
                 {
                     Part = 1, Id = x.Id, A = x.Kind, B = x.Status.ToString(), Text = x.Impact, Value = 0m, Date = NoDate,
-                    At = x.CreatedAt, Severity = x.Severity,
+                    At = x.CreatedAt, Severity = (int)x.Severity,
                 }))
             .Concat(db.Escalations.AsNoTracking()
                 .Where(x => x.Id != id && x.Account.ToLower() == account && x.CreatedAt <= until)
@@ -225,7 +225,7 @@ public sealed class CustomerHistory(OpsBotDbContext db)
     private static readonly DateTime NoTime = DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc);
 
     // Member-initialised (not a constructor call), so EF can translate the UNION ALL: every part sets every column.
-    // Severity holds the alert's severity, or for a escalation whether the customer was satisfied (0 unknown, 1 yes, 2 no).
+    // Severity holds the alert's severity, or for an escalation whether the customer was satisfied (0 unknown, 1 yes, 2 no).
     private sealed class HistoryRow
     {
         public int Part { get; init; }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using OpsBot.Data;
 using OpsBot.People;
 
 namespace OpsBot.Escalations;
@@ -14,7 +15,7 @@ public sealed partial record EscalationForm(
     public const string AutomaticExecutive = "auto";
 
     public static EscalationForm Empty(EscalationOrigin origin) =>
-        new("", "", "", "", "", nameof(Escalations.Severity.Medium), "", "", "", Guid.NewGuid().ToString("n"), "", "", "", origin);
+        new("", "", "", "", "", nameof(Data.Severity.Medium), "", "", "", Guid.NewGuid().ToString("n"), "", "", "", origin);
 
     public static EscalationForm FromData(JsonObject data)
     {
@@ -65,13 +66,13 @@ public sealed partial record EscalationForm(
         else if (Impact.Length > 1000) e.Impact = "Keep the impact under 1000 characters.";
         if (string.IsNullOrWhiteSpace(DesiredOutcome)) e.DesiredOutcome = "What outcome does the customer want?";
         else if (DesiredOutcome.Length > 1000) e.DesiredOutcome = "Keep the outcome under 1000 characters.";
-        if (!Enum.TryParse<Severity>(Severity, true, out _) || int.TryParse(Severity, out _)) e.Severity = "Choose Low, Medium, High or Critical.";
+        if (!Severities.TryParse(Severity, out _)) e.Severity = "Choose Low, Medium, High or Critical.";
         if (!string.IsNullOrWhiteSpace(Executive) && !executives.Any(x => string.Equals(x.Id, Executive.Trim(), StringComparison.OrdinalIgnoreCase)))
             e.Executive = $"'{Executive}' is not in the executive directory; leave it empty for automatic assignment.";
         return e;
     }
 
-    public Severity ParsedSeverity => Enum.Parse<Severity>(Severity, true);
+    public Data.Severity ParsedSeverity => Severities.TryParse(Severity, out var s) ? s : throw new InvalidOperationException("Validate the form first.");
 
     private static string Text(JsonObject data, string key) => data[key] switch
     {

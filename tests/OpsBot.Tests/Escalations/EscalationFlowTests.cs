@@ -35,18 +35,18 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
             AddOpen("OPP-H0", "4470", 1000m, "EUR", new DateOnly(2026, 12, 1));
             db.Alerts.Add(new OpsBot.Alerts.Alert
             {
-                Account = "ACME Corp", Kind = "late-shipment", Impact = "Pallets stuck at the port", Severity = 2, RaisedById = "erp", RaisedByName = "ERP",
+                Account = "ACME Corp", Kind = "late-shipment", Impact = "Pallets stuck at the port", Severity = Severity.High, RaisedById = "erp", RaisedByName = "ERP",
                 GroupKey = "acme corp|", ServiceUrl = Connector.ServiceUrl, CreatedAt = now.AddHours(-3),
             });
             for (var h = 4; h <= 8; h++)
                 db.Alerts.Add(new OpsBot.Alerts.Alert
                 {
-                    Account = "acme corp", Kind = "order-error", Impact = $"Older alert {h}", Severity = 3, RaisedById = "erp", RaisedByName = "ERP",
+                    Account = "acme corp", Kind = "order-error", Impact = $"Older alert {h}", Severity = Severity.Medium, RaisedById = "erp", RaisedByName = "ERP",
                     GroupKey = "acme corp|", ServiceUrl = Connector.ServiceUrl, CreatedAt = now.AddHours(-h),
                 });
             db.Alerts.Add(new OpsBot.Alerts.Alert
             {
-                Account = "Globex", Kind = "line-down", Impact = "Someone else's alert", Severity = 1, RaisedById = "erp", RaisedByName = "ERP",
+                Account = "Globex", Kind = "line-down", Impact = "Someone else's alert", Severity = Severity.Critical, RaisedById = "erp", RaisedByName = "ERP",
                 GroupKey = "globex|", ServiceUrl = Connector.ServiceUrl, CreatedAt = now.AddHours(-3),
             });
             return await db.SaveChangesAsync();
