@@ -112,6 +112,28 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
     }
 
     [Fact]
+    public async Task A_card_posted_before_the_rename_still_acts_on_its_escalation_and_is_answered_with_a_card_naming_it_escalationId()
+    {
+        var c = await EscalateAsync("ACME Corp");
+
+        var card = CardOf(await InvokeAsync(Execute("escalation.ack", new JsonObject { ["complaintId"] = c.Id, ["version"] = c.Version }, Ann)));
+
+        Assert.Contains("Done: you acknowledged", card.ToJsonString(Relaxed), StringComparison.Ordinal);
+        Assert.Equal(EscalationStatus.Acknowledged, (await EscalationAsync(c.Id)).Status);
+        var actionData = ActionData(card).ToList();
+        Assert.NotEmpty(actionData);
+        Assert.All(actionData, d => Assert.Equal((c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), false),
+            (d["escalationId"]?.ToString(), d.ContainsKey("complaintId"))));
+
+        static IEnumerable<JsonObject> ActionData(JsonNode? node) => node switch
+        {
+            JsonObject o => (o["verb"] is not null && o["data"] is JsonObject d ? [d] : Enumerable.Empty<JsonObject>()).Concat(o.SelectMany(p => ActionData(p.Value))),
+            JsonArray a => a.SelectMany(ActionData),
+            _ => [],
+        };
+    }
+
+    [Fact]
     public async Task Acknowledge_updates_every_posted_copy_notifies_the_rep_and_the_refresh_gives_each_viewer_their_buttons()
     {
         var c = await EscalateAsync("ACME Corp");
