@@ -109,13 +109,13 @@ async Task<Stats> RunAsync(DatabaseProvider provider, string? connectionString, 
     var client = app.CreateClient();
     var serviceUrl = connector.ServiceUrl;
 
-    var complaints = new long[executives];
+    var escalations = new long[executives];
     for (var i = 0; i < executives; i++)
     {
         var form = EscalationForm($"Account {i}", $"exec{i}");
         await PostAsync(client, Activities.Execute(serviceUrl, "escalation.submit", form, "29:rep-one", replyToId: $"form-{i}"));
         var key = "form:" + form["formId"]!.GetValue<string>();
-        complaints[i] = await app.WithDbAsync(db => db.Complaints.Where(c => c.IdempotencyKey == key).Select(c => c.Id).SingleAsync());
+        escalations[i] = await app.WithDbAsync(db => db.Escalations.Where(c => c.IdempotencyKey == key).Select(c => c.Id).SingleAsync());
     }
 
     // Every executive's card is posted before the run, so each action also updates that copy in place, as in Teams.
@@ -131,7 +131,7 @@ async Task<Stats> RunAsync(DatabaseProvider provider, string? connectionString, 
     {
         var data = new JsonObject
         {
-            ["complaintId"] = complaints[i], ["version"] = versions[i],
+            ["escalationId"] = escalations[i], ["version"] = versions[i],
             ["contactNote"] = $"Call {n}: walked the customer through the recovery plan.", ["contactChannel"] = "call",
         };
         var activity = Activities.Execute(serviceUrl, "escalation.contact", data, $"29:exec-{i}", replyToId: $"card-{i}", conversationId: $"a:exec-{i}");

@@ -130,7 +130,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
         open.Count == 0 ? $"No open alerts · {now:yyyy-MM-dd HH:mm} UTC" : $"{open.Count} open alert(s) on {open.Select(a => a.Account).Distinct(StringComparer.OrdinalIgnoreCase).Count()} account(s) · {now:yyyy-MM-dd HH:mm} UTC",
         open.GroupBy(a => a.Account, StringComparer.OrdinalIgnoreCase).OrderBy(g => g.Min(a => a.Severity)).ThenBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
             .Select(g => new AlertListGroup(g.Key, g.OrderBy(a => a.Severity).ThenBy(a => a.Id)
-                .Select(a => new AlertListLine($"#{a.Id} · Sev {a.Severity}", $"{AlertCardModel.KindLabel(a.Kind)}: {AlertService.Trim(a.Impact, 120)} ({(a.OwnerName is null ? "no owner" : "owner " + a.OwnerName)})")).ToList()))
+                .Select(a => new AlertListLine($"#{a.Id} · Sev {a.Severity.Number()}", $"{AlertCardModel.KindLabel(a.Kind)}: {AlertService.Trim(a.Impact, 120)} ({(a.OwnerName is null ? "no owner" : "owner " + a.OwnerName)})")).ToList()))
             .ToList());
 
     public async Task PlanAsync(BotTurn turn, string args, CancellationToken ct)
@@ -202,7 +202,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
             var routes = await db.AlertRoutes.AsNoTracking().Include(r => r.Channels).OrderBy(r => r.Id).ToListAsync(ct);
             await turn.SendCardAsync("alert-list", new AlertListModel("Alert routes", $"{routes.Count} rule(s). Admins: alert route add|remove.",
                 routes.Select(r => new AlertListGroup($"#{r.Id} {r.Name}", [
-                    new AlertListLine("Matches", $"account {r.Account ?? "any"} · segment {r.Segment ?? "any"} · kind {r.Kind ?? "any"} · severity 1–{r.MaxSeverity}"),
+                    new AlertListLine("Matches", $"account {r.Account ?? "any"} · segment {r.Segment ?? "any"} · kind {r.Kind ?? "any"} · severity 1–{r.MaxSeverity.Number()}"),
                     new AlertListLine("Channels", r.Channels.Count == 0 ? "—" : string.Join(", ", r.Channels.Select(c => c.ChannelId))),
                     new AlertListLine("People", r.People.Count == 0 ? "—" : string.Join(", ", r.People)),
                 ])).ToList()), "Alert routes", ct);
@@ -232,7 +232,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
                     case "account": route.Account = value.Replace('_', ' '); break;
                     case "segment": route.Segment = value.Replace('_', ' '); break;
                     case "kind": route.Kind = value.ToLowerInvariant(); break;
-                    case "maxseverity" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s is >= 1 and <= 4: route.MaxSeverity = s; break;
+                    case "maxseverity" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && Severities.TryFromNumber(s, out var max): route.MaxSeverity = max; break;
                     case "channel":
                         var slash = value.IndexOf('/', StringComparison.Ordinal);
                         route.Channels.Add(slash > 0 ? new AlertRouteChannel { TeamId = value[..slash], ChannelId = value[(slash + 1)..] } : new AlertRouteChannel { ChannelId = value });

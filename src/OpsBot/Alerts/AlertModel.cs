@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OpsBot.Alerts;
+using OpsBot.Data;
 
 namespace OpsBot.Alerts;
 
@@ -15,8 +16,8 @@ public sealed class Alert : OpsBot.Data.IVersioned
     /// <summary>late-shipment, order-error, supply-shortage, line-down or other.</summary>
     public required string Kind { get; set; }
     public required string Impact { get; set; }
-    /// <summary>1 (highest) to 4.</summary>
-    public int Severity { get; set; }
+    /// <summary>Stored as its number, 1 (highest) to 4.</summary>
+    public Severity Severity { get; set; }
     public string Description { get; set; } = "";
     public AlertStatus Status { get; set; } = AlertStatus.Open;
     public AlertSource Source { get; set; }
@@ -85,7 +86,7 @@ public sealed class AlertRoute
     public string? Segment { get; set; }
     public string? Kind { get; set; }
     /// <summary>Matches alerts with severity 1..MaxSeverity.</summary>
-    public int MaxSeverity { get; set; } = 4;
+    public Severity MaxSeverity { get; set; } = Severity.Low;
     public List<AlertRouteChannel> Channels { get; set; } = [];
     public List<string> People { get; set; } = [];
 

@@ -38,7 +38,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             errors["kind"] = "Choose one of: " + string.Join(", ", AlertOptions.Kinds) + ".";
         if (string.IsNullOrWhiteSpace(input.Impact)) errors["impact"] = "Describe the impact on the customer.";
         else if (input.Impact.Length > 500) errors["impact"] = "The impact is longer than 500 characters.";
-        if (input.Severity is not (>= 1 and <= 4)) errors["severity"] = "Severity is 1 (highest) to 4.";
+        if (!Severities.TryFromNumber(input.Severity, out _)) errors["severity"] = Severities.NumberRule;
         if (input.Description is { Length: > 4000 }) errors["description"] = "The description is longer than 4,000 characters.";
         foreach (var (field, text) in new[] { ("account", input.Account), ("reference", input.Reference), ("kind", input.Kind), ("impact", input.Impact), ("description", input.Description) })
             if (StoreLimits.HasNul(text)) errors[field] = StoreLimits.TextProblem("The " + field, text, null)!;
@@ -63,7 +63,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             Reference = string.IsNullOrWhiteSpace(input.Reference) ? null : input.Reference.Trim(),
             Kind = input.Kind!.Trim().ToLowerInvariant(),
             Impact = input.Impact!.Trim(),
-            Severity = input.Severity!.Value,
+            Severity = Severities.FromNumber(input.Severity!.Value),
             Description = input.Description?.Trim() ?? "",
             Source = source,
             RaisedById = actor.Id,
@@ -124,7 +124,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
                 new DeliveryTarget.ChannelThread(serviceUrl, tenant, channel.ChannelId), "channel " + channel.ChannelId));
         }
         var people = matched.SelectMany(r => r.People).Select(p => (Id: p, Label: "person " + p)).ToList();
-        if (alert.Severity <= 2)
+        if (alert.Severity.IsUrgent())
         {
             // The people directory is the source of executives; Alerts:Executives only while it has none.
             var directory = await db.Executives.AsNoTracking().Where(e => e.Active).OrderBy(e => e.Id).Select(e => new { e.UserId, e.DisplayName }).ToListAsync(ct);
@@ -297,7 +297,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         return _restrictedAccounts.FirstOrDefault(a => string.Equals(a.Number, key, StringComparison.OrdinalIgnoreCase) || string.Equals(a.Name, key, StringComparison.OrdinalIgnoreCase));
     }
 
-    private static string Summary(Alert alert) => $"Alert #{alert.Id} · Sev {alert.Severity} · {alert.Account}: {Trim(alert.Impact, 80)}";
+    private static string Summary(Alert alert) => $"Alert #{alert.Id} · Sev {alert.Severity.Number()} · {alert.Account}: {Trim(alert.Impact, 80)}";
 
     /// <summary>The message carrying the current card, as every copy shows it.</summary>
     public static async Task<Activity> CardActivityAsync(OpsBotDbContext db, CardTemplates cards, Alert alert, DateTime now, CancellationToken ct) => new()
@@ -335,7 +335,7 @@ public sealed record AlertCardModel(
         return new AlertCardModel(
             a.Id.ToString(CultureInfo.InvariantCulture), a.Version,
             $"Alert #{a.Id}: {KindLabel(a.Kind)} at {a.Account}",
-            $"Severity {a.Severity}", a.Severity switch { 1 => "Attention", 2 => "Attention", 3 => "Warning", _ => "Accent" },
+            $"Severity {a.Severity.Number()}", a.Severity.Color(),
             a.Account, a.Reference ?? "—", KindLabel(a.Kind), a.Impact, a.Description, a.Description.Length > 0,
             a.Status switch { AlertStatus.Open => "Open", AlertStatus.Acknowledged => "Acknowledged", _ => $"Resolved {a.ResolvedAt:yyyy-MM-dd HH:mm} UTC" },
             a.OwnerName ?? "Nobody yet",

@@ -61,7 +61,7 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
             foreach (var r in _options.Routes)
                 db.AlertRoutes.Add(new AlertRoute
                 {
-                    Name = r.Name, Account = r.Account, Segment = r.Segment, Kind = r.Kind?.ToLowerInvariant(), MaxSeverity = r.MaxSeverity, People = [.. r.People],
+                    Name = r.Name, Account = r.Account, Segment = r.Segment, Kind = r.Kind?.ToLowerInvariant(), MaxSeverity = Severities.FromNumber(r.MaxSeverity), People = [.. r.People],
                     Channels = r.Channels.Select(c => new AlertRouteChannel { TeamId = c.TeamId, ChannelId = c.ChannelId, ServiceUrl = c.ServiceUrl, TenantId = c.TenantId }).ToList(),
                 });
             await db.SaveChangesAsync(ct);
@@ -124,7 +124,7 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
             IReadOnlyList<string> people = alert.OwnerId is { } owner ? [owner] : alert.Source == AlertSource.Chat ? [alert.RaisedById] : _options.Admins;
             var lines = group.Take(10).Select(m => $"{AlertDeliveries.Recipient(m).ToLowerInvariant()} ({AlertService.Trim(m.Error ?? "unknown reason", 200)})").ToList();
             var more = group.Count() > lines.Count ? $" and {group.Count() - lines.Count} more" : "";
-            var text = $"Alert #{alert.Id} ({alert.Account}, severity {alert.Severity}) could not be delivered to {string.Join("; ", lines)}{more}. "
+            var text = $"Alert #{alert.Id} ({alert.Account}, severity {alert.Severity.Number()}) could not be delivered to {string.Join("; ", lines)}{more}. "
                        + $"Nobody there has seen it: reach them another way. Type \"alert status {alert.Id}\" for the delivery status.";
             foreach (var person in people)
             {

@@ -73,8 +73,8 @@ public sealed class KpiMonitor(OpsBotDbContext db, AlertService alerts, IOptions
                 }
                 else
                 {
-                    open.Severity = Math.Min(open.Severity, severity);
-                    await alerts.RecordAsync(open, system, "escalated", $"{shown}: now {level.ToString().ToLowerInvariant()} (severity {open.Severity})", now, ct);
+                    open.Severity = Severities.Worst(open.Severity, Severities.FromNumber(severity));
+                    await alerts.RecordAsync(open, system, "escalated", $"{shown}: now {level.ToString().ToLowerInvariant()} (severity {open.Severity.Number()})", now, ct);
                     outcome = "escalated";
                 }
             }

@@ -99,7 +99,7 @@ public static class AlertsApi
     private static async Task<AlertView> ViewAsync(OpsBotDbContext db, Alert a, CancellationToken ct)
     {
         var rows = await AlertDeliveries.Copies(db, a.Id).OrderBy(m => m.Id).ToListAsync(ct);
-        return new AlertView(a.Id, a.Version, a.Account, a.Reference, a.Kind, a.Severity, a.Impact, a.Status.ToString(), a.OwnerName, a.CreatedAt, a.ThreadAlertId,
+        return new AlertView(a.Id, a.Version, a.Account, a.Reference, a.Kind, a.Severity.Number(), a.Impact, a.Status.ToString(), a.OwnerName, a.CreatedAt, a.ThreadAlertId,
             rows.Select(m => new DeliveryView(m.UserId ?? m.ChannelId ?? m.ConversationId ?? "", AlertDeliveries.State(m), AlertDeliveries.Describe(m),
                 m.RepeatedAfterAmbiguousFailure, m.Throttles, m.Error, m.SentAt, m.Attempts)).ToList());
     }

@@ -12,7 +12,7 @@ namespace OpsBot.Commitments;
 /// <summary>
 /// Accountability timers, kept as data: every scan compares the stored due dates with the clock, so nothing is lost on a
 /// restart. An open form past its due date gets one reminder to its owners; past <see cref="CommitmentOptions.AlertAfterOverdue"/>
-/// more, one interruption alert is raised for the account through the Alerts feature (see <see cref="OverdueEscalation"/>).
+/// more, one interruption alert is raised for the account through the Alerts feature (see <see cref="OverdueFormAlert"/>).
 /// </summary>
 public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptions<CommitmentOptions> options, TimeProvider time,
     ILogger<OverdueScheduler> log) : BackgroundService
@@ -88,7 +88,7 @@ public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptio
             await alerts.InTransactionAsync(async () =>
             {
                 await db.SaveChangesAsync(ct);
-                foreach (var (form, view) in raise) await OverdueEscalation.RaiseAsync(db, alerts, o, form, view, now, ct);
+                foreach (var (form, view) in raise) await OverdueFormAlert.RaiseAsync(db, alerts, o, form, view, now, ct);
                 await db.SaveChangesAsync(ct);
             }, ct);
         }
@@ -115,7 +115,7 @@ public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptio
 /// alert for its account through <see cref="AlertService"/> (routing, delivery and cards are the Alerts feature's), idempotent
 /// per form, and audits <c>overdue-alert-raised</c>. Alerts of restricted accounts are restricted to the account's members.
 /// </summary>
-public static class OverdueEscalation
+public static class OverdueFormAlert
 {
     public const string ApiClient = "commitments";
 

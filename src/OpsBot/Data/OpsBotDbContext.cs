@@ -39,8 +39,8 @@ public abstract class OpsBotDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<ErpFeedEntry> ErpFeed => Set<ErpFeedEntry>();
     public DbSet<ErpCursor> ErpCursors => Set<ErpCursor>();
 
-    public DbSet<Complaint> Complaints => Set<Complaint>();
-    public DbSet<ComplaintEvent> ComplaintEvents => Set<ComplaintEvent>();
+    public DbSet<Escalation> Escalations => Set<Escalation>();
+    public DbSet<EscalationEvent> EscalationEvents => Set<EscalationEvent>();
     public DbSet<EscalationTimer> EscalationTimers => Set<EscalationTimer>();
 
     public DbSet<Alert> Alerts => Set<Alert>();

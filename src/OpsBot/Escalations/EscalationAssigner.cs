@@ -6,7 +6,7 @@ using OpsBot.People;
 namespace OpsBot.Escalations;
 
 /// <summary>
-/// Who gets a complaint, and why. Order: the executive the rep asked for (unless away); the account's sponsor
+/// Who gets an escalation, and why. Order: the executive the rep asked for (unless away); the account's sponsor
 /// (unless away; capacity does not apply to one's own accounts); when the sponsor is away, a delegate of the sponsor who
 /// is an executive and not away; otherwise rotation among executives under their monthly cap, skipping those away —
 /// fewest assigned this month first, ties broken by fewest open, then by id.
@@ -39,13 +39,13 @@ public sealed class EscalationAssigner(OpsBotDbContext db, ExecutiveDirectory di
 
         var monthStart = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
         var ids = executives.Select(e => e.Id).ToList();
-        var load = await db.Complaints.Where(c => c.AssigneeId != null && ids.Contains(c.AssigneeId))
+        var load = await db.Escalations.Where(c => c.AssigneeId != null && ids.Contains(c.AssigneeId))
             .GroupBy(c => c.AssigneeId!)
             .Select(g => new
             {
                 Id = g.Key,
                 ThisMonth = g.Count(c => c.AssignedAt >= monthStart),
-                Open = g.Count(c => c.Status != ComplaintStatus.Resolved),
+                Open = g.Count(c => c.Status != EscalationStatus.Resolved),
             })
             .ToDictionaryAsync(x => x.Id, ct);
         var next = executives

@@ -7,13 +7,13 @@ using OpsBot.People;
 
 namespace OpsBot.Escalations;
 
-/// <summary>What one person may do with a complaint.</summary>
-public sealed record Viewer(string UserId, string? AadObjectId, string Name, bool IsAssignee, bool IsDelegate, bool IsBackup, bool IsRep, bool IsLeadership,
+/// <summary>What one person may do with an escalation.</summary>
+public sealed record EscalationViewer(string UserId, string? AadObjectId, string Name, bool IsAssignee, bool IsDelegate, bool IsBackup, bool IsRep, bool IsLeadership,
     bool IsPreviousOwner = false)
 {
     public bool CanAct => IsAssignee || IsDelegate || IsBackup;
     public bool CanSee => CanAct || IsRep || IsLeadership || IsPreviousOwner;
-    public static Viewer Nobody => new("", null, "", false, false, false, false, false);
+    public static EscalationViewer Nobody => new("", null, "", false, false, false, false, false);
 }
 
 /// <summary>Builds the view models of the escalation cards from the store.</summary>
@@ -21,7 +21,7 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
     TimeProvider time)
 {
     public const int MaxTimeline = 8;
-    private List<ComplaintEvent>? _events;
+    private List<EscalationEvent>? _events;
     private (long Id, int Version) _eventsFor;
     private (long Id, int Version)? _anticipated;
     private List<string>? _history;
@@ -30,14 +30,14 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
     /// <summary>The whole directory with delegates (active or not), by name; shared with the authorisation checks. Read only.</summary>
     public Task<IReadOnlyList<Executive>> ExecutivesAsync(CancellationToken ct) => directory.GetAsync(db, ct);
 
-    private static readonly PerModel<Func<OpsBotDbContext, long, IAsyncEnumerable<ComplaintEvent>>> Recent = new(() => EF.CompileAsyncQuery(
-        (OpsBotDbContext db, long complaintId) => db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == complaintId).OrderByDescending(e => e.Id).Take(MaxTimeline)));
+    private static readonly PerModel<Func<OpsBotDbContext, long, IAsyncEnumerable<EscalationEvent>>> Recent = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, long escalationId) => db.EscalationEvents.AsNoTracking().Where(e => e.EscalationId == escalationId).OrderByDescending(e => e.Id).Take(MaxTimeline)));
 
     /// <summary>
     /// Cards rendered from now on show <paramref name="c"/> as the pending save will leave it: at <paramref name="version"/> and
     /// with <paramref name="added"/> on its timeline. <see cref="ForgetAnticipated"/> undoes this when the save fails.
     /// </summary>
-    public async Task AnticipateAsync(Complaint c, int version, ComplaintEvent added, CancellationToken ct)
+    public async Task AnticipateAsync(Escalation c, int version, EscalationEvent added, CancellationToken ct)
     {
         var recent = await RecentEventsAsync(c.Id, ct);
         _events = [added, .. recent.Take(MaxTimeline - 1)];
@@ -51,7 +51,7 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
         _events = null;
     }
 
-    public async Task<JsonObject> RenderAsync(Complaint c, Viewer viewer, string? note, CancellationToken ct)
+    public async Task<JsonObject> RenderAsync(Escalation c, EscalationViewer viewer, string? note, CancellationToken ct)
     {
         // One request renders several copies (the clicker's answer and every posted copy): load shared data once.
         var executives = (await ExecutivesAsync(ct)).Where(e => e.Active).ToList();
@@ -71,20 +71,20 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
         return templates.Render("escalation-card", Model(c, viewer, note, executives, events, past, version));
     }
 
-    private async Task<List<ComplaintEvent>> RecentEventsAsync(long complaintId, CancellationToken ct)
+    private async Task<List<EscalationEvent>> RecentEventsAsync(long escalationId, CancellationToken ct)
     {
-        var events = new List<ComplaintEvent>(MaxTimeline);
-        await foreach (var e in Recent.For(db)(db, complaintId).WithCancellation(ct)) events.Add(e);
+        var events = new List<EscalationEvent>(MaxTimeline);
+        await foreach (var e in Recent.For(db)(db, escalationId).WithCancellation(ct)) events.Add(e);
         return events;
     }
 
-    /// <summary>A card for someone who may not see the complaint: no details.</summary>
-    public JsonObject Restricted(Complaint c) => templates.Render("escalation-card", new EscalationCardModel(
+    /// <summary>A card for someone who may not see the escalation: no details.</summary>
+    public JsonObject Restricted(Escalation c) => templates.Render("escalation-card", new EscalationCardModel(
         c.Id, c.Version, [], $"{c.Number}", "You do not have access to this complaint.", "Attention", true,
         "Only the assigned executive, their delegates, the rep and leadership can see it.", [], "", "", "", [], [], [], c.RepName, [],
         new CardActions(false, false, false)));
 
-    private EscalationCardModel Model(Complaint c, Viewer viewer, string? note, List<Executive> executives, List<ComplaintEvent> events, List<string> past, int version)
+    private EscalationCardModel Model(Escalation c, EscalationViewer viewer, string? note, List<Executive> executives, List<EscalationEvent> events, List<string> past, int version)
     {
         var assignee = executives.FirstOrDefault(e => e.Id == c.AssigneeId);
         var backup = executives.FirstOrDefault(e => e.Id == c.BackupExecutiveId);
@@ -97,10 +97,10 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
 
         var (statusLine, color) = c.Status switch
         {
-            ComplaintStatus.Unassigned => ("Unassigned: no executive available", "Attention"),
-            ComplaintStatus.Assigned => ($"Waiting for {assignee?.DisplayName ?? c.AssigneeId} to acknowledge", "Warning"),
-            ComplaintStatus.Acknowledged => ($"Acknowledged by {assignee?.DisplayName ?? c.AssigneeId}", "Accent"),
-            ComplaintStatus.InContact => ($"{assignee?.DisplayName ?? c.AssigneeId} is in contact with the customer", "Accent"),
+            EscalationStatus.Unassigned => ("Unassigned: no executive available", "Attention"),
+            EscalationStatus.Assigned => ($"Waiting for {assignee?.DisplayName ?? c.AssigneeId} to acknowledge", "Warning"),
+            EscalationStatus.Acknowledged => ($"Acknowledged by {assignee?.DisplayName ?? c.AssigneeId}", "Accent"),
+            EscalationStatus.InContact => ($"{assignee?.DisplayName ?? c.AssigneeId} is in contact with the customer", "Accent"),
             _ => ($"Resolved{(c.CustomerSatisfied == true ? " · customer satisfied" : c.CustomerSatisfied == false ? " · customer not satisfied" : "")}", "Good"),
         };
         var facts = new List<NameValue>
@@ -112,7 +112,7 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
         };
         if (backup is not null) facts.Add(new("Backup", backup.DisplayName));
         if (!string.IsNullOrEmpty(c.AlertId)) facts.Add(new("Alert", c.AlertId));
-        if (c.Origin == ComplaintOrigin.MessageAction) facts.Add(new("Source", $"Teams message by {Or(c.SourceMessageAuthor)} {c.SourceMessageLink}".Trim()));
+        if (c.Origin == EscalationOrigin.MessageAction) facts.Add(new("Source", $"Teams message by {Or(c.SourceMessageAuthor)} {c.SourceMessageLink}".Trim()));
         if (c.Resolution is not null) facts.Add(new("Resolution", c.Resolution));
 
         var timeline = events.Count == 0 ? [new TextLine("Nothing yet.")]
@@ -123,10 +123,10 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
             $"{c.Number} · {c.Account} · {c.Severity}", statusLine, color, !string.IsNullOrEmpty(note), note ?? "", facts,
             c.Summary, Or(c.Impact), Or(c.DesiredOutcome), Sla(c), pastLines, timeline, c.RepName,
             executives.Where(e => e.Id != c.AssigneeId).Select(e => new TitleValue(e.DisplayName, e.Id)).ToList(),
-            new CardActions(open && viewer.CanAct && c.Status == ComplaintStatus.Assigned, open && viewer.CanAct, open && viewer.IsRep && !viewer.CanAct));
+            new CardActions(open && viewer.CanAct && c.Status == EscalationStatus.Assigned, open && viewer.CanAct, open && viewer.IsRep && !viewer.CanAct));
     }
 
-    private List<NameValue> Sla(Complaint c)
+    private List<NameValue> Sla(Escalation c)
     {
         var now = time.GetUtcNow().UtcDateTime;
         string Line(DateTime? done, DateTime due) => done is { } d
@@ -146,7 +146,7 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
         var choices = new List<TitleValue> { new("Automatic (sponsor or rotation)", EscalationForm.AutomaticExecutive) };
         choices.AddRange(executives.Select(x => new TitleValue(
             x.Sponsorships.Count > 0 ? $"{x.DisplayName} (sponsor of {string.Join(", ", x.Sponsorships.Select(s => s.Account))})" : x.DisplayName, x.Id)));
-        var source = form.Origin == ComplaintOrigin.MessageAction && (form.SourceAuthor.Length > 0 || form.SourceLink.Length > 0)
+        var source = form.Origin == EscalationOrigin.MessageAction && (form.SourceAuthor.Length > 0 || form.SourceLink.Length > 0)
             ? $"From a message by {Or(form.SourceAuthor)}: {form.SourceLink}".Trim()
             : !string.IsNullOrEmpty(form.AlertId) ? $"From alert {form.AlertId}" : "";
         var model = new EscalationFormModel(
@@ -172,7 +172,7 @@ public sealed record TextLine(string Text);
 public sealed record CardActions(bool Acknowledge, bool Work, bool AddInformation);
 
 public sealed record EscalationCardModel(
-    long ComplaintId, int Version, List<string> RefreshUserIds, string Title, string StatusLine, string StatusColor, bool HasNote, string Note,
+    long EscalationId, int Version, List<string> RefreshUserIds, string Title, string StatusLine, string StatusColor, bool HasNote, string Note,
     List<NameValue> Facts, string Summary, string Impact, string DesiredOutcome, List<NameValue> Sla, List<TextLine> History, List<TextLine> Timeline,
     string RepName, List<TitleValue> Executives, CardActions Actions);
 
@@ -187,7 +187,7 @@ public sealed record EscalationFormModel(
 
 /// <summary>
 /// A customer's history shown on the executive card: open commitments (a downstream form still open), recent alerts and
-/// earlier complaints of the account (matched by account name or number, any case).
+/// earlier escalations of the account (matched by account name or number, any case).
 /// </summary>
 public sealed class CustomerHistory(OpsBotDbContext db)
 {
@@ -209,9 +209,9 @@ public sealed class CustomerHistory(OpsBotDbContext db)
                 .Select(x => new HistoryRow
                 {
                     Part = 1, Id = x.Id, A = x.Kind, B = x.Status.ToString(), Text = x.Impact, Value = 0m, Date = NoDate,
-                    At = x.CreatedAt, Severity = x.Severity,
+                    At = x.CreatedAt, Severity = (int)x.Severity,
                 }))
-            .Concat(db.Complaints.AsNoTracking()
+            .Concat(db.Escalations.AsNoTracking()
                 .Where(x => x.Id != id && x.Account.ToLower() == account && x.CreatedAt <= until)
                 .OrderByDescending(x => x.CreatedAt).Take(5)
                 .Select(x => new HistoryRow
@@ -225,7 +225,7 @@ public sealed class CustomerHistory(OpsBotDbContext db)
     private static readonly DateTime NoTime = DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc);
 
     // Member-initialised (not a constructor call), so EF can translate the UNION ALL: every part sets every column.
-    // Severity holds the alert's severity, or for a complaint whether the customer was satisfied (0 unknown, 1 yes, 2 no).
+    // Severity holds the alert's severity, or for an escalation whether the customer was satisfied (0 unknown, 1 yes, 2 no).
     private sealed class HistoryRow
     {
         public int Part { get; init; }
@@ -239,11 +239,11 @@ public sealed class CustomerHistory(OpsBotDbContext db)
         public int Severity { get; init; }
     }
 
-    public async Task<List<string>> ForAsync(Complaint c, CancellationToken ct)
+    public async Task<List<string>> ForAsync(Escalation c, CancellationToken ct)
     {
         var rows = new List<HistoryRow>(15);
         await foreach (var x in Query.For(db)(db, c.Id, c.Account.ToLower(), c.CreatedAt).WithCancellation(ct)) rows.Add(x);
-        // UNION ALL promises no order: commitments by delivery date, then alerts and complaints newest first (a part's unused
+        // UNION ALL promises no order: commitments by delivery date, then alerts and escalations newest first (a part's unused
         // date column holds the same placeholder in every row, so it does not reorder; the sort is stable).
         var lines = new List<string>(rows.Count);
         foreach (var x in rows.OrderBy(x => x.Part).ThenBy(x => x.Date).ThenByDescending(x => x.At))

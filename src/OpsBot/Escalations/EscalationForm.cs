@@ -1,24 +1,25 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using OpsBot.Data;
 using OpsBot.People;
 
 namespace OpsBot.Escalations;
 
-/// <summary>The complaint form as submitted (all inputs arrive as strings) and its validation.</summary>
+/// <summary>The escalation form as submitted (all inputs arrive as strings) and its validation.</summary>
 public sealed partial record EscalationForm(
     string Account, string Contact, string Summary, string Impact, string DesiredOutcome, string Severity,
-    string OrderRef, string OpportunityRef, string Executive, string FormId, string AlertId, string SourceLink, string SourceAuthor, ComplaintOrigin Origin)
+    string OrderRef, string OpportunityRef, string Executive, string FormId, string AlertId, string SourceLink, string SourceAuthor, EscalationOrigin Origin)
 {
     /// <summary>The executive choice meaning "let OpsBot assign" (a choice needs a non-empty value).</summary>
     public const string AutomaticExecutive = "auto";
 
-    public static EscalationForm Empty(ComplaintOrigin origin) =>
-        new("", "", "", "", "", nameof(Escalations.Severity.Medium), "", "", "", Guid.NewGuid().ToString("n"), "", "", "", origin);
+    public static EscalationForm Empty(EscalationOrigin origin) =>
+        new("", "", "", "", "", nameof(Data.Severity.Medium), "", "", "", Guid.NewGuid().ToString("n"), "", "", "", origin);
 
     public static EscalationForm FromData(JsonObject data)
     {
-        var origin = Enum.TryParse<ComplaintOrigin>(Text(data, "origin"), true, out var o) ? o : ComplaintOrigin.Command;
+        var origin = Enum.TryParse<EscalationOrigin>(Text(data, "origin"), true, out var o) ? o : EscalationOrigin.Command;
         var formId = Text(data, "formId");
         return new EscalationForm(Text(data, "account"), Text(data, "contact"), Text(data, "summary"), Text(data, "impact"),
             Text(data, "desiredOutcome"), Text(data, "severity") is { Length: > 0 } s ? s : "Medium", Text(data, "orderRef"),
@@ -29,7 +30,7 @@ public sealed partial record EscalationForm(
     /// <summary>Pre-fills the form from a Teams message (message-extension action).</summary>
     public static EscalationForm FromMessage(JsonObject? payload)
     {
-        var form = Empty(ComplaintOrigin.MessageAction);
+        var form = Empty(EscalationOrigin.MessageAction);
         if (payload is null) return form;
         var body = payload["body"]?["content"]?.GetValue<string>() ?? "";
         var isHtml = !string.Equals(payload["body"]?["contentType"]?.GetValue<string>(), "text", StringComparison.OrdinalIgnoreCase);
@@ -65,13 +66,13 @@ public sealed partial record EscalationForm(
         else if (Impact.Length > 1000) e.Impact = "Keep the impact under 1000 characters.";
         if (string.IsNullOrWhiteSpace(DesiredOutcome)) e.DesiredOutcome = "What outcome does the customer want?";
         else if (DesiredOutcome.Length > 1000) e.DesiredOutcome = "Keep the outcome under 1000 characters.";
-        if (!Enum.TryParse<Severity>(Severity, true, out _) || int.TryParse(Severity, out _)) e.Severity = "Choose Low, Medium, High or Critical.";
+        if (!Severities.TryParse(Severity, out _)) e.Severity = "Choose Low, Medium, High or Critical.";
         if (!string.IsNullOrWhiteSpace(Executive) && !executives.Any(x => string.Equals(x.Id, Executive.Trim(), StringComparison.OrdinalIgnoreCase)))
             e.Executive = $"'{Executive}' is not in the executive directory; leave it empty for automatic assignment.";
         return e;
     }
 
-    public Severity ParsedSeverity => Enum.Parse<Severity>(Severity, true);
+    public Data.Severity ParsedSeverity => Severities.TryParse(Severity, out var s) ? s : throw new InvalidOperationException("Validate the form first.");
 
     private static string Text(JsonObject data, string key) => data[key] switch
     {

@@ -20,7 +20,7 @@ public sealed class EscalationHandlers(
     // ---- entry point 1: the escalate command
     public async Task StartAsync(BotTurn turn, string args, CancellationToken ct)
     {
-        var form = EscalationForm.Empty(ComplaintOrigin.Command) with { Account = args.Trim() };
+        var form = EscalationForm.Empty(EscalationOrigin.Command) with { Account = args.Trim() };
         var card = cards.Form(form, null, await directory.AllAsync(ct), false, null);
         await turn.Context.SendActivityAsync(new Activity { Type = ActivityTypes.Message, Summary = "Escalate a complaint", Attachments = [Attachment.AdaptiveCard(card)] }, ct);
     }
@@ -30,7 +30,7 @@ public sealed class EscalationHandlers(
     {
         var opportunity = EscalationService.Str(data, "opportunityId");
         var alert = EscalationService.Str(data, "alertId");
-        var form = EscalationForm.Empty(ComplaintOrigin.CardButton) with
+        var form = EscalationForm.Empty(EscalationOrigin.CardButton) with
         {
             Account = EscalationService.Str(data, "account"),
             OpportunityRef = opportunity,
@@ -49,8 +49,8 @@ public sealed class EscalationHandlers(
         if (await HiddenAccountAsync(form, turn, ct) is { } notFound) return AdaptiveCardInvoke.Error(404, "NotFound", notFound);
         var key = form.FormId.Length > 0 ? $"form:{form.FormId}" : $"activity:{turn.Activity.Id}";
         var result = await service.CreateAsync(form, key, Requester(turn), turn.ConversationId, turn.Activity.ReplyToId, sendRepCopy: false, ct);
-        var viewer = await service.ViewerAsync(result.Complaint, turn.UserId, turn.UserAadObjectId, turn.UserName, ct);
-        return AdaptiveCardInvoke.Card(await cards.RenderAsync(result.Complaint, viewer, Confirmation(result), ct));
+        var viewer = await service.ViewerAsync(result.Escalation, turn.UserId, turn.UserAadObjectId, turn.UserName, ct);
+        return AdaptiveCardInvoke.Card(await cards.RenderAsync(result.Escalation, viewer, Confirmation(result), ct));
     }
 
     // ---- entry point 3: message extension "Escalate to an executive"
@@ -64,7 +64,7 @@ public sealed class EscalationHandlers(
     {
         var preview = EscalationService.Str(value, "botMessagePreviewAction");
         var data = value["data"] as JsonObject ?? new JsonObject();
-        var form = EscalationForm.FromData(data) with { Origin = ComplaintOrigin.MessageAction };
+        var form = EscalationForm.FromData(data) with { Origin = EscalationOrigin.MessageAction };
         var executives = await directory.AllAsync(ct);
         if (preview == "edit") return Task(cards.Form(form, null, executives, true, null));
         if (preview == "send") return new InvokeResponse(200);
@@ -87,7 +87,7 @@ public sealed class EscalationHandlers(
             ? AccountAccess.NotFound("account", form.Account.Trim())
             : null;
 
-    // ---- executive and rep actions on the complaint card
+    // ---- executive and rep actions on the escalation card
     public async Task<InvokeResponse> ActAsync(string verb, BotTurn turn, JsonObject data, CancellationToken ct)
     {
         var result = await service.ActAsync(verb, data, Requester(turn), ct);
@@ -98,7 +98,7 @@ public sealed class EscalationHandlers(
     public async Task ShowAsync(BotTurn turn, string args, CancellationToken ct)
     {
         var digits = new string(args.Where(char.IsDigit).ToArray());
-        var c = long.TryParse(digits, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? await db.Complaints.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct) : null;
+        var c = long.TryParse(digits, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? await db.Escalations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct) : null;
         if (c is null)
         {
             await turn.SendTextAsync($"I can't find complaint \"{args.Trim()}\". Try `my escalations` for your list.", ct);
@@ -113,9 +113,9 @@ public sealed class EscalationHandlers(
     {
         var acting = (await directory.ActingForAsync(turn.UserId, turn.UserAadObjectId, ct)).Select(e => e.Id).ToList();
         var userId = turn.UserId;
-        var mine = await db.Complaints.AsNoTracking()
+        var mine = await db.Escalations.AsNoTracking()
             .Where(c => c.RepUserId == userId || (c.AssigneeId != null && acting.Contains(c.AssigneeId)) || (c.BackupExecutiveId != null && acting.Contains(c.BackupExecutiveId)))
-            .OrderByDescending(c => c.Status != ComplaintStatus.Resolved).ThenByDescending(c => c.LastActionAt).Take(15).ToListAsync(ct);
+            .OrderByDescending(c => c.Status != EscalationStatus.Resolved).ThenByDescending(c => c.LastActionAt).Take(15).ToListAsync(ct);
         var names = await db.Executives.AsNoTracking().ToDictionaryAsync(e => e.Id, e => e.DisplayName, ct);
         var items = mine.Select(c => new EscalationListItem(c.Id, $"{c.Number} · {c.Account} · {c.Severity}",
             $"{c.Status} · owner {(c.AssigneeId is null ? "none" : names.GetValueOrDefault(c.AssigneeId, c.AssigneeId))} · {(c.RepUserId == userId ? "you escalated" : $"from {c.RepName}")}",
@@ -163,12 +163,12 @@ public sealed class EscalationHandlers(
 
     private static string Confirmation(CreateResult r)
     {
-        var c = r.Complaint;
+        var c = r.Escalation;
         var what = c.AssigneeId is null ? $"{c.Number} is logged but no executive is available ({c.AssignmentReason}); leadership has been told."
             : $"{c.Number} is with {r.AssigneeName ?? c.AssigneeId} ({c.AssignmentReason}).";
         return r.Created ? $"Escalated. {what}" : $"Already escalated as {c.Number}; nothing new was created.";
     }
 }
 
-public sealed record EscalationListItem(long ComplaintId, string Title, string Status, string LastAction);
+public sealed record EscalationListItem(long EscalationId, string Title, string Status, string LastAction);
 public sealed record EscalationListModel(string Intro, List<EscalationListItem> Items);

@@ -5,13 +5,13 @@ public sealed class EscalationOptions
 {
     public const string Section = "Escalations";
 
-    /// <summary>Teams user ids (29:…) or Entra object ids who see every complaint and the monthly report.</summary>
+    /// <summary>Teams user ids (29:…) or Entra object ids who see every escalation and the monthly report.</summary>
     public List<string> Leadership { get; set; } = [];
 
     public SlaOptions Sla { get; set; } = new();
     public BusinessHoursOptions BusinessHours { get; set; } = new();
 
-    /// <summary>Channel id (19:…@thread.tacv2) that receives re-escalations and unassignable complaints; empty = none.</summary>
+    /// <summary>Channel id (19:…@thread.tacv2) that receives re-escalations and unassignable escalations; empty = none.</summary>
     public string? ChannelId { get; set; }
 
     /// <summary>Executive id of the last-resort backup when the assignee has no backup or manager.</summary>

@@ -45,20 +45,20 @@ public sealed class EscalationReports(OpsBotDbContext db, TimeProvider time)
         }
         var from = month.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var to = from.AddMonths(1);
-        var rows = await db.Complaints.AsNoTracking().Where(c => c.CreatedAt >= from && c.CreatedAt < to)
+        var rows = await db.Escalations.AsNoTracking().Where(c => c.CreatedAt >= from && c.CreatedAt < to)
             .Select(c => new { c.AssigneeId, c.Account, c.Status, c.AcknowledgedInSla, c.CreatedAt, c.ResolvedAt, c.CustomerSatisfied })
             .ToListAsync(ct);
         var names = await db.Executives.AsNoTracking().ToDictionaryAsync(e => e.Id, e => e.DisplayName, ct);
         var perExec = rows.GroupBy(r => r.AssigneeId ?? "")
             .Select(g => new ExecutiveLine(
                 g.Key.Length == 0 ? "(unassigned)" : names.GetValueOrDefault(g.Key, g.Key),
-                g.Count(), g.Count(r => r.AcknowledgedInSla), g.Count(r => r.Status == ComplaintStatus.Resolved),
+                g.Count(), g.Count(r => r.AcknowledgedInSla), g.Count(r => r.Status == EscalationStatus.Resolved),
                 Median(g.Where(r => r.ResolvedAt is not null).Select(r => (r.ResolvedAt!.Value - r.CreatedAt).TotalHours).ToList()),
                 g.Count(r => r.CustomerSatisfied == true)))
             .OrderByDescending(l => l.Assigned).ThenBy(l => l.Executive, StringComparer.Ordinal).ToList();
         var perAccount = rows.GroupBy(r => r.Account, StringComparer.OrdinalIgnoreCase)
-            .Select(g => new AccountLine(g.First().Account, g.Count(), g.Count(r => r.Status == ComplaintStatus.Resolved), g.Count(r => r.CustomerSatisfied == true)))
-            .OrderByDescending(l => l.Complaints).ThenBy(l => l.Account, StringComparer.Ordinal).ToList();
+            .Select(g => new AccountLine(g.First().Account, g.Count(), g.Count(r => r.Status == EscalationStatus.Resolved), g.Count(r => r.CustomerSatisfied == true)))
+            .OrderByDescending(l => l.Escalations).ThenBy(l => l.Account, StringComparer.Ordinal).ToList();
         return new EscalationReport(month.ToString("yyyy-MM", CultureInfo.InvariantCulture), rows.Count, perExec, perAccount);
     }
 
@@ -67,7 +67,7 @@ public sealed class EscalationReports(OpsBotDbContext db, TimeProvider time)
         var inv = CultureInfo.InvariantCulture;
         var execs = r.Executives.Select(e => new NameValue(e.Executive, string.Create(inv,
             $"{e.Assigned} assigned · {e.AcknowledgedInSla} acknowledged in SLA · {e.Resolved} resolved · median {Hours(e.MedianHoursToResolve)} · {e.Satisfied} satisfied"))).ToList();
-        var accounts = r.Accounts.Take(10).Select(a => new NameValue(a.Account, string.Create(inv, $"{a.Complaints} complaints · {a.Resolved} resolved · {a.Satisfied} satisfied"))).ToList();
+        var accounts = r.Accounts.Take(10).Select(a => new NameValue(a.Account, string.Create(inv, $"{a.Escalations} complaints · {a.Resolved} resolved · {a.Satisfied} satisfied"))).ToList();
         var chart = r.Executives.Count == 0 ? "" : "data:image/png;base64," + Convert.ToBase64String(EscalationChart.Render(r));
         return new EscalationReportModel($"Escalations {r.Month}", string.Create(inv, $"{r.Total} complaint(s) raised in {r.Month}."),
             chart.Length > 0, chart, $"Bar chart of complaints assigned and resolved per executive in {r.Month}",
@@ -83,7 +83,7 @@ public sealed class EscalationReports(OpsBotDbContext db, TimeProvider time)
         foreach (var e in r.Executives)
             sb.Append(inv, $"executive,{Field(e.Executive)},{e.Assigned},{e.AcknowledgedInSla},{e.Resolved},{e.MedianHoursToResolve?.ToString("0.0", inv) ?? ""},{e.Satisfied}\r\n");
         foreach (var a in r.Accounts)
-            sb.Append(inv, $"account,{Field(a.Account)},{a.Complaints},,{a.Resolved},,{a.Satisfied}\r\n");
+            sb.Append(inv, $"account,{Field(a.Account)},{a.Escalations},,{a.Resolved},,{a.Satisfied}\r\n");
         return sb.ToString();
     }
 
@@ -105,7 +105,7 @@ public sealed class EscalationReports(OpsBotDbContext db, TimeProvider time)
 }
 
 public sealed record ExecutiveLine(string Executive, int Assigned, int AcknowledgedInSla, int Resolved, double? MedianHoursToResolve, int Satisfied);
-public sealed record AccountLine(string Account, int Complaints, int Resolved, int Satisfied);
+public sealed record AccountLine(string Account, int Escalations, int Resolved, int Satisfied);
 public sealed record EscalationReport(string Month, int Total, List<ExecutiveLine> Executives, List<AccountLine> Accounts);
 
 public sealed record EscalationReportModel(string Title, string Intro, bool HasChart, string Chart, string ChartAlt,

@@ -44,10 +44,10 @@ public sealed partial class EscalationSla(OpsBotDbContext db, EscalationService 
         var timer = await db.EscalationTimers.FirstOrDefaultAsync(t => t.Id == timerId && t.FiredAt == null, ct);
         if (timer is null || timer.DueAt > now) return false;
         timer.FiredAt = now;
-        var c = await db.Complaints.FirstAsync(x => x.Id == timer.ComplaintId, ct);
+        var c = await db.Escalations.FirstAsync(x => x.Id == timer.EscalationId, ct);
         var stillOpen = timer.Kind switch
         {
-            SlaTimerKind.AcknowledgeReminder or SlaTimerKind.AcknowledgeDeadline => c.Status is ComplaintStatus.Assigned or ComplaintStatus.Unassigned,
+            SlaTimerKind.AcknowledgeReminder or SlaTimerKind.AcknowledgeDeadline => c.Status is EscalationStatus.Assigned or EscalationStatus.Unassigned,
             SlaTimerKind.ContactReminder or SlaTimerKind.ContactDeadline => c.IsOpen && c.FirstContactAt is null,
             _ => c.IsOpen,
         };
@@ -69,7 +69,7 @@ public sealed partial class EscalationSla(OpsBotDbContext db, EscalationService 
             if (assignee is not null)
             {
                 service.Notify(c, assignee.UserId, $"Reminder: {c.Number} ({c.Account}) — {step} is due by {calendar.Format(deadline)}.", key);
-                service.AddEvent(c, System, System, ComplaintEventKind.Reminder, $"reminded {assignee.DisplayName}: {step} due {calendar.Format(deadline)}");
+                service.AddEvent(c, System, System, EscalationEventKind.Reminder, $"reminded {assignee.DisplayName}: {step} due {calendar.Format(deadline)}");
             }
             await db.SaveChangesAsync(ct);
             return true;
@@ -80,7 +80,7 @@ public sealed partial class EscalationSla(OpsBotDbContext db, EscalationService 
         c.LastAction = backup is null ? $"{missed}; escalated to leadership" : $"{missed}; re-escalated to {backup.DisplayName}";
         c.LastActionAt = now;
         if (backup is not null) c.BackupExecutiveId = backup.Id;
-        service.AddEvent(c, System, System, ComplaintEventKind.ReEscalated, backup is null
+        service.AddEvent(c, System, System, EscalationEventKind.ReEscalated, backup is null
             ? $"{missed} by {assignee?.DisplayName ?? "nobody"}; no backup executive, posted to the escalations channel"
             : $"{missed} by {assignee?.DisplayName ?? "nobody"} → re-escalated to {backup.DisplayName}");
         await db.SaveChangesAsync(ct);
@@ -96,7 +96,7 @@ public sealed partial class EscalationSla(OpsBotDbContext db, EscalationService 
         return true;
     }, ct);
 
-    private async Task<Executive?> BackupForAsync(Executive? assignee, Complaint c, CancellationToken ct)
+    private async Task<Executive?> BackupForAsync(Executive? assignee, Escalation c, CancellationToken ct)
     {
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var candidates = new[] { c.BackupExecutiveId, assignee?.BackupExecutiveId, options.Value.BackupExecutiveId }.Where(x => !string.IsNullOrEmpty(x)).ToList();
@@ -109,8 +109,8 @@ public sealed partial class EscalationSla(OpsBotDbContext db, EscalationService 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SLA timer {TimerId} was fired by another instance ({Exception})")]
     private partial void LogAlreadyFired(long timerId, string exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Complaint {ComplaintId}: {Timer} missed, re-escalated to {BackupId}")]
-    private partial void LogReEscalated(long complaintId, string timer, string? backupId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Escalation {EscalationId}: {Timer} missed, re-escalated to {BackupId}")]
+    private partial void LogReEscalated(long escalationId, string timer, string? backupId);
 }
 
 /// <summary>Runs <see cref="EscalationSla.RunDueAsync"/> every <c>Escalations:SchedulerInterval</c> of the injected clock.</summary>

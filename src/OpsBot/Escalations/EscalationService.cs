@@ -12,11 +12,11 @@ namespace OpsBot.Escalations;
 /// <summary>Who is asking, and where to reach them.</summary>
 public sealed record Requester(string UserId, string? AadObjectId, string Name, string ServiceUrl, string TenantId);
 
-public sealed record CreateResult(Complaint Complaint, bool Created, string? AssigneeName = null);
+public sealed record CreateResult(Escalation Escalation, bool Created, string? AssigneeName = null);
 
-public sealed record ActionResult(Complaint? Complaint, Viewer Viewer, JsonObject? Card, string? Error);
+public sealed record ActionResult(Escalation? Escalation, EscalationViewer Viewer, JsonObject? Card, string? Error);
 
-/// <summary>Creates complaints and applies executive/rep actions: authorise, write with the version check, enqueue the fan-out.</summary>
+/// <summary>Creates escalations and applies executive/rep actions: authorise, write with the version check, enqueue the fan-out.</summary>
 public sealed partial class EscalationService(
     OpsBotDbContext db, EscalationAssigner assigner, ExecutiveDirectory directory, BusinessCalendar calendar, EscalationCards cards,
     TimeProvider time, IOptions<EscalationOptions> options, ILogger<EscalationService> log)
@@ -29,12 +29,12 @@ public sealed partial class EscalationService(
     public async Task<CreateResult> CreateAsync(EscalationForm form, string idempotencyKey, Requester rep, string? repConversationId, string? repCardActivityId,
         bool sendRepCopy, CancellationToken ct)
     {
-        if (await db.Complaints.AsNoTracking().FirstOrDefaultAsync(c => c.IdempotencyKey == idempotencyKey, ct) is { } existing)
+        if (await db.Escalations.AsNoTracking().FirstOrDefaultAsync(c => c.IdempotencyKey == idempotencyKey, ct) is { } existing)
             return new CreateResult(existing, false);
 
         var now = Now;
         var assignment = await assigner.AssignAsync(form.Account.Trim(), form.Executive, now, null, ct);
-        var complaint = new Complaint
+        var escalation = new Escalation
         {
             IdempotencyKey = idempotencyKey,
             Account = form.Account.Trim(),
@@ -58,7 +58,7 @@ public sealed partial class EscalationService(
             RepCardActivityId = repCardActivityId,
             AssigneeId = assignment.Executive?.Id,
             AssignmentReason = assignment.Reason,
-            Status = assignment.Executive is null ? ComplaintStatus.Unassigned : ComplaintStatus.Assigned,
+            Status = assignment.Executive is null ? EscalationStatus.Unassigned : EscalationStatus.Assigned,
             CreatedAt = now,
             AssignedAt = now,
             AcknowledgeDueAt = calendar.AddBusinessHours(now, O.Sla.AcknowledgeBusinessHours),
@@ -71,47 +71,47 @@ public sealed partial class EscalationService(
         {
             await InTransactionAsync(async () =>
             {
-                db.Complaints.Add(complaint);
+                db.Escalations.Add(escalation);
                 await db.SaveChangesAsync(ct);
-                AddEvent(complaint, rep, ComplaintEventKind.Created, $"escalated ({Describe(complaint.Origin)})");
-                AddEvent(complaint, rep, ComplaintEventKind.Assigned, assignment.Executive is null
+                AddEvent(escalation, rep, EscalationEventKind.Created, $"escalated ({Describe(escalation.Origin)})");
+                AddEvent(escalation, rep, EscalationEventKind.Assigned, assignment.Executive is null
                     ? $"could not be assigned: {assignment.Reason}" : $"→ assigned to {assignment.Executive.DisplayName}: {assignment.Reason}");
-                ScheduleTimers(complaint);
+                ScheduleTimers(escalation);
                 await db.SaveChangesAsync(ct);
 
                 if (assignment.Executive is { } exec)
-                    await SendCardAsync(complaint, exec.UserId, $"esc:{complaint.Id}:exec:{exec.Id}:{complaint.Version}", ct);
+                    await SendCardAsync(escalation, exec.UserId, $"esc:{escalation.Id}:exec:{exec.Id}:{escalation.Version}", ct);
                 else if (!string.IsNullOrEmpty(O.ChannelId))
-                    await PostToChannelAsync(complaint, $"esc:{complaint.Id}:unassigned", ct);
-                if (sendRepCopy) await SendCardAsync(complaint, complaint.RepUserId, $"esc:{complaint.Id}:rep", ct);
-                // The rep's form card was replaced by the complaint card (the invoke answer): kept current from now on.
-                if (complaint.RepConversationId is not null && complaint.RepCardActivityId is not null)
-                    db.TrackLiveCard(new DeliveryTarget.Conversation(complaint.ServiceUrl, complaint.TenantId, complaint.RepConversationId),
-                        complaint.RepCardActivityId, LiveKey(complaint), now, complaint.RepUserId);
+                    await PostToChannelAsync(escalation, $"esc:{escalation.Id}:unassigned", ct);
+                if (sendRepCopy) await SendCardAsync(escalation, escalation.RepUserId, $"esc:{escalation.Id}:rep", ct);
+                // The rep's form card was replaced by the escalation card (the invoke answer): kept current from now on.
+                if (escalation.RepConversationId is not null && escalation.RepCardActivityId is not null)
+                    db.TrackLiveCard(new DeliveryTarget.Conversation(escalation.ServiceUrl, escalation.TenantId, escalation.RepConversationId),
+                        escalation.RepCardActivityId, LiveKey(escalation), now, escalation.RepUserId);
                 await db.SaveChangesAsync(ct);
             }, ct);
         }
         catch (DbUpdateException)
         {
             db.ChangeTracker.Clear();
-            // A concurrent duplicate of the same request won the unique idempotency key: answer with its complaint.
-            var winner = await db.Complaints.AsNoTracking().FirstOrDefaultAsync(c => c.IdempotencyKey == idempotencyKey, ct);
+            // A concurrent duplicate of the same request won the unique idempotency key: answer with its escalation.
+            var winner = await db.Escalations.AsNoTracking().FirstOrDefaultAsync(c => c.IdempotencyKey == idempotencyKey, ct);
             if (winner is null) throw;
             return new CreateResult(winner, false);
         }
-        LogCreated(complaint.Id, complaint.AssigneeId, complaint.AssignmentReason);
-        return new CreateResult(complaint, true, assignment.Executive?.DisplayName);
+        LogCreated(escalation.Id, escalation.AssigneeId, escalation.AssignmentReason);
+        return new CreateResult(escalation, true, assignment.Executive?.DisplayName);
     }
 
-    public async Task<Viewer> ViewerAsync(Complaint c, string userId, string? aadObjectId, string name, CancellationToken ct) =>
+    public async Task<EscalationViewer> ViewerAsync(Escalation c, string userId, string? aadObjectId, string name, CancellationToken ct) =>
         ViewerOf(c, await cards.ExecutivesAsync(ct), O, userId, aadObjectId, name);
 
-    public static Viewer ViewerOf(Complaint c, IReadOnlyList<Executive> execs, EscalationOptions o, string userId, string? aadObjectId, string name)
+    public static EscalationViewer ViewerOf(Escalation c, IReadOnlyList<Executive> execs, EscalationOptions o, string userId, string? aadObjectId, string name)
     {
         var assignee = execs.FirstOrDefault(e => e.Id == c.AssigneeId);
         var backup = execs.FirstOrDefault(e => e.Id == c.BackupExecutiveId);
         var previous = execs.FirstOrDefault(e => e.Id == c.PreviousAssigneeId);
-        return new Viewer(userId, aadObjectId, name,
+        return new EscalationViewer(userId, aadObjectId, name,
             assignee?.Is(userId, aadObjectId) == true,
             assignee?.IsDelegate(userId, aadObjectId) == true,
             backup is not null && (backup.Is(userId, aadObjectId) || backup.IsDelegate(userId, aadObjectId)),
@@ -123,13 +123,13 @@ public sealed partial class EscalationService(
     /// <summary>A card action. Stale versions and lost races change nothing and answer with the current card and a note.</summary>
     public async Task<ActionResult> ActAsync(string verb, JsonObject data, Requester actor, CancellationToken ct)
     {
-        if (!long.TryParse(Str(data, "complaintId"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
-            return new ActionResult(null, Viewer.Nobody, null, "The card does not name a complaint.");
+        if (!long.TryParse(IdOf(data), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
+            return new ActionResult(null, EscalationViewer.Nobody, null, "The card does not name a complaint.");
         // One pooled connection for the whole action instead of one per query (each hand-back resets the session on the server);
         // it goes back to the pool with the DbContext at the end of the request.
         await db.Database.OpenConnectionAsync(ct);
         var c = await ById.For(db)(db, id);
-        if (c is null) return new ActionResult(null, Viewer.Nobody, null, $"ESC-{id} does not exist (any more).");
+        if (c is null) return new ActionResult(null, EscalationViewer.Nobody, null, $"ESC-{id} does not exist (any more).");
         var viewer = await ViewerAsync(c, actor.UserId, actor.AadObjectId, actor.Name, ct);
         if (!viewer.CanSee) return new ActionResult(c, viewer, cards.Restricted(c), null);
 
@@ -147,7 +147,7 @@ public sealed partial class EscalationService(
             "escalation.ack" or "escalation.contact" or "escalation.resolve" or "escalation.reassign" or "escalation.ask" when !viewer.CanAct =>
                 "Only the assigned executive or their delegates can do that.",
             "escalation.info" when !viewer.IsRep => "Only the rep who escalated the complaint can add information.",
-            "escalation.ack" when c.Status != ComplaintStatus.Assigned => "Already acknowledged.",
+            "escalation.ack" when c.Status != EscalationStatus.Assigned => "Already acknowledged.",
             "escalation.contact" when Str(data, "contactNote").Length == 0 => "Write a short note about the contact.",
             "escalation.contact" when Str(data, "contactChannel") is not ("call" or "visit" or "email") => "Choose call, visit or email.",
             "escalation.resolve" when Str(data, "resolution").Length == 0 => "Describe the resolution.",
@@ -168,55 +168,55 @@ public sealed partial class EscalationService(
             if (newAssignee.Id == c.AssigneeId) return await CurrentAsync(c, viewer, $"{newAssignee.DisplayName} already owns it.", ct);
         }
 
-        // Everything the action writes is prepared first, then committed by one SaveChanges: the complaint's version check, its
+        // Everything the action writes is prepared first, then committed by one SaveChanges: the escalation's version check, its
         // timeline event, the notices and the marks on every copy of the card succeed or fail together, and on SQLite the write
         // lock is held only for that save.
         var actorName = actor.Name;
         var saved = c.Version + 1;
         string text;
-        ComplaintEvent added;
+        EscalationEvent added;
         switch (verb)
         {
             case "escalation.ack":
-                c.Status = ComplaintStatus.Acknowledged;
+                c.Status = EscalationStatus.Acknowledged;
                 c.AcknowledgedAt = now;
                 c.AcknowledgedInSla = now <= c.AcknowledgeDueAt;
                 text = "acknowledged";
-                added = AddEvent(c, actor, ComplaintEventKind.Acknowledged, text);
+                added = AddEvent(c, actor, EscalationEventKind.Acknowledged, text);
                 break;
             case "escalation.contact":
-                c.Status = ComplaintStatus.InContact;
+                c.Status = EscalationStatus.InContact;
                 c.FirstContactAt ??= now;
                 text = $"logged a {Str(data, "contactChannel")}: {Clip(Str(data, "contactNote"), 1500)}";
-                added = AddEvent(c, actor, ComplaintEventKind.ContactLogged, text, Str(data, "contactChannel"));
+                added = AddEvent(c, actor, EscalationEventKind.ContactLogged, text, Str(data, "contactChannel"));
                 break;
             case "escalation.resolve":
-                c.Status = ComplaintStatus.Resolved;
+                c.Status = EscalationStatus.Resolved;
                 c.ResolvedAt = now;
                 c.Resolution = Clip(Str(data, "resolution"), 2000);
                 c.CustomerSatisfied = Str(data, "satisfied") == "yes";
                 text = $"resolved ({(c.CustomerSatisfied == true ? "customer satisfied" : "customer not satisfied")}): {c.Resolution}";
-                added = AddEvent(c, actor, ComplaintEventKind.Resolved, text);
+                added = AddEvent(c, actor, EscalationEventKind.Resolved, text);
                 break;
             case "escalation.reassign":
                 c.PreviousAssigneeId = c.AssigneeId;
                 c.AssigneeId = newAssignee!.Id;
                 c.AssignmentReason = Cut($"reassigned by {actorName}: {Str(data, "reassignReason")}", 300);
-                c.Status = ComplaintStatus.Assigned;
+                c.Status = EscalationStatus.Assigned;
                 c.AssignedAt = now;
                 c.AcknowledgedAt = null;
                 c.AcknowledgeDueAt = calendar.AddBusinessHours(now, O.Sla.AcknowledgeBusinessHours);
                 text = $"reassigned to {newAssignee.DisplayName}: {Str(data, "reassignReason")}";
-                added = AddEvent(c, actor, ComplaintEventKind.Reassigned, text);
+                added = AddEvent(c, actor, EscalationEventKind.Reassigned, text);
                 await RescheduleAcknowledgeAsync(c, ct);
                 break;
             case "escalation.ask":
                 text = $"asked the rep: {Clip(Str(data, "question"), 900)}";
-                added = AddEvent(c, actor, ComplaintEventKind.QuestionAsked, text);
+                added = AddEvent(c, actor, EscalationEventKind.QuestionAsked, text);
                 break;
             default:
                 text = $"added information: {Clip(Str(data, "information"), 1500)}";
-                added = AddEvent(c, actor, ComplaintEventKind.InformationAdded, text);
+                added = AddEvent(c, actor, EscalationEventKind.InformationAdded, text);
                 break;
         }
         c.LastAction = Cut($"{actorName} {text}", 300);
@@ -240,7 +240,7 @@ public sealed partial class EscalationService(
             LogLostRace(c.Id, verb, ex.GetType().Name);
             db.ChangeTracker.Clear();
             cards.ForgetAnticipated();
-            var current = await db.Complaints.FirstAsync(x => x.Id == id, ct);
+            var current = await db.Escalations.FirstAsync(x => x.Id == id, ct);
             var again = await ViewerAsync(current, actor.UserId, actor.AadObjectId, actor.Name, ct);
             return await CurrentAsync(current, again, $"Someone else changed this complaint at the same moment, so nothing was changed. Latest: {current.LastAction}.", ct);
         }
@@ -249,23 +249,23 @@ public sealed partial class EscalationService(
     }
 
     // Compiled once (per model): every card action runs these.
-    private static readonly PerModel<Func<OpsBotDbContext, long, Task<Complaint?>>> ById = new(() => EF.CompileAsyncQuery(
-        (OpsBotDbContext db, long id) => db.Complaints.FirstOrDefault(x => x.Id == id)));
+    private static readonly PerModel<Func<OpsBotDbContext, long, Task<Escalation?>>> ById = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, long id) => db.Escalations.FirstOrDefault(x => x.Id == id)));
 
-    private async Task<ActionResult> CurrentAsync(Complaint c, Viewer viewer, string note, CancellationToken ct) =>
+    private async Task<ActionResult> CurrentAsync(Escalation c, EscalationViewer viewer, string note, CancellationToken ct) =>
         new(c, viewer, await cards.RenderAsync(c, viewer, note, ct), null);
 
-    /// <summary>The live card of the complaint: every copy (executives, backups, the rep, the channel) rendered per viewer when sent.</summary>
-    public static string LiveKey(Complaint c) => $"{EscalationCardSource.LivePrefix}:{c.Id.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary>The live card of the escalation: every copy (executives, backups, the rep, the channel) rendered per viewer when sent.</summary>
+    public static string LiveKey(Escalation c) => $"{EscalationCardSource.LivePrefix}:{c.Id.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>Every copy of the complaint card shows the state the next save commits.</summary>
-    public void RefreshCards(Complaint c) => db.RefreshLiveCard(LiveKey(c));
+    /// <summary>Every copy of the escalation card shows the state the next save commits.</summary>
+    public void RefreshCards(Escalation c) => db.RefreshLiveCard(LiveKey(c));
 
     /// <summary>
     /// A new 1:1 copy of the card for <paramref name="userId"/> (the executive, a backup, or the rep): a live card, rendered for
     /// them again when it is sent (the rendering stored here is its first version).
     /// </summary>
-    public async Task SendCardAsync(Complaint c, string userId, string dedupeKey, CancellationToken ct)
+    public async Task SendCardAsync(Escalation c, string userId, string dedupeKey, CancellationToken ct)
     {
         var viewer = await ViewerAsync(c, userId, null, "", ct);
         var card = await cards.RenderAsync(c, viewer, null, ct);
@@ -274,43 +274,43 @@ public sealed partial class EscalationService(
     }
 
     /// <summary>A new thread in the escalations channel, showing the leadership view of the card.</summary>
-    public async Task PostToChannelAsync(Complaint c, string dedupeKey, CancellationToken ct)
+    public async Task PostToChannelAsync(Escalation c, string dedupeKey, CancellationToken ct)
     {
-        var card = await cards.RenderAsync(c, Viewer.Nobody with { IsLeadership = true }, null, ct);
+        var card = await cards.RenderAsync(c, EscalationViewer.Nobody with { IsLeadership = true }, null, ct);
         db.EnqueueSend(new DeliveryTarget.ChannelThread(c.ServiceUrl, c.TenantId, O.ChannelId!), Outbox.Serialize(CardActivity(card, c)), dedupeKey, Now,
             CorrelationType, c.Id.ToString(CultureInfo.InvariantCulture), LiveKey(c));
     }
 
-    public void Notify(Complaint c, string userId, string text, string dedupeKey) =>
+    public void Notify(Escalation c, string userId, string text, string dedupeKey) =>
         db.EnqueueSend(new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, userId), Activity.CreateMessage(text), dedupeKey, Now,
             NoteCorrelationType, c.Id.ToString(CultureInfo.InvariantCulture));
 
-    public ComplaintEvent AddEvent(Complaint c, Requester actor, ComplaintEventKind kind, string text, string? channel = null) =>
+    public EscalationEvent AddEvent(Escalation c, Requester actor, EscalationEventKind kind, string text, string? channel = null) =>
         AddEvent(c, actor.UserId, actor.Name, kind, text, channel);
 
-    public ComplaintEvent AddEvent(Complaint c, string actorUserId, string actorName, ComplaintEventKind kind, string text, string? channel = null)
+    public EscalationEvent AddEvent(Escalation c, string actorUserId, string actorName, EscalationEventKind kind, string text, string? channel = null)
     {
-        var e = new ComplaintEvent
+        var e = new EscalationEvent
         {
-            ComplaintId = c.Id, At = Now, Kind = kind, ActorUserId = actorUserId, ActorName = Cut(actorName, 200),
+            EscalationId = c.Id, At = Now, Kind = kind, ActorUserId = actorUserId, ActorName = Cut(actorName, 200),
             Text = Cut(text, 2000), Channel = channel,
         };
-        db.ComplaintEvents.Add(e);
+        db.EscalationEvents.Add(e);
         return e;
     }
 
-    public async Task<string?> AssigneeUserIdAsync(Complaint c, CancellationToken ct) =>
+    public async Task<string?> AssigneeUserIdAsync(Escalation c, CancellationToken ct) =>
         c.AssigneeId is null ? null : await db.Executives.Where(e => e.Id == c.AssigneeId).Select(e => e.UserId).FirstOrDefaultAsync(ct);
 
-    private void ScheduleTimers(Complaint c)
+    private void ScheduleTimers(Escalation c)
     {
         foreach (var (kind, due) in Deadlines(c))
-            db.EscalationTimers.Add(new EscalationTimer { ComplaintId = c.Id, Kind = kind, DueAt = due });
+            db.EscalationTimers.Add(new EscalationTimer { EscalationId = c.Id, Kind = kind, DueAt = due });
     }
 
-    private async Task RescheduleAcknowledgeAsync(Complaint c, CancellationToken ct)
+    private async Task RescheduleAcknowledgeAsync(Escalation c, CancellationToken ct)
     {
-        var timers = await db.EscalationTimers.Where(t => t.ComplaintId == c.Id &&
+        var timers = await db.EscalationTimers.Where(t => t.EscalationId == c.Id &&
             (t.Kind == SlaTimerKind.AcknowledgeReminder || t.Kind == SlaTimerKind.AcknowledgeDeadline)).ToListAsync(ct);
         var deadlines = Deadlines(c).ToDictionary(x => x.Kind, x => x.Due);
         foreach (var t in timers)
@@ -320,7 +320,7 @@ public sealed partial class EscalationService(
         }
     }
 
-    private IEnumerable<(SlaTimerKind Kind, DateTime Due)> Deadlines(Complaint c)
+    private IEnumerable<(SlaTimerKind Kind, DateTime Due)> Deadlines(Escalation c)
     {
         var lead = O.Sla.ReminderBusinessHoursBefore;
         var day = calendar.BusinessDay.TotalHours;
@@ -332,7 +332,7 @@ public sealed partial class EscalationService(
         yield return (SlaTimerKind.ResolveDeadline, c.ResolveDueAt);
     }
 
-    public static Activity CardActivity(JsonObject card, Complaint c) => new()
+    public static Activity CardActivity(JsonObject card, Escalation c) => new()
     {
         Type = ActivityTypes.Message,
         Summary = $"{c.Number} {c.Account}: {c.Status}",
@@ -343,12 +343,15 @@ public sealed partial class EscalationService(
 
     private Task InTransactionAsync(Func<Task> work, CancellationToken ct) => InTransactionAsync(async () => { await work(); return true; }, ct);
 
-    private static string Describe(ComplaintOrigin o) => o switch
+    private static string Describe(EscalationOrigin o) => o switch
     {
-        ComplaintOrigin.MessageAction => "from a Teams message",
-        ComplaintOrigin.CardButton => "from a card",
+        EscalationOrigin.MessageAction => "from a Teams message",
+        EscalationOrigin.CardButton => "from a card",
         _ => "with the escalate command",
     };
+
+    /// <summary>The escalation a card action names; cards posted before the rename carry it as <c>complaintId</c>.</summary>
+    public static string IdOf(JsonObject data) => data.ContainsKey("escalationId") ? Str(data, "escalationId") : Str(data, "complaintId");
 
     public static string Str(JsonObject data, string key) => data[key] switch
     {
@@ -361,9 +364,9 @@ public sealed partial class EscalationService(
 
     private static string? Clip(string? s, int max) => string.IsNullOrWhiteSpace(s) ? null : s.Length <= max ? s.Trim() : s[..max];
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Complaint {ComplaintId} created, assigned to {ExecutiveId}: {Reason}")]
-    private partial void LogCreated(long complaintId, string? executiveId, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Escalation {EscalationId} created, assigned to {ExecutiveId}: {Reason}")]
+    private partial void LogCreated(long escalationId, string? executiveId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Complaint {ComplaintId}: {Verb} lost a concurrent update ({Exception})")]
-    private partial void LogLostRace(long complaintId, string verb, string exception);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Escalation {EscalationId}: {Verb} lost a concurrent update ({Exception})")]
+    private partial void LogLostRace(long escalationId, string verb, string exception);
 }

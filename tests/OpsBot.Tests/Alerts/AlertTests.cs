@@ -191,7 +191,7 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         var alerts = await _app.WithDbAsync(db => db.Alerts.AsNoTracking().OrderBy(a => a.Id).ToListAsync());
         Assert.Equal(2, alerts.Count);
         Assert.Equal(AlertStatus.Resolved, alerts[0].Status);
-        Assert.Equal(2, alerts[0].Severity);
+        Assert.Equal(Severity.High, alerts[0].Severity);
         Assert.Equal(AlertSource.Kpi, alerts[0].Source);
         Assert.Equal(AlertStatus.Open, alerts[1].Status);
         var rows = await SettledAsync();

@@ -376,7 +376,7 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         await WaitForAsync(() => App.WithDbAsync(db => db.Alerts.AnyAsync()), "the overdue alert");
         // A real interruption alert of the Alerts feature: its kind/severity from Commitments config, routed by the Alerts rules.
         var raised = Assert.Single(await App.WithDbAsync(db => db.Alerts.AsNoTracking().ToListAsync()));
-        Assert.Equal(("Acme Industrial", "OPP-T", "order-error", 3, false), (raised.Account, raised.Reference, raised.Kind, raised.Severity, raised.Restricted));
+        Assert.Equal(("Acme Industrial", "OPP-T", "order-error", Severity.Medium, false), (raised.Account, raised.Reference, raised.Kind, raised.Severity, raised.Restricted));
         Assert.Equal(("commitments", "overdue:" + CommitmentHandlers.FormCorrelation("OPP-T", FormKind.SalesOrderDraft)), (raised.ApiClient, raised.IdempotencyKey));
         var alert = Assert.Single(await Outbox("alert"));
         Assert.Equal("19:alerts@thread.tacv2", alert.ChannelId);

@@ -102,7 +102,7 @@ public sealed class MalformedInvokeTests : IAsyncLifetime
         Assert.Equal(AdaptiveCardInvoke.ErrorType, body["type"]!.GetValue<string>());
         Assert.Equal("BadRequest", body["value"]!["code"]!.GetValue<string>());
         Assert.Contains($"'{member}'", body["value"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(0, await _app.WithDbAsync(db => db.Complaints.CountAsync()));
+        Assert.Equal(0, await _app.WithDbAsync(db => db.Escalations.CountAsync()));
     }
 
     [Fact]

@@ -59,22 +59,22 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
     [InlineData("immediate")]
     public async Task A_restart_in_the_middle_of_card_actions_answers_no_500_and_acknowledges_each_complaint_once(string mode)
     {
-        var complaints = new List<Complaint>();
-        for (var i = 0; i < 4; i++) complaints.Add(await EscalateAsync("ACME Corp"));
-        var acks = complaints.Select(c => Execute("escalation.ack", Data(c.Id, c.Version), Ann)).ToList();
+        var escalations = new List<Escalation>();
+        for (var i = 0; i < 4; i++) escalations.Add(await EscalateAsync("ACME Corp"));
+        var acks = escalations.Select(c => Execute("escalation.ack", Data(c.Id, c.Version), Ann)).ToList();
 
         // The second acknowledgement's event insert restarts the server; the others are in flight around it.
-        _trigger.Arm("INSERT INTO \"ComplaintEvents\"", skip: 1, () => server.RestartAsync(mode));
+        _trigger.Arm("INSERT INTO \"EscalationEvents\"", skip: 1, () => server.RestartAsync(mode));
         var answers = await Task.WhenAll(acks.Select(a => DeliverLikeTeamsAsync(a)));
         Assert.True(_trigger.Fired, "the restart did not happen during the card actions");
 
-        foreach (var (answer, complaint) in answers.Zip(complaints))
+        foreach (var (answer, escalation) in answers.Zip(escalations))
         {
             Assert.Equal(HttpStatusCode.OK, answer.Status);
             Assert.Contains("Done: you acknowledged", answer.Body, StringComparison.Ordinal);
             Assert.DoesNotContain("someone else", answer.Body, StringComparison.Ordinal);
-            var events = await EventsAsync(complaint.Id);
-            Assert.Single(events, e => e.Kind == ComplaintEventKind.Acknowledged);
+            var events = await EventsAsync(escalation.Id);
+            Assert.Single(events, e => e.Kind == EscalationEventKind.Acknowledged);
         }
         await AssertReadyAsync();
     }
@@ -86,7 +86,7 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
         var submit = Execute("escalation.submit", form, Rep, replyToId: "form-" + form["formId"]);
 
         // The complaint row is saved; the restart breaks the connection before its events are (same transaction).
-        _trigger.Arm("INSERT INTO \"ComplaintEvents\"", skip: 0, () => server.RestartAsync("fast"));
+        _trigger.Arm("INSERT INTO \"EscalationEvents\"", skip: 0, () => server.RestartAsync("fast"));
         var first = await Client.PostActivityAsync(submit);
         Assert.True(_trigger.Fired, "the restart did not happen during the escalation");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
@@ -96,11 +96,11 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
         Assert.Equal(HttpStatusCode.OK, redelivered.Status);
         Assert.Contains("ESC-", redelivered.Body, StringComparison.Ordinal);
         var key = "form:" + form["formId"]!.GetValue<string>();
-        var complaint = await App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync(c => c.IdempotencyKey == key));
-        var events = await EventsAsync(complaint.Id);
-        Assert.Single(events, e => e.Kind == ComplaintEventKind.Created);
-        Assert.Single(events, e => e.Kind == ComplaintEventKind.Assigned);
-        Assert.Equal(1, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+        var escalation = await App.WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync(c => c.IdempotencyKey == key));
+        var events = await EventsAsync(escalation.Id);
+        Assert.Single(events, e => e.Kind == EscalationEventKind.Created);
+        Assert.Single(events, e => e.Kind == EscalationEventKind.Assigned);
+        Assert.Equal(1, await App.WithDbAsync(db => db.Escalations.CountAsync()));
     }
 
     [Theory]
@@ -124,7 +124,7 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
     [Fact]
     public async Task During_an_outage_everything_answers_503_with_Retry_After_and_redeliveries_are_processed_once_afterwards()
     {
-        var complaint = await EscalateAsync("ACME Corp");
+        var escalation = await EscalateAsync("ACME Corp");
         var alertsBefore = await App.WithDbAsync(db => db.Alerts.CountAsync());
         var api = App.CreateClient();
         api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
@@ -132,7 +132,7 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
         await server.StopAsync("fast");
         var down = Stopwatch.StartNew();
         var messages = Enumerable.Range(0, 3).Select(i => Activities.Message(Connector.ServiceUrl, "help", $"29:late-{i}", $"Late {i}", $"a:personal-late-{i}")).ToList();
-        var ack = Execute("escalation.ack", Data(complaint.Id, complaint.Version), Ann);
+        var ack = Execute("escalation.ack", Data(escalation.Id, escalation.Version), Ann);
 
         var ready = Stopwatch.StartNew();
         var readyz = await Client.GetAsync("/readyz");
@@ -183,7 +183,7 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
             Assert.Equal(HttpStatusCode.OK, (await DeliverLikeTeamsAsync(activity)).Status);
         }
         foreach (var m in messages) Assert.Equal(1, RepliesTo(m.Id!));
-        Assert.Single(await EventsAsync(complaint.Id), e => e.Kind == ComplaintEventKind.Acknowledged);
+        Assert.Single(await EventsAsync(escalation.Id), e => e.Kind == EscalationEventKind.Acknowledged);
         Assert.Equal(alertsBefore, await App.WithDbAsync(db => db.Alerts.CountAsync()));
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/erp/commitments?since=0")).StatusCode);
 

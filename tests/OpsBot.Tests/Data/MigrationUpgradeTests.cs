@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using OpsBot.Data;
+using OpsBot.Escalations;
 using OpsBot.Messaging;
 using OpsBot.Tests.Infrastructure;
 
@@ -75,6 +76,144 @@ public abstract class MigrationUpgradeTests(DatabaseProvider provider) : IAsyncL
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(dataDir, true);
     }
+
+    [Fact]
+    public async Task The_escalation_names_migration_keeps_every_complaint_with_its_timeline_timers_and_live_card_rows()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("opsbot-migrate-").FullName;
+        var connection = _connection ?? $"Data Source={Path.Combine(dataDir, "opsbot.db")}";
+        Task<T> WithDbAsync<T>(Func<OpsBotDbContext, Task<T>> work) => Open(connection, work);
+        var q = provider == DatabaseProvider.Postgres ? "\"" : "";
+        var (no, yes) = provider == DatabaseProvider.Postgres ? ("false", "true") : ("0", "1");
+        string At(string utc) => provider == DatabaseProvider.Postgres ? $"'{utc}+00'" : $"'{utc}'";
+        string Columns(params string[] names) => string.Join(", ", names.Select(n => q + n + q));
+
+        await WithDbAsync(async db =>
+        {
+            await db.GetService<IMigrator>().MigrateAsync(Migration(db, "_DeliveryEngine"));
+            await ExecAsync(db, $"""
+                INSERT INTO {q}Complaints{q} ({Columns("IdempotencyKey", "Account", "Contact", "Summary", "Impact", "DesiredOutcome", "Severity", "OrderRef",
+                    "OpportunityRef", "AlertId", "Origin", "SourceMessageLink", "SourceMessageAuthor", "RepUserId", "RepAadObjectId", "RepName", "ServiceUrl",
+                    "TenantId", "RepConversationId", "RepCardActivityId", "AssigneeId", "AssignmentReason", "BackupExecutiveId", "PreviousAssigneeId", "Status",
+                    "CreatedAt", "AssignedAt", "AcknowledgedAt", "FirstContactAt", "ResolvedAt", "AcknowledgeDueAt", "ContactDueAt", "ResolveDueAt",
+                    "Resolution", "CustomerSatisfied", "AcknowledgedInSla", "LastAction", "LastActionAt", "Version")})
+                VALUES ('form-1', 'ACME Corp', 'Jane Doe, +1 555 0100', 'Pallets stuck at the port for a week', 'Line stops Friday', 'Delivery by Thursday',
+                    'High', 'SO-9', NULL, 'AL-3', 'MessageAction', 'https://teams.microsoft.com/l/message/1', 'Jane Doe', '29:rep', NULL, 'Rita Rep',
+                    'https://smba.trafficmanager.net/teams/', 't1', 'a:rep-chat', 'form-activity', 'ann', 'sponsor of ACME Corp', NULL, NULL, 'Acknowledged',
+                    {At("2026-11-30 10:00:00")}, {At("2026-11-30 10:00:00")}, {At("2026-11-30 10:30:00")}, NULL, NULL, {At("2026-11-30 14:00:00")},
+                    {At("2026-12-01 10:00:00")}, {At("2026-12-07 10:00:00")}, NULL, NULL, {yes}, 'Ann Lee acknowledged', {At("2026-11-30 10:30:00")}, 2)
+                """);
+            await ExecAsync(db, $"""
+                INSERT INTO {q}ComplaintEvents{q} ({Columns("ComplaintId", "At", "Kind", "ActorUserId", "ActorName", "Text", "Channel")})
+                VALUES (1, {At("2026-11-30 10:00:00")}, 'Created', '29:rep', 'Rita Rep', 'escalated (from a Teams message)', NULL),
+                       (1, {At("2026-11-30 10:30:00")}, 'Acknowledged', '29:ann', 'Ann Lee', 'acknowledged', NULL)
+                """);
+            await ExecAsync(db, $"""
+                INSERT INTO {q}EscalationTimers{q} ({Columns("ComplaintId", "Kind", "DueAt", "FiredAt", "Version")})
+                VALUES (1, 'AcknowledgeDeadline', {At("2026-11-30 14:00:00")}, {At("2026-11-30 10:30:00")}, 1),
+                       (1, 'ContactDeadline', {At("2026-12-01 10:00:00")}, NULL, 0)
+                """);
+            await ExecAsync(db, $"""
+                INSERT INTO {q}OutboxMessages{q} ({Columns("Kind", "DedupeKey", "CorrelationType", "CorrelationId", "ServiceUrl", "TenantId", "ConversationId",
+                    "ActivityJson", "Status", "Attempts", "CreatedAt", "NextAttemptAt", "RepeatedAfterAmbiguousFailure", "Version", "LiveCard", "DesiredVersion",
+                    "SentVersion", "ResultActivityId", "Throttles")})
+                VALUES ('CreatePersonal', 'esc:1:exec:1:1', 'escalation', '1', 'https://smba.trafficmanager.net/teams/', 't1', NULL, 'live', 'Sent', 1,
+                        {At("2026-11-30 10:00:00")}, {At("2026-11-30 10:00:00")}, {no}, 1, 'complaint:1', 2, 1, 'exec-activity', 0),
+                       ('Update', 'live:complaint:1:form-activity', NULL, NULL, 'https://smba.trafficmanager.net/teams/', 't1', 'a:rep-chat', 'live', 'Queued', 0,
+                        {At("2026-11-30 10:30:00")}, {At("2026-11-30 10:30:00")}, {no}, 0, 'complaint:1', 2, NULL, 'form-activity', 0),
+                       ('Send', 'alert:7:ch', 'alert', '7', 'https://smba.trafficmanager.net/teams/', 't1', 'a:channel', 'live', 'Sent', 1,
+                        {At("2026-11-30 10:00:00")}, {At("2026-11-30 10:00:00")}, {no}, 1, 'alert:7', 1, 1, 'alert-activity', 0)
+                """);
+            await db.GetService<IMigrator>().MigrateAsync(Migration(db, "_EscalationNames"));
+            return 0;
+        });
+
+        var e = await WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync());
+        Assert.Equal((1L, "form-1", "ACME Corp", Severity.High, EscalationOrigin.MessageAction, EscalationStatus.Acknowledged, "ann", 2),
+            (e.Id, e.IdempotencyKey, e.Account, e.Severity, e.Origin, e.Status, e.AssigneeId, e.Version));
+        Assert.Equal(("Jane Doe", "a:rep-chat", "form-activity", true, "Ann Lee acknowledged"),
+            (e.SourceMessageAuthor, e.RepConversationId, e.RepCardActivityId, e.AcknowledgedInSla, e.LastAction));
+        Assert.Equal((new DateTime(2026, 11, 30, 10, 30, 0), new DateTime(2026, 12, 7, 10, 0, 0)), (e.AcknowledgedAt!.Value, e.ResolveDueAt));
+        var events = await WithDbAsync(db => db.EscalationEvents.AsNoTracking().OrderBy(x => x.Id).ToListAsync());
+        Assert.Equal([(1L, EscalationEventKind.Created, "Rita Rep"), (1L, EscalationEventKind.Acknowledged, "Ann Lee")],
+            events.Select(x => (x.EscalationId, x.Kind, x.ActorName)));
+        var timers = await WithDbAsync(db => db.EscalationTimers.AsNoTracking().OrderBy(x => x.DueAt).ToListAsync());
+        Assert.Equal([(1L, SlaTimerKind.AcknowledgeDeadline, true), (1L, SlaTimerKind.ContactDeadline, false)],
+            timers.Select(x => (x.EscalationId, x.Kind, x.FiredAt is not null)));
+        var outbox = await WithDbAsync(db => db.OutboxMessages.AsNoTracking().OrderBy(x => x.Id).ToListAsync());
+        Assert.Equal(["escalation:1", "escalation:1", "alert:7"], outbox.Select(x => x.LiveCard));
+        Assert.Equal([2L, 2L, 1L], outbox.Select(x => x.DesiredVersion));
+
+        // The renamed tables keep their keys and indexes under the new names: ids go on from the kept rows, the idempotency key stays unique.
+        Assert.Equal(await ExpectedIndexesAsync(typeof(Escalation)), await IndexesAsync("Escalations"));
+        Assert.Equal(await ExpectedIndexesAsync(typeof(EscalationEvent)), await IndexesAsync("EscalationEvents"));
+        Assert.Equal(await ExpectedIndexesAsync(typeof(EscalationTimer)), await IndexesAsync("EscalationTimers"));
+        var added = await WithDbAsync(async db =>
+        {
+            var copy = new Escalation
+            {
+                IdempotencyKey = "form-2", Account = "Globex", Summary = "Wrong parts delivered twice", RepUserId = "29:rep", RepName = "Rita Rep",
+                ServiceUrl = "https://smba.trafficmanager.net/teams/", TenantId = "t1", Severity = Severity.Critical,
+            };
+            db.Escalations.Add(copy);
+            db.EscalationEvents.Add(new EscalationEvent { EscalationId = 1, Kind = EscalationEventKind.ContactLogged, ActorUserId = "29:ann", ActorName = "Ann Lee", Text = "called" });
+            await db.SaveChangesAsync();
+            return copy;
+        });
+        Assert.Equal(2, added.Id);
+        await Assert.ThrowsAsync<DbUpdateException>(() => WithDbAsync(db =>
+        {
+            db.Escalations.Add(new Escalation
+            {
+                IdempotencyKey = "form-1", Account = "ACME Corp", Summary = "The same form again", RepUserId = "29:rep", RepName = "Rita Rep",
+                ServiceUrl = "https://smba.trafficmanager.net/teams/", TenantId = "t1",
+            });
+            return db.SaveChangesAsync();
+        }));
+
+        // Down gives the previous release its names and keys back, rows included.
+        await WithDbAsync(async db =>
+        {
+            await db.GetService<IMigrator>().MigrateAsync(Migration(db, "_DeliveryEngine"));
+            return 0;
+        });
+        Assert.Equal(["complaint:1", "complaint:1", "alert:7"],
+            await WithDbAsync(db => QueryAsync<string>(db, $"SELECT {q}LiveCard{q} AS {q}Value{q} FROM {q}OutboxMessages{q} ORDER BY {q}Id{q}")));
+        Assert.Equal([1L, 2L],
+            await WithDbAsync(db => QueryAsync<long>(db, $"SELECT {q}Id{q} AS {q}Value{q} FROM {q}Complaints{q} ORDER BY {q}Id{q}")));
+        Assert.Equal(3, (await WithDbAsync(db => QueryAsync<long>(db, $"SELECT {q}ComplaintId{q} AS {q}Value{q} FROM {q}ComplaintEvents{q}"))).Count(id => id == 1));
+        await WithDbAsync(async db =>
+        {
+            await db.GetService<IMigrator>().MigrateAsync();
+            return 0;
+        });
+        Assert.Equal(2, await WithDbAsync(db => db.Escalations.CountAsync()));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dataDir, true);
+
+        Task<List<string>> ExpectedIndexesAsync(Type entity) => WithDbAsync(db =>
+        {
+            var type = db.Model.FindEntityType(entity)!;
+            var names = type.GetIndexes().Select(i => i.GetDatabaseName()!).ToList();
+            if (provider == DatabaseProvider.Postgres) names.Add(type.FindPrimaryKey()!.GetName()!);
+            return Task.FromResult(names.Order(StringComparer.Ordinal).ToList());
+        });
+
+        Task<List<string>> IndexesAsync(string table) => WithDbAsync(async db =>
+        {
+            var names = provider == DatabaseProvider.Postgres
+                ? await db.Database.SqlQuery<string>($"SELECT indexname AS \"Value\" FROM pg_indexes WHERE tablename = {table}").ToListAsync()
+                : await db.Database.SqlQuery<string>($"SELECT name AS Value FROM sqlite_master WHERE type = 'index' AND tbl_name = {table} AND name NOT LIKE 'sqlite_%'").ToListAsync();
+            return names.Order(StringComparer.Ordinal).ToList();
+        });
+    }
+
+    private static Task<int> ExecAsync(OpsBotDbContext db, string sql) => db.Database.ExecuteSqlRawAsync(sql);
+
+    private static Task<List<T>> QueryAsync<T>(OpsBotDbContext db, string sql) => db.Database.SqlQueryRaw<T>(sql).ToListAsync();
+
+    private static string Migration(OpsBotDbContext db, string suffix) =>
+        db.Database.GetMigrations().Single(m => m.EndsWith(suffix, StringComparison.Ordinal));
 
     private async Task<T> Open<T>(string connection, Func<OpsBotDbContext, Task<T>> work)
     {

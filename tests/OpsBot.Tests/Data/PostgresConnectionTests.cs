@@ -39,7 +39,7 @@ public sealed class PostgresConnectionTests(PostgresServer server)
         var (backend, prepared, mode) = await app.WithDbAsync(async db =>
         {
             await db.Database.OpenConnectionAsync();
-            for (var id = 0; id < 3; id++) await db.Complaints.Where(c => c.Id == id).CountAsync();
+            for (var id = 0; id < 3; id++) await db.Escalations.Where(c => c.Id == id).CountAsync();
             return (((NpgsqlConnection)db.Database.GetDbConnection()).ProcessID, await PreparedAsync(db), await ScalarAsync(db, "SHOW plan_cache_mode"));
         });
         Assert.Equal(1, prepared);
@@ -66,7 +66,7 @@ public sealed class PostgresConnectionTests(PostgresServer server)
     private static async Task<int> PreparedAsync(OpsBotDbContext db) => Convert.ToInt32(
         await ScalarAsync(db, """
             SELECT count(*) FROM pg_prepared_statements
-            WHERE statement LIKE '%FROM "Complaints"%' AND statement NOT LIKE '%pg_prepared_statements%'
+            WHERE statement LIKE '%FROM "Escalations"%' AND statement NOT LIKE '%pg_prepared_statements%'
             """),
         System.Globalization.CultureInfo.InvariantCulture);
 

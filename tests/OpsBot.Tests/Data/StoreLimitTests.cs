@@ -163,7 +163,7 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
         var longId = await SubmitAsync(new string('f', 250), "Line stopped");
         Assert.Equal("message", longId["task"]!["type"]!.ToString());
         Assert.Contains("IdempotencyKey is longer than 200", longId["task"]!["value"]!.ToString(), StringComparison.Ordinal);
-        Assert.Equal(0, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Escalations.CountAsync()));
     }
 
     [Fact]

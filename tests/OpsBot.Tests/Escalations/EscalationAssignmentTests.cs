@@ -38,8 +38,8 @@ public sealed class EscalationAssignmentTests() : EscalationTestBase(DatabasePro
             ("ann", "next in rotation, 4/4 this month"),
             (null, "no executive available (all away or at their monthly cap)"),
         ], reasons);
-        var unassigned = await App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync(c => c.AssigneeId == null));
-        Assert.Equal(ComplaintStatus.Unassigned, unassigned.Status);
+        var unassigned = await App.WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync(c => c.AssigneeId == null));
+        Assert.Equal(EscalationStatus.Unassigned, unassigned.Status);
         Assert.Contains(await OutboxAsync(), m => m.Kind == OutboxKind.CreateChannelThread && m.ChannelId == Channel);
     }
 

@@ -25,10 +25,10 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
         Assert.Equal(AdaptiveCardInvoke.ErrorType, refused["type"]!.GetValue<string>());
         Assert.Equal(404, refused["statusCode"]!.GetValue<int>());
         Assert.StartsWith("I couldn't find account 'secret strategic co'", refused["value"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(0, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Escalations.CountAsync()));
 
-        var complaint = await EscalateAsync("Secret Strategic Co", rep: Rep);
-        Assert.Equal("Secret Strategic Co", complaint.Account);
+        var escalation = await EscalateAsync("Secret Strategic Co", rep: Rep);
+        Assert.Equal("Secret Strategic Co", escalation.Account);
     }
 
     [Fact]
@@ -55,11 +55,11 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
         Assert.Contains("I couldn't find account 'SECRET-007'", text, StringComparison.Ordinal);
         Assert.Contains("\"value\":\"Their line stopped after our delivery.\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Secret Strategic Co", text, StringComparison.Ordinal);
-        Assert.Equal(0, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Escalations.CountAsync()));
 
         var accepted = await InvokeAsync(MessageAction("composeExtension/submitAction", Submit(), Rep, id: "ma-2"));
         Assert.StartsWith("Escalated. ESC-", accepted["task"]!["value"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(1, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+        Assert.Equal(1, await App.WithDbAsync(db => db.Escalations.CountAsync()));
     }
 
     [Fact]
@@ -79,8 +79,8 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
         data["opportunityRef"] = "OPP-7";
         CardOf(await InvokeAsync(Execute("escalation.submit", data, Rep, "alert-card-1")));
 
-        var c = await App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync());
-        Assert.Equal(("AL-42", "OPP-7", ComplaintOrigin.CardButton), (c.AlertId, c.OpportunityRef, c.Origin));
+        var c = await App.WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync());
+        Assert.Equal(("AL-42", "OPP-7", EscalationOrigin.CardButton), (c.AlertId, c.OpportunityRef, c.Origin));
         Assert.Equal(("ann", "next in rotation, 1/4 this month"), (c.AssigneeId, c.AssignmentReason));
     }
 
@@ -126,8 +126,8 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
         Assert.StartsWith("Escalated. ESC-", first["task"]!["value"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.StartsWith("Already escalated as ESC-", second["task"]!["value"]!.GetValue<string>(), StringComparison.Ordinal);
 
-        var c = await App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync());
-        Assert.Equal((ComplaintOrigin.MessageAction, "Jane Doe", Severity.Critical), (c.Origin, c.SourceMessageAuthor, c.Severity));
+        var c = await App.WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync());
+        Assert.Equal((EscalationOrigin.MessageAction, "Jane Doe", Severity.Critical), (c.Origin, c.SourceMessageAuthor, c.Severity));
         Assert.Equal("https://teams.microsoft.com/l/message/19:abc@thread.tacv2/1733000000000", c.SourceMessageLink);
         var outbox = await OutboxAsync();
         Assert.Equal(2, outbox.Count);
@@ -156,7 +156,7 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
             ["commandId"] = "escalateMessage", ["botMessagePreviewAction"] = "send", ["data"] = new JsonObject(),
         }));
         Assert.Equal(System.Net.HttpStatusCode.OK, send.StatusCode);
-        Assert.Equal(0, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Escalations.CountAsync()));
     }
 
     private Activity MessageAction(string name, JsonObject value, string userId = Rep, string? id = null)

@@ -35,18 +35,18 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
             AddOpen("OPP-H0", "4470", 1000m, "EUR", new DateOnly(2026, 12, 1));
             db.Alerts.Add(new OpsBot.Alerts.Alert
             {
-                Account = "ACME Corp", Kind = "late-shipment", Impact = "Pallets stuck at the port", Severity = 2, RaisedById = "erp", RaisedByName = "ERP",
+                Account = "ACME Corp", Kind = "late-shipment", Impact = "Pallets stuck at the port", Severity = Severity.High, RaisedById = "erp", RaisedByName = "ERP",
                 GroupKey = "acme corp|", ServiceUrl = Connector.ServiceUrl, CreatedAt = now.AddHours(-3),
             });
             for (var h = 4; h <= 8; h++)
                 db.Alerts.Add(new OpsBot.Alerts.Alert
                 {
-                    Account = "acme corp", Kind = "order-error", Impact = $"Older alert {h}", Severity = 3, RaisedById = "erp", RaisedByName = "ERP",
+                    Account = "acme corp", Kind = "order-error", Impact = $"Older alert {h}", Severity = Severity.Medium, RaisedById = "erp", RaisedByName = "ERP",
                     GroupKey = "acme corp|", ServiceUrl = Connector.ServiceUrl, CreatedAt = now.AddHours(-h),
                 });
             db.Alerts.Add(new OpsBot.Alerts.Alert
             {
-                Account = "Globex", Kind = "line-down", Impact = "Someone else's alert", Severity = 1, RaisedById = "erp", RaisedByName = "ERP",
+                Account = "Globex", Kind = "line-down", Impact = "Someone else's alert", Severity = Severity.Critical, RaisedById = "erp", RaisedByName = "ERP",
                 GroupKey = "globex|", ServiceUrl = Connector.ServiceUrl, CreatedAt = now.AddHours(-3),
             });
             return await db.SaveChangesAsync();
@@ -82,7 +82,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var text = invalid.ToJsonString(Relaxed);
         Assert.Contains("Describe what happened (at least 10 characters).", text, StringComparison.Ordinal);
         Assert.Contains("\"value\":\"Jane Doe, procurement\"", text, StringComparison.Ordinal);
-        Assert.Equal(0, await App.WithDbAsync(db => db.Complaints.CountAsync()));
+        Assert.Equal(0, await App.WithDbAsync(db => db.Escalations.CountAsync()));
 
         data["summary"] = "Second late delivery this quarter, line 2 stopped.";
         var card = CardOf(await InvokeAsync(Execute("escalation.submit", data, Rep, "form-1")));
@@ -90,25 +90,47 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var again = CardOf(await InvokeAsync(Execute("escalation.submit", data, Rep, "form-1")));
         Assert.Contains("Already escalated", again.ToJsonString(Relaxed), StringComparison.Ordinal);
 
-        var complaint = await App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync());
-        Assert.Equal("ann", complaint.AssigneeId);
-        Assert.Equal("sponsor of ACME Corp", complaint.AssignmentReason);
-        Assert.Equal(ComplaintStatus.Assigned, complaint.Status);
-        Assert.Equal("form-1", complaint.RepCardActivityId);
-        Assert.Equal(Monday9.UtcDateTime.AddHours(4), complaint.AcknowledgeDueAt);
+        var escalation = await App.WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync());
+        Assert.Equal("ann", escalation.AssigneeId);
+        Assert.Equal("sponsor of ACME Corp", escalation.AssignmentReason);
+        Assert.Equal(EscalationStatus.Assigned, escalation.Status);
+        Assert.Equal("form-1", escalation.RepCardActivityId);
+        Assert.Equal(Monday9.UtcDateTime.AddHours(4), escalation.AcknowledgeDueAt);
 
         var outbox = await OutboxAsync();
         var execCard = Assert.Single(outbox, m => m.Kind != OutboxKind.Update);
         var repCopy = Assert.Single(outbox, m => m.Kind == OutboxKind.Update); // the rep's form card, now a live copy of the complaint card
-        Assert.Equal(("form-1", $"complaint:{complaint.Id}"), (repCopy.ActivityId, repCopy.LiveCard));
+        Assert.Equal(("form-1", $"escalation:{escalation.Id}"), (repCopy.ActivityId, repCopy.LiveCard));
         Assert.Equal(OutboxKind.CreatePersonal, execCard.Kind);
         Assert.Equal(Ann, execCard.UserId);
         Assert.Equal(Activities.TenantId, execCard.TenantId);
-        Assert.Equal(("escalation", complaint.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), (execCard.CorrelationType, execCard.CorrelationId));
+        Assert.Equal(("escalation", escalation.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)), (execCard.CorrelationType, execCard.CorrelationId));
         var content = CardIn(execCard);
         Assert.Equal(["Acknowledge", "Log contact", "Resolve", "Reassign", "Ask rep"], ActionTitles(content));
         Assert.Equal(new[] { Ann, AnnDelegate, Rep }, content["refresh"]!["userIds"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Contains("Second late delivery", content.ToJsonString(Relaxed), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_card_posted_before_the_rename_still_acts_on_its_escalation_and_is_answered_with_a_card_naming_it_escalationId()
+    {
+        var c = await EscalateAsync("ACME Corp");
+
+        var card = CardOf(await InvokeAsync(Execute("escalation.ack", new JsonObject { ["complaintId"] = c.Id, ["version"] = c.Version }, Ann)));
+
+        Assert.Contains("Done: you acknowledged", card.ToJsonString(Relaxed), StringComparison.Ordinal);
+        Assert.Equal(EscalationStatus.Acknowledged, (await EscalationAsync(c.Id)).Status);
+        var actionData = ActionData(card).ToList();
+        Assert.NotEmpty(actionData);
+        Assert.All(actionData, d => Assert.Equal((c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), false),
+            (d["escalationId"]?.ToString(), d.ContainsKey("complaintId"))));
+
+        static IEnumerable<JsonObject> ActionData(JsonNode? node) => node switch
+        {
+            JsonObject o => (o["verb"] is not null && o["data"] is JsonObject d ? [d] : Enumerable.Empty<JsonObject>()).Concat(o.SelectMany(p => ActionData(p.Value))),
+            JsonArray a => a.SelectMany(ActionData),
+            _ => [],
+        };
     }
 
     [Fact]
@@ -120,14 +142,14 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var card = CardOf(await InvokeAsync(Execute("escalation.ack", Data(c.Id, c.Version), AnnDelegate)));
         Assert.Contains("Done: you acknowledged", card.ToJsonString(Relaxed), StringComparison.Ordinal);
         Assert.DoesNotContain("Acknowledge", ActionTitles(card));
-        var after = await ComplaintAsync(c.Id);
-        Assert.Equal(ComplaintStatus.Acknowledged, after.Status);
+        var after = await EscalationAsync(c.Id);
+        Assert.Equal(EscalationStatus.Acknowledged, after.Status);
         Assert.True(after.AcknowledgedInSla);
         Assert.Equal(c.Version + 1, after.Version);
 
         var outbox = await OutboxAsync();
         // Every posted copy (the exec's, and the rep's form card now showing the complaint) is queued again for the new state.
-        var marked = outbox.Where(m => m.LiveCard == $"complaint:{c.Id}" && m.ResultActivityId != null && m.Status == OutboxStatus.Queued).ToList();
+        var marked = outbox.Where(m => m.LiveCard == $"escalation:{c.Id}" && m.ResultActivityId != null && m.Status == OutboxStatus.Queued).ToList();
         Assert.Equal(2, marked.Count);
         var repCopy = Assert.Single(marked, u => u.ActivityId == "form-" + c.IdempotencyKey["form:".Length..] && u.ConversationId == $"a:personal-{Rep}");
         Assert.Equal(["Add information"], ActionTitles(await RenderLiveAsync(repCopy)));
@@ -137,12 +159,12 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         Assert.Equal(Rep, note.UserId);
         Assert.Contains("acknowledged", note.ActivityJson, StringComparison.Ordinal);
 
-        var repView = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id, ["trigger"] = "automatic" }, Rep)));
+        var repView = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["escalationId"] = c.Id, ["trigger"] = "automatic" }, Rep)));
         Assert.Equal(["Add information"], ActionTitles(repView));
-        var stranger = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id }, "29:someone-else")));
+        var stranger = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["escalationId"] = c.Id }, "29:someone-else")));
         Assert.Contains("You do not have access", stranger.ToJsonString(Relaxed), StringComparison.Ordinal);
         Assert.DoesNotContain("Second late delivery", stranger.ToJsonString(Relaxed), StringComparison.Ordinal);
-        var ceo = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id }, Ceo)));
+        var ceo = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["escalationId"] = c.Id }, Ceo)));
         Assert.Contains("Second late delivery", ceo.ToJsonString(Relaxed), StringComparison.Ordinal);
         Assert.Empty(ActionTitles(ceo));
     }
@@ -152,7 +174,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
     {
         var c = await EscalateAsync("ACME Corp");
         const string NewDelegate = "29:new-delegate";
-        var before = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id }, NewDelegate)));
+        var before = CardOf(await InvokeAsync(Execute("escalation.view", new JsonObject { ["escalationId"] = c.Id }, NewDelegate)));
         Assert.Contains("You do not have access", before.ToJsonString(Relaxed), StringComparison.Ordinal);
 
         var admin = Activities.Message(Connector.ServiceUrl, $"exec delegate ann {NewDelegate}", "29:admin");
@@ -161,7 +183,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
 
         var after = CardOf(await InvokeAsync(Execute("escalation.ack", Data(c.Id, c.Version), NewDelegate)));
         Assert.Contains("Done: you acknowledged.", after.ToJsonString(Relaxed), StringComparison.Ordinal);
-        Assert.Equal(ComplaintStatus.Acknowledged, (await ComplaintAsync(c.Id)).Status);
+        Assert.Equal(EscalationStatus.Acknowledged, (await EscalationAsync(c.Id)).Status);
     }
 
     [Fact]
@@ -169,7 +191,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
     {
         var c = await EscalateAsync("ACME Corp");
         const string NewDelegate = "29:new-delegate";
-        OpsBot.BotFramework.Schema.Activity View() => Execute("escalation.view", new JsonObject { ["complaintId"] = c.Id }, NewDelegate);
+        OpsBot.BotFramework.Schema.Activity View() => Execute("escalation.view", new JsonObject { ["escalationId"] = c.Id }, NewDelegate);
         Assert.Contains("You do not have access", CardOf(await InvokeAsync(View())).ToJsonString(Relaxed), StringComparison.Ordinal);
 
         // A second instance on the same store; its dispatcher stays off (this instance delivers the outbox, on the test's clock).
@@ -202,10 +224,10 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         Assert.Contains("Waiting for Bob Stone to acknowledge", stale.ToJsonString(Relaxed), StringComparison.Ordinal);
         Assert.Empty(ActionTitles(stale));
 
-        var after = await ComplaintAsync(c.Id);
-        Assert.Equal(("bob", ComplaintStatus.Assigned, (DateTime?)null), (after.AssigneeId, after.Status, after.AcknowledgedAt));
+        var after = await EscalationAsync(c.Id);
+        Assert.Equal(("bob", EscalationStatus.Assigned, (DateTime?)null), (after.AssigneeId, after.Status, after.AcknowledgedAt));
         Assert.Equal(c.Version + 1, after.Version);
-        Assert.DoesNotContain(await EventsAsync(c.Id), e => e.Kind == ComplaintEventKind.Acknowledged);
+        Assert.DoesNotContain(await EventsAsync(c.Id), e => e.Kind == EscalationEventKind.Acknowledged);
         var bobCard = Assert.Single(await OutboxAsync(), m => m.Kind == OutboxKind.CreatePersonal && m.UserId == Bob);
         Assert.Contains("Acknowledge", ActionTitles(CardIn(bobCard)));
 
@@ -226,9 +248,9 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var texts = results.Select(r => CardOf(r).ToJsonString(Relaxed)).ToList();
         Assert.Single(texts, t => t.Contains("Done: you resolved", StringComparison.Ordinal));
         Assert.Single(texts, t => t.Contains("nothing was changed", StringComparison.Ordinal));
-        Assert.Single(await EventsAsync(c.Id), e => e.Kind == ComplaintEventKind.Resolved);
-        var after = await ComplaintAsync(c.Id);
-        Assert.Equal(ComplaintStatus.Resolved, after.Status);
+        Assert.Single(await EventsAsync(c.Id), e => e.Kind == EscalationEventKind.Resolved);
+        var after = await EscalationAsync(c.Id);
+        Assert.Equal(EscalationStatus.Resolved, after.Status);
         Assert.Equal(c.Version + 1, after.Version);
         Assert.Single(await OutboxAsync(), m => m.CorrelationType == "escalation-note");
     }
@@ -256,10 +278,10 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var post = Assert.Single(outbox, m => m.Kind == OutboxKind.CreateChannelThread);
         Assert.Equal(Channel, post.ChannelId);
         Assert.Contains(outbox, m => m.CorrelationType == "escalation-note" && m.UserId == Rep && m.ActivityJson.Contains("re-escalated to Bob Stone", StringComparison.Ordinal));
-        Assert.Contains(outbox, m => m.LiveCard == $"complaint:{c.Id}" && m.ResultConversationId == $"a:chat-{Ann}" && m.Status == OutboxStatus.Queued);
-        var after = await ComplaintAsync(c.Id);
+        Assert.Contains(outbox, m => m.LiveCard == $"escalation:{c.Id}" && m.ResultConversationId == $"a:chat-{Ann}" && m.Status == OutboxStatus.Queued);
+        var after = await EscalationAsync(c.Id);
         Assert.Equal("bob", after.BackupExecutiveId);
-        Assert.Single(await EventsAsync(c.Id), e => e.Kind == ComplaintEventKind.ReEscalated);
+        Assert.Single(await EventsAsync(c.Id), e => e.Kind == EscalationEventKind.ReEscalated);
 
         var bobAck = CardOf(await InvokeAsync(Execute("escalation.ack", Data(c.Id, after.Version), Bob)));
         Assert.Contains("Done: you acknowledged", bobAck.ToJsonString(Relaxed), StringComparison.Ordinal);

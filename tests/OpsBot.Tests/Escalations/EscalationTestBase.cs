@@ -129,20 +129,20 @@ public abstract class EscalationTestBase(DatabaseProvider provider) : IAsyncLife
         ["origin"] = "Command",
     };
 
-    protected async Task<Complaint> EscalateAsync(string account, string? executive = null, string rep = Rep)
+    protected async Task<Escalation> EscalateAsync(string account, string? executive = null, string rep = Rep)
     {
         var form = ValidForm(account, executive);
         var card = CardOf(await InvokeAsync(Execute("escalation.submit", form, rep, replyToId: "form-" + form["formId"])));
         Assert.Contains("ESC-", card.ToJsonString(), StringComparison.Ordinal);
         var key = "form:" + form["formId"]!.GetValue<string>();
-        return await App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync(c => c.IdempotencyKey == key));
+        return await App.WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync(c => c.IdempotencyKey == key));
     }
 
-    protected Task<Complaint> ComplaintAsync(long id) => App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync(c => c.Id == id));
+    protected Task<Escalation> EscalationAsync(long id) => App.WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync(c => c.Id == id));
 
     protected Task<List<OutboxMessage>> OutboxAsync() => App.WithDbAsync(db => db.OutboxMessages.AsNoTracking().OrderBy(m => m.Id).ToListAsync());
 
-    protected Task<List<ComplaintEvent>> EventsAsync(long id) => App.WithDbAsync(db => db.ComplaintEvents.AsNoTracking().Where(e => e.ComplaintId == id).OrderBy(e => e.Id).ToListAsync());
+    protected Task<List<EscalationEvent>> EventsAsync(long id) => App.WithDbAsync(db => db.EscalationEvents.AsNoTracking().Where(e => e.EscalationId == id).OrderBy(e => e.Id).ToListAsync());
 
     /// <summary>Plays the outbox dispatcher: every queued create is marked sent with a conversation and activity id.</summary>
     protected Task MarkDeliveredAsync() => App.WithDbAsync(async db =>
@@ -169,9 +169,9 @@ public abstract class EscalationTestBase(DatabaseProvider provider) : IAsyncLife
 
     protected static JsonObject CardIn(OutboxMessage m) => (JsonObject)JsonNode.Parse(m.ActivityJson)!["attachments"]![0]!["content"]!;
 
-    protected static JsonObject Data(long complaintId, int version, params (string Key, string Value)[] inputs)
+    protected static JsonObject Data(long escalationId, int version, params (string Key, string Value)[] inputs)
     {
-        var o = new JsonObject { ["complaintId"] = complaintId, ["version"] = version };
+        var o = new JsonObject { ["escalationId"] = escalationId, ["version"] = version };
         foreach (var (k, v) in inputs) o[k] = v;
         return o;
     }

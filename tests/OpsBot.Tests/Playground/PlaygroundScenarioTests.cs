@@ -71,19 +71,19 @@ public sealed class PlaygroundScenarioTests(PlaygroundScenarioFixture playground
 
         var submitted = CardValue(await playground.InvokeAsync(formId, "escalation.submit", data)).ToJsonString();
         Assert.Contains("ESC-", submitted, StringComparison.Ordinal);
-        var complaint = await playground.App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync(c => c.Account == "Acme Industrial"));
-        Assert.Equal(PlaygroundFixture.DefaultUserId, complaint.RepUserId);
+        var escalation = await playground.App.WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync(c => c.Account == "Acme Industrial"));
+        Assert.Equal(PlaygroundFixture.DefaultUserId, escalation.RepUserId);
 
-        var ack = CardValue(await playground.InvokeAsync(formId, "escalation.ack", new JsonObject { ["complaintId"] = complaint.Id, ["version"] = complaint.Version }));
+        var ack = CardValue(await playground.InvokeAsync(formId, "escalation.ack", new JsonObject { ["escalationId"] = escalation.Id, ["version"] = escalation.Version }));
         Assert.Contains("acknowledged", ack.ToJsonString(), StringComparison.Ordinal);
-        var acked = await playground.App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync(c => c.Id == complaint.Id));
-        Assert.Equal(ComplaintStatus.Acknowledged, acked.Status);
+        var acked = await playground.App.WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync(c => c.Id == escalation.Id));
+        Assert.Equal(EscalationStatus.Acknowledged, acked.Status);
 
         var resolve = CardValue(await playground.InvokeAsync(formId, "escalation.resolve",
-            new JsonObject { ["complaintId"] = complaint.Id, ["version"] = acked.Version, ["resolution"] = "Credit note issued", ["satisfied"] = "yes" }));
+            new JsonObject { ["escalationId"] = escalation.Id, ["version"] = acked.Version, ["resolution"] = "Credit note issued", ["satisfied"] = "yes" }));
         Assert.Contains("Credit note issued", resolve.ToJsonString(), StringComparison.Ordinal);
-        var resolved = await playground.App.WithDbAsync(db => db.Complaints.AsNoTracking().SingleAsync(c => c.Id == complaint.Id));
-        Assert.Equal(ComplaintStatus.Resolved, resolved.Status);
+        var resolved = await playground.App.WithDbAsync(db => db.Escalations.AsNoTracking().SingleAsync(c => c.Id == escalation.Id));
+        Assert.Equal(EscalationStatus.Resolved, resolved.Status);
     }
 
     [Fact]

@@ -1035,7 +1035,7 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.ToTable("ProcessedActivities", (string)null);
                 });
 
-            modelBuilder.Entity("OpsBot.Escalations.Complaint", b =>
+            modelBuilder.Entity("OpsBot.Escalations.Escalation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1216,10 +1216,10 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasIndex("RepUserId", "CreatedAt");
 
-                    b.ToTable("Complaints", (string)null);
+                    b.ToTable("Escalations", (string)null);
                 });
 
-            modelBuilder.Entity("OpsBot.Escalations.ComplaintEvent", b =>
+            modelBuilder.Entity("OpsBot.Escalations.EscalationEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1244,7 +1244,7 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
-                    b.Property<long>("ComplaintId")
+                    b.Property<long>("EscalationId")
                         .HasColumnType("bigint");
 
                     b.Property<string>("Kind")
@@ -1259,9 +1259,9 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ComplaintId", "Id");
+                    b.HasIndex("EscalationId", "Id");
 
-                    b.ToTable("ComplaintEvents", (string)null);
+                    b.ToTable("EscalationEvents", (string)null);
                 });
 
             modelBuilder.Entity("OpsBot.Escalations.EscalationTimer", b =>
@@ -1272,11 +1272,11 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<long>("ComplaintId")
-                        .HasColumnType("bigint");
-
                     b.Property<DateTime>("DueAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("EscalationId")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTime?>("FiredAt")
                         .HasColumnType("timestamp with time zone");
@@ -1292,7 +1292,7 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ComplaintId", "Kind")
+                    b.HasIndex("EscalationId", "Kind")
                         .IsUnique();
 
                     b.HasIndex("FiredAt", "DueAt");

@@ -1037,7 +1037,7 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.ToTable("ProcessedActivities", (string)null);
                 });
 
-            modelBuilder.Entity("OpsBot.Escalations.Complaint", b =>
+            modelBuilder.Entity("OpsBot.Escalations.Escalation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1218,10 +1218,10 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasIndex("RepUserId", "CreatedAt");
 
-                    b.ToTable("Complaints", (string)null);
+                    b.ToTable("Escalations", (string)null);
                 });
 
-            modelBuilder.Entity("OpsBot.Escalations.ComplaintEvent", b =>
+            modelBuilder.Entity("OpsBot.Escalations.EscalationEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1246,7 +1246,7 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
 
-                    b.Property<long>("ComplaintId")
+                    b.Property<long>("EscalationId")
                         .HasColumnType("bigint");
 
                     b.Property<string>("Kind")
@@ -1261,9 +1261,9 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ComplaintId", "Id");
+                    b.HasIndex("EscalationId", "Id");
 
-                    b.ToTable("ComplaintEvents", (string)null);
+                    b.ToTable("EscalationEvents", (string)null);
                 });
 
             modelBuilder.Entity("OpsBot.Escalations.EscalationTimer", b =>
@@ -1274,11 +1274,11 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
-                    b.Property<long>("ComplaintId")
-                        .HasColumnType("bigint");
-
                     b.Property<DateTime>("DueAt")
                         .HasColumnType("datetime2");
+
+                    b.Property<long>("EscalationId")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTime?>("FiredAt")
                         .HasColumnType("datetime2");
@@ -1294,7 +1294,7 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ComplaintId", "Kind")
+                    b.HasIndex("EscalationId", "Kind")
                         .IsUnique();
 
                     b.HasIndex("FiredAt", "DueAt");

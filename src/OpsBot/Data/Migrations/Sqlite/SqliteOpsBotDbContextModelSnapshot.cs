@@ -997,7 +997,7 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.ToTable("ProcessedActivities", (string)null);
                 });
 
-            modelBuilder.Entity("OpsBot.Escalations.Complaint", b =>
+            modelBuilder.Entity("OpsBot.Escalations.Escalation", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1176,10 +1176,10 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasIndex("RepUserId", "CreatedAt");
 
-                    b.ToTable("Complaints", (string)null);
+                    b.ToTable("Escalations", (string)null);
                 });
 
-            modelBuilder.Entity("OpsBot.Escalations.ComplaintEvent", b =>
+            modelBuilder.Entity("OpsBot.Escalations.EscalationEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -1202,7 +1202,7 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("ComplaintId")
+                    b.Property<long>("EscalationId")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Kind")
@@ -1217,9 +1217,9 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ComplaintId", "Id");
+                    b.HasIndex("EscalationId", "Id");
 
-                    b.ToTable("ComplaintEvents", (string)null);
+                    b.ToTable("EscalationEvents", (string)null);
                 });
 
             modelBuilder.Entity("OpsBot.Escalations.EscalationTimer", b =>
@@ -1228,11 +1228,11 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<long>("ComplaintId")
-                        .HasColumnType("INTEGER");
-
                     b.Property<DateTime>("DueAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("EscalationId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("FiredAt")
                         .HasColumnType("TEXT");
@@ -1248,7 +1248,7 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ComplaintId", "Kind")
+                    b.HasIndex("EscalationId", "Kind")
                         .IsUnique();
 
                     b.HasIndex("FiredAt", "DueAt");

@@ -1,11 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using OpsBot.Escalations;
+using OpsBot.Data;
 
 namespace OpsBot.Escalations;
 
 /// <summary>A customer complaint escalated to an executive. <see cref="Version"/> guards every card action.</summary>
-public sealed class Complaint : OpsBot.Data.IVersioned
+public sealed class Escalation : OpsBot.Data.IVersioned
 {
     public long Id { get; set; }
     /// <summary>Business idempotency key of the request that created it (form id or message-action key).</summary>
@@ -19,7 +19,7 @@ public sealed class Complaint : OpsBot.Data.IVersioned
     public string? OrderRef { get; set; }
     public string? OpportunityRef { get; set; }
     public string? AlertId { get; set; }
-    public ComplaintOrigin Origin { get; set; }
+    public EscalationOrigin Origin { get; set; }
     public string? SourceMessageLink { get; set; }
     public string? SourceMessageAuthor { get; set; }
 
@@ -28,7 +28,7 @@ public sealed class Complaint : OpsBot.Data.IVersioned
     public required string RepName { get; set; }
     public required string ServiceUrl { get; set; }
     public required string TenantId { get; set; }
-    /// <summary>The rep's own copy of the card (the form the rep submitted, replaced by the complaint card).</summary>
+    /// <summary>The rep's own copy of the card (the form the rep submitted, replaced by the escalation card).</summary>
     public string? RepConversationId { get; set; }
     public string? RepCardActivityId { get; set; }
 
@@ -38,7 +38,7 @@ public sealed class Complaint : OpsBot.Data.IVersioned
     public string? BackupExecutiveId { get; set; }
     /// <summary>The executive who owned it before the last reassignment; keeps read access to follow up.</summary>
     public string? PreviousAssigneeId { get; set; }
-    public ComplaintStatus Status { get; set; }
+    public EscalationStatus Status { get; set; }
 
     public DateTime CreatedAt { get; set; }
     public DateTime AssignedAt { get; set; }
@@ -57,22 +57,20 @@ public sealed class Complaint : OpsBot.Data.IVersioned
     public int Version { get; set; }
 
     public string Number => $"ESC-{Id}";
-    public bool IsOpen => Status != ComplaintStatus.Resolved;
+    public bool IsOpen => Status != EscalationStatus.Resolved;
 }
 
-public enum Severity { Low, Medium, High, Critical }
+public enum EscalationOrigin { Command, CardButton, MessageAction }
 
-public enum ComplaintOrigin { Command, CardButton, MessageAction }
+public enum EscalationStatus { Unassigned, Assigned, Acknowledged, InContact, Resolved }
 
-public enum ComplaintStatus { Unassigned, Assigned, Acknowledged, InContact, Resolved }
-
-/// <summary>Append-only timeline of a complaint (also the card's timeline).</summary>
-public sealed class ComplaintEvent
+/// <summary>Append-only timeline of an escalation (also the card's timeline).</summary>
+public sealed class EscalationEvent
 {
     public long Id { get; set; }
-    public long ComplaintId { get; set; }
+    public long EscalationId { get; set; }
     public DateTime At { get; set; }
-    public ComplaintEventKind Kind { get; set; }
+    public EscalationEventKind Kind { get; set; }
     public required string ActorUserId { get; set; }
     public required string ActorName { get; set; }
     public required string Text { get; set; }
@@ -80,13 +78,13 @@ public sealed class ComplaintEvent
     public string? Channel { get; set; }
 }
 
-public enum ComplaintEventKind { Created, Assigned, Acknowledged, ContactLogged, Resolved, Reassigned, QuestionAsked, InformationAdded, Reminder, ReEscalated }
+public enum EscalationEventKind { Created, Assigned, Acknowledged, ContactLogged, Resolved, Reassigned, QuestionAsked, InformationAdded, Reminder, ReEscalated }
 
 /// <summary>A due SLA timer: the scheduler fires it once (claimed through <see cref="Version"/>).</summary>
 public sealed class EscalationTimer : OpsBot.Data.IVersioned
 {
     public long Id { get; set; }
-    public long ComplaintId { get; set; }
+    public long EscalationId { get; set; }
     public SlaTimerKind Kind { get; set; }
     public DateTime DueAt { get; set; }
     public DateTime? FiredAt { get; set; }
@@ -95,11 +93,11 @@ public sealed class EscalationTimer : OpsBot.Data.IVersioned
 
 public enum SlaTimerKind { AcknowledgeReminder, AcknowledgeDeadline, ContactReminder, ContactDeadline, ResolveReminder, ResolveDeadline }
 
-public sealed class ComplaintConfiguration : IEntityTypeConfiguration<Complaint>
+public sealed class EscalationConfiguration : IEntityTypeConfiguration<Escalation>
 {
-    public void Configure(EntityTypeBuilder<Complaint> b)
+    public void Configure(EntityTypeBuilder<Escalation> b)
     {
-        b.ToTable("Complaints");
+        b.ToTable("Escalations");
         b.HasKey(c => c.Id);
         b.Property(c => c.IdempotencyKey).HasMaxLength(200);
         b.HasIndex(c => c.IdempotencyKey).IsUnique();
@@ -138,17 +136,17 @@ public sealed class ComplaintConfiguration : IEntityTypeConfiguration<Complaint>
     }
 }
 
-public sealed class ComplaintEventConfiguration : IEntityTypeConfiguration<ComplaintEvent>
+public sealed class EscalationEventConfiguration : IEntityTypeConfiguration<EscalationEvent>
 {
-    public void Configure(EntityTypeBuilder<ComplaintEvent> b)
+    public void Configure(EntityTypeBuilder<EscalationEvent> b)
     {
-        b.ToTable("ComplaintEvents");
+        b.ToTable("EscalationEvents");
         b.Property(e => e.Kind).HasConversion<string>().HasMaxLength(24);
         b.Property(e => e.ActorUserId).HasMaxLength(256);
         b.Property(e => e.ActorName).HasMaxLength(200);
         b.Property(e => e.Text).HasMaxLength(2000);
         b.Property(e => e.Channel).HasMaxLength(16);
-        b.HasIndex(e => new { e.ComplaintId, e.Id });
+        b.HasIndex(e => new { e.EscalationId, e.Id });
     }
 }
 
@@ -158,7 +156,7 @@ public sealed class EscalationTimerConfiguration : IEntityTypeConfiguration<Esca
     {
         b.ToTable("EscalationTimers");
         b.Property(t => t.Kind).HasConversion<string>().HasMaxLength(24);
-        b.HasIndex(t => new { t.ComplaintId, t.Kind }).IsUnique();
+        b.HasIndex(t => new { t.EscalationId, t.Kind }).IsUnique();
         b.HasIndex(t => new { t.FiredAt, t.DueAt });
     }
 }
