@@ -19,7 +19,7 @@ public static class AlertsApi
 {
     public const int MaxBodyBytes = 64 * 1024;
 
-    public sealed record AlertRequest(string? Account, string? Reference, string? Kind, string? Impact, int? Severity, string? Description);
+    public sealed record AlertRequest(string? Account, string? Kind, string? Impact, int? Severity, string? Reference = null, string? Description = null);
     public sealed record KpiReadingRequest(decimal? Value);
 
     public static RouteGroupBuilder MapAlertsApi(this RouteGroupBuilder api)
