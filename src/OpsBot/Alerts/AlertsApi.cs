@@ -138,9 +138,6 @@ public static class AlertsApi
 
     private static async Task<(T? Value, byte[]? Raw, IResult? Problem)> ReadAsync<T>(HttpContext http, CancellationToken ct) where T : class
     {
-        if (!string.IsNullOrEmpty(http.Request.ContentType) && !http.Request.HasJsonContentType())
-            return (null, null, Results.Problem(statusCode: 415, title: "Unsupported body type",
-                detail: $"The body must be JSON, sent as Content-Type: application/json (it was '{http.Request.ContentType}')."));
         if (http.Request.ContentLength > MaxBodyBytes)
             return (null, null, Results.Problem(statusCode: 413, title: "Request too large", detail: $"The body must be at most {MaxBodyBytes / 1024} KB."));
         using var buffer = new MemoryStream();
