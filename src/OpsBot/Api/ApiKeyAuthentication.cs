@@ -17,10 +17,11 @@ public sealed class ApiKeyHandler(IOptionsMonitor<ApiKeyOptions> options, ILogge
     : AuthenticationHandler<ApiKeyOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var key = Request.Headers["X-Api-Key"].ToString();
+        var key = Request.Headers[HeaderName].ToString();
         var authorization = Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(key) && authorization.StartsWith("ApiKey ", StringComparison.OrdinalIgnoreCase)) key = authorization[7..].Trim();
         if (string.IsNullOrEmpty(key)) return Task.FromResult(AuthenticateResult.NoResult());

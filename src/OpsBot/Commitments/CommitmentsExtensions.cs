@@ -37,6 +37,4 @@ public static class CommitmentsExtensions
             .Verb<CommitmentHandlers>("commitment.form.confirm", (h, t, d, ct) => h.ConfirmFormAsync(t, d, ct)));
         return services;
     }
-
-    public static WebApplication MapCommitments(this WebApplication app) => app.MapCommitmentsApi();
 }

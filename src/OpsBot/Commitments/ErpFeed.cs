@@ -1,13 +1,11 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.Audit;
-using OpsBot.Api;
 using OpsBot.Data;
 
 namespace OpsBot.Commitments;
@@ -80,46 +78,6 @@ public static class ErpFeed
             .ToList();
         var next = rows.Count > 0 ? rows[^1].Sequence!.Value : since;
         return new FeedPage(items, next.ToString(CultureInfo.InvariantCulture));
-    }
-
-    public static Viewer ApiViewer(ClaimsPrincipal user, CommitmentOptions options)
-    {
-        var client = user.FindFirstValue("client") ?? user.Identity?.Name ?? "api";
-        return new Viewer("api:" + client, null, client, options.TrustedApiClients.Contains(client, StringComparer.Ordinal));
-    }
-
-    /// <summary><c>GET /api/erp/commitments?since=&amp;limit=</c> and <c>GET /api/commitments/{opportunityId}</c>, API key required.</summary>
-    public static WebApplication MapCommitmentsApi(this WebApplication app)
-    {
-        app.MapGet("/api/erp/commitments", async (HttpContext http, OpsBotDbContext db, IOptions<CommitmentOptions> options, TimeProvider time, string? since, int? limit, CancellationToken ct) =>
-        {
-            var cursor = 0L;
-            if (!string.IsNullOrEmpty(since) && !long.TryParse(since, NumberStyles.None, CultureInfo.InvariantCulture, out cursor))
-                return Results.Problem(statusCode: 400, title: "Bad cursor", detail: "'since' is the 'next' value of a previous page (or empty to start).");
-            var viewer = ApiViewer(http.User, options.Value);
-            var page = await ReadAsync(db, cursor, Math.Clamp(limit ?? 100, 1, 500), viewer, ct);
-            if (page.Items.Count > 0)
-            {
-                db.Audit(time.GetUtcNow().UtcDateTime, viewer.Id, viewer.Name, "erp-pull", "ErpFeed", page.Next,
-                    note: $"{page.Items.Count} entries after {cursor}: {string.Join(", ", page.Items.Select(i => $"{i.OpportunityId} v{i.Version}"))}");
-                await db.SaveChangesAsync(ct);
-            }
-            return Results.Ok(page);
-        }).RequireAuthorization(ApiAuthentication.Policy);
-
-        app.MapGet("/api/commitments/{opportunityId}", async (HttpContext http, string opportunityId, OpsBotDbContext db, IOptions<CommitmentOptions> options, TimeProvider time, CancellationToken ct) =>
-        {
-            var viewer = ApiViewer(http.User, options.Value);
-            var c = await db.FindCommitmentAsync(opportunityId, viewer, time.GetUtcNow().UtcDateTime, "api", ct);
-            return c is null
-                ? Results.Problem(statusCode: 404, title: "Not found", detail: AccountAccess.NotFound("commitment", opportunityId))
-                : Results.Ok(new
-                {
-                    commitment = CommitmentView.Of(c),
-                    forms = c.Forms.OrderBy(f => f.Kind).Select(f => new { kind = f.Kind.ToString(), role = f.Role.ToString(), f.DueAt, status = f.Status.ToString(), f.ConfirmedByName, f.ConfirmedAt }),
-                });
-        }).RequireAuthorization(ApiAuthentication.Policy);
-        return app;
     }
 }
 

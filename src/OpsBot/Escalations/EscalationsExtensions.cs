@@ -1,4 +1,3 @@
-using OpsBot.Api;
 using OpsBot.Conversations;
 using OpsBot.Messaging;
 
@@ -34,18 +33,5 @@ public static class EscalationsExtensions
                 r.Verb<EscalationHandlers>(verb, (h, turn, data, ct) => h.ActAsync(verb, turn, data, ct));
         });
         return services;
-    }
-
-    /// <summary><c>GET /api/escalations/report.csv?month=yyyy-MM</c> for BI tools and leadership downloads (API key, policy <c>api</c>).</summary>
-    public static WebApplication MapEscalations(this WebApplication app)
-    {
-        app.MapGet("/api/escalations/report.csv", async (string? month, EscalationReports reports, CancellationToken ct) =>
-        {
-            if (!EscalationReports.TryParseMonth(month, out var m, out var error))
-                return Results.Problem(statusCode: 400, title: "Invalid month", detail: error);
-            var report = await reports.BuildAsync(m, ct);
-            return Results.Text(EscalationReports.Csv(report), "text/csv; charset=utf-8");
-        }).RequireAuthorization(ApiAuthentication.Policy);
-        return app;
     }
 }

@@ -32,7 +32,7 @@ public static class OpsBotHosting
         builder.Services.AddSingleton(_ => new CardTemplates(builder.Configuration["Cards:Folder"] ?? CardTemplates.DefaultFolder));
         builder.Services.AddBotFramework();
         builder.Services.AddConversations();
-        builder.Services.AddApiAuthentication(builder.Configuration);
+        builder.Services.AddHttpApi(builder.Configuration);
         builder.Services.AddPeople(builder.Configuration);
         builder.Services.AddEscalations(builder.Configuration);
         builder.Services.AddCommitments(builder.Configuration);
@@ -46,13 +46,15 @@ public static class OpsBotHosting
         _ = app.Services.GetRequiredService<CardTemplates>(); // a broken template stops start-up here
         MigrateIfConfigured(app);
         app.UseExceptionHandler();
+        app.UseApiProblems();
         app.UseMiddleware<StoreUnavailableMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapBotMessages();
-        app.MapEscalations();
-        app.MapCommitments();
-        app.MapAlertsApi();
+        var api = app.MapHttpApi();
+        api.MapAlertsApi();
+        api.MapCommitmentsApi();
+        api.MapEscalationsApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

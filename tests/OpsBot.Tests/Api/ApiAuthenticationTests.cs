@@ -71,6 +71,17 @@ public sealed class ApiAuthenticationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, await GetFeedAsync(h => h.Add("X-Api-Key", "guessed")));
     }
 
+    [Fact]
+    public async Task A_refused_Entra_token_gets_a_problem_saying_why_and_the_bearer_challenge()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/erp/commitments?since=0");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Rs256(_key, Payload(audience: "api://someone-else")));
+        var response = await _app.CreateClient().SendAsync(request);
+        var problem = await Problems.AssertAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Contains("bearer token was not accepted", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
+    }
+
     [Theory]
     [InlineData("caller")]
     [InlineData("audience")]

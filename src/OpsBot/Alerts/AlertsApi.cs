@@ -1,14 +1,15 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using OpsBot.Alerts;
 using OpsBot.Data;
 using OpsBot.Messaging;
 
-namespace OpsBot.Api;
+namespace OpsBot.Alerts;
 
 /// <summary>
 /// <c>POST /api/alerts</c> (with <c>Idempotency-Key</c>), <c>GET /api/alerts/{id}</c> (alert + delivery per recipient) and
@@ -18,19 +19,48 @@ public static class AlertsApi
 {
     public const int MaxBodyBytes = 64 * 1024;
 
-    public sealed record AlertRequest(string? Account, string? Reference, string? Kind, string? Impact, int? Severity, string? Description);
+    public sealed record AlertRequest(string? Account, string? Kind, string? Impact, int? Severity, string? Reference = null, string? Description = null);
     public sealed record KpiReadingRequest(decimal? Value);
 
-    public static WebApplication MapAlertsApi(this WebApplication app)
+    public static RouteGroupBuilder MapAlertsApi(this RouteGroupBuilder api)
     {
-        var api = app.MapGroup("/api").RequireAuthorization(ApiAuthentication.Policy);
-        api.MapPost("/alerts", CreateAsync);
-        api.MapGet("/alerts/{id:long}", GetAsync);
-        api.MapPost("/kpis/{name}/readings", KpiAsync);
-        return app;
+        api.MapPost("/alerts", CreateAsync)
+            .WithName("RaiseAlert")
+            .WithTags("Alerts")
+            .WithSummary("Raise an alert")
+            .WithDescription("Routes the alert to its channels and people like an alert raised in chat. With an Idempotency-Key (at most 100 "
+                + "characters) a retry of the same request answers 200 with the alert it created; the same key with a different body is a 422.")
+            .Accepts<AlertRequest>("application/json")
+            .Produces<AlertView>(StatusCodes.Status201Created)
+            .Produces<AlertView>(StatusCodes.Status200OK)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/alerts/{id:long}", GetAsync)
+            .WithName("GetAlert")
+            .WithTags("Alerts")
+            .WithSummary("An alert and the delivery of each of its copies")
+            .Produces<AlertView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/kpis/{name}/readings", KpiAsync)
+            .WithName("RecordKpiReading")
+            .WithTags("Alerts")
+            .WithSummary("Record a KPI reading")
+            .WithDescription("Compares the reading with the KPI's configured levels (Alerts:Kpis) and raises, escalates or clears its alert.")
+            .Accepts<KpiReadingRequest>("application/json")
+            .Produces<KpiResult>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        return api;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, AlertService alerts, OpsBotDbContext db, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext http, AlertService alerts, OpsBotDbContext db,
+        [FromHeader(Name = "Idempotency-Key"), Description("At most 100 characters; a retry with the same key answers with the alert the first request created.")]
+        string? idempotencyKey, CancellationToken ct)
     {
         var (request, raw, problem) = await ReadAsync<AlertRequest>(http, ct);
         if (problem is not null) return problem;
@@ -39,7 +69,7 @@ public static class AlertsApi
         if (errors.Count > 0) return Results.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }), title: "The alert is not valid.");
 
         var client = http.User.FindFirst("client")?.Value ?? http.User.Identity?.Name ?? "api";
-        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        var key = idempotencyKey ?? "";
         if (key.Length > 100) return Results.Problem(statusCode: 400, title: "Idempotency-Key too long", detail: "Use at most 100 characters.");
         var hash = Convert.ToHexStringLower(SHA256.HashData(raw!));
         if (key.Length > 0 && await ReplayAsync(db, client, key, hash, ct) is { } replay) return replay;
