@@ -1,6 +1,7 @@
 using OpsBot.Api;
 using OpsBot.Conversations;
 using OpsBot.Messaging;
+using OpsBot.Settings;
 
 namespace OpsBot.Escalations;
 
@@ -8,7 +9,10 @@ public static class EscalationsExtensions
 {
     public static IServiceCollection AddEscalations(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<EscalationOptions>(configuration.GetSection(EscalationOptions.Section));
+        services.AddValidatedOptions<EscalationOptions>(configuration, EscalationOptions.Section)
+            .Validate(o => o.BusinessHours.Start < o.BusinessHours.End, "Escalations:BusinessHours:Start must be before Escalations:BusinessHours:End.")
+            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.BusinessHours.TimeZone, out _),
+                "Escalations:BusinessHours:TimeZone is not a known IANA or Windows time zone id.");
         services.AddSingleton<BusinessCalendar>();
         services.AddScoped<EscalationAssigner>();
         services.AddScoped<CustomerHistory>();

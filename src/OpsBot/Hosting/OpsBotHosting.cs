@@ -11,6 +11,7 @@ using OpsBot.Data;
 using OpsBot.People;
 using OpsBot.Escalations;
 using OpsBot.Messaging;
+using OpsBot.Settings;
 
 namespace OpsBot.Hosting;
 
@@ -19,6 +20,8 @@ public static class OpsBotHosting
     /// <summary>Registers every area of OpsBot. Each area has one <c>AddXxx</c> extension.</summary>
     public static WebApplicationBuilder AddOpsBot(this WebApplicationBuilder builder)
     {
+        var renamed = RenamedKeys.Apply(builder.Configuration);
+        builder.Services.AddHostedService(sp => new RenamedKeys.Warnings(renamed, sp.GetRequiredService<ILogger<RenamedKeys.Warnings>>()));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
             builder.WebHost.UseUrls("http://localhost:3978");

@@ -39,10 +39,11 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         s["Alerts:ServiceUrl"] = _connector.ServiceUrl;
         s["Alerts:TenantId"] = Activities.TenantId;
         s["Alerts:DigestHourUtc"] = "0";
-        s["Alerts:TimerSeconds"] = "3600";
-        s["Alerts:Admins:0"] = "29:admin";
-        s["Alerts:Executives:0:UserId"] = "29:ceo";
-        s["Alerts:Executives:0:Name"] = "Chief Executive";
+        s["Alerts:TimerInterval"] = "01:00:00";
+        s["People:Admins:0"] = "29:admin";
+        s["People:Executives:0:Id"] = "ceo";
+        s["People:Executives:0:UserId"] = "29:ceo";
+        s["People:Executives:0:Name"] = "Chief Executive";
         s["Alerts:Routes:0:Name"] = "operations";
         s["Alerts:Routes:0:Channels:0:TeamId"] = "team-ops";
         s["Alerts:Routes:0:Channels:0:ChannelId"] = OpsChannel;
