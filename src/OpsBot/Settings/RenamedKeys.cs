@@ -80,7 +80,7 @@ public static partial class RenamedKeys
         $"Configuration key {old} is deprecated and is read for this release only: use {@new}" + (note.Length > 0 ? $" ({note})." : ".");
 
     private static bool IsList(IConfigurationSection section) =>
-        section.Value is null && section.GetChildren().ToList() is { Count: > 0 } children && children.All(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _));
+        string.IsNullOrEmpty(section.Value) && section.GetChildren().ToList() is { Count: > 0 } children && children.All(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _));
 
     private static int NextIndex(IConfiguration config, Dictionary<string, string?> added, string key)
     {
@@ -90,12 +90,15 @@ public static partial class RenamedKeys
         return indexes.DefaultIfEmpty(-1).Max() + 1;
     }
 
-    /// <summary>Every value under <paramref name="from"/> to the same place under <paramref name="to"/>, where nothing is configured there yet.</summary>
+    /// <summary>
+    /// Every value under <paramref name="from"/> to the same place under <paramref name="to"/>, where nothing is configured there
+    /// yet. A section with children may read as an empty value (the test host's chained configuration does), so empty counts as none.
+    /// </summary>
     private static void Copy(IConfiguration config, IConfigurationSection from, string to, Dictionary<string, string?> added, Func<string, string>? convert)
     {
         var values = from.AsEnumerable(makePathsRelative: true).Select(kv => (Target: to + ":" + kv.Key, kv.Value)).Append((Target: to, from.Value));
         foreach (var (target, value) in values)
-            if (value is not null && config[target] is null && !added.ContainsKey(target)) added[target] = convert is null ? value : convert(value);
+            if (!string.IsNullOrEmpty(value) && string.IsNullOrEmpty(config[target]) && !added.ContainsKey(target)) added[target] = convert is null ? value : convert(value);
     }
 
     private static string Seconds(string value) => Scaled(value, TimeSpan.FromSeconds);

@@ -277,6 +277,7 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
     [Fact]
     public async Task Severe_alerts_go_to_the_directory_executives_when_the_directory_has_them()
     {
+        // The configured executive (29:ceo, People:Executives) is in the directory too; an inactive one is not asked.
         await _app.WithDbAsync(async db =>
         {
             db.Executives.Add(new OpsBot.People.Executive { Id = "ann", DisplayName = "Ann Lee", UserId = "29:ann", UpdatedAt = DateTime.UtcNow });
@@ -287,7 +288,7 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         var minor = await RaiseAsync("Fabrikam", "line-down", 3);
 
         var rows = await SettledAsync();
-        Assert.Equal(Targets(OpsChannel, "29:ops-lead", "29:plant-manager", "29:ann"), TargetsOf(rows, severe));
+        Assert.Equal(Targets(OpsChannel, "29:ops-lead", "29:plant-manager", "29:ceo", "29:ann"), TargetsOf(rows, severe));
         Assert.Equal(Targets(OpsChannel, "29:ops-lead", "29:plant-manager"), TargetsOf(rows, minor));
     }
 
