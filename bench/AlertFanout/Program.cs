@@ -73,7 +73,7 @@ static class Bench
             ["Bot"] = new JsonObject { ["DefaultServiceUrl"] = serviceUrl },
             ["Alerts"] = new JsonObject
             {
-                ["ServiceUrl"] = serviceUrl, ["TenantId"] = "bench-tenant", ["DigestHourUtc"] = 24, ["TimerSeconds"] = 3600,
+                ["ServiceUrl"] = serviceUrl, ["TenantId"] = "bench-tenant", ["DigestHourUtc"] = 24, ["TimerInterval"] = "01:00:00",
                 ["Routes"] = new JsonArray(
                     new JsonObject { ["Name"] = "fanout", ["Account"] = "Fanout", ["Channels"] = new JsonArray(Enumerable.Range(0, conversations).Select(n => (JsonNode)new JsonObject { ["ChannelId"] = $"19:c{n}@thread.tacv2" }).ToArray()) },
                     new JsonObject { ["Name"] = "latency", ["Account"] = "Latency", ["Channels"] = new JsonArray(new JsonObject { ["ChannelId"] = "19:latency@thread.tacv2" }) }),

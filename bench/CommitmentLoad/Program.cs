@@ -31,10 +31,10 @@ internal static class CommitmentLoad
             ["Commitments:Accounts:0:BillToSites:0"] = "Acme HQ",
             ["Commitments:Accounts:0:UsualValueMin"] = "100000",
             ["Commitments:Accounts:0:UsualValueMax"] = "500000",
-            ["Commitments:Roles:OrderDesk:People:0"] = "29:order-desk",
-            ["Commitments:Roles:SalesOps:People:0"] = "29:sales-ops",
-            ["Commitments:Roles:SupplyChain:ChannelId"] = "19:supply@thread.tacv2",
-            ["Commitments:Roles:Service:People:0"] = "29:service",
+            ["People:Roles:OrderDesk:People:0"] = "29:order-desk",
+            ["People:Roles:SalesOps:People:0"] = "29:sales-ops",
+            ["People:Roles:SupplyChain:ChannelId"] = "19:supply@thread.tacv2",
+            ["People:Roles:Service:People:0"] = "29:service",
         }) app.Settings[key] = value;
         app.UseKestrel(0);
         app.StartServer();

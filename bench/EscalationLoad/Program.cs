@@ -101,10 +101,10 @@ async Task<Stats> RunAsync(DatabaseProvider provider, string? connectionString, 
     app.Settings["Escalations:SchedulerEnabled"] = "false";
     for (var i = 0; i < executives; i++)
     {
-        app.Settings[$"Directory:Executives:{i}:Id"] = $"exec{i}";
-        app.Settings[$"Directory:Executives:{i}:Name"] = $"Executive {i}";
-        app.Settings[$"Directory:Executives:{i}:UserId"] = $"29:exec-{i}";
-        app.Settings[$"Directory:Executives:{i}:MonthlyCapacity"] = "10";
+        app.Settings[$"People:Executives:{i}:Id"] = $"exec{i}";
+        app.Settings[$"People:Executives:{i}:Name"] = $"Executive {i}";
+        app.Settings[$"People:Executives:{i}:UserId"] = $"29:exec-{i}";
+        app.Settings[$"People:Executives:{i}:MonthlyCapacity"] = "10";
     }
     var client = app.CreateClient();
     var serviceUrl = connector.ServiceUrl;

@@ -7,14 +7,13 @@ using OpsBot.Commitments;
 using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.Messaging;
+using OpsBot.People;
 
 namespace OpsBot.Alerts;
 
 /// <summary>Chat commands and card verbs of the Alerts feature.</summary>
-public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOptions<AlertOptions> options, TimeProvider clock)
+public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOptions<PeopleOptions> people, TimeProvider clock)
 {
-    private readonly AlertOptions _options = options.Value;
-
     public Task FormAsync(BotTurn turn, string args, CancellationToken ct) =>
         turn.SendCardAsync("alert-form", FormModel.Empty(args.Trim()), "Raise an alert", ct);
 
@@ -208,7 +207,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
                 ])).ToList()), "Alert routes", ct);
             return;
         }
-        if (!_options.Admins.Contains(turn.UserId) && (turn.UserAadObjectId is null || !_options.Admins.Contains(turn.UserAadObjectId)))
+        if (!people.Value.IsAdmin(turn.UserId, turn.UserAadObjectId))
         {
             await turn.SendTextAsync("Only alert admins can change routing rules.", ct);
             return;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
 using OpsBot.Commitments;
+using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.Messaging;
 
@@ -21,7 +22,7 @@ public sealed record AlertOrigin(DeliveryTarget.Conversation Target, string Acti
 /// Raises alerts, routes them and applies actions. Every copy of the card is a live card (<see cref="LiveKey"/>) rendered by
 /// <see cref="AlertCardSource"/> when it is sent; a change marks them all with <see cref="LiveCards.RefreshLiveCard"/>.
 /// </summary>
-public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> options, IConfiguration configuration, CardTemplates cards, TimeProvider clock,
+public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> options, IOptions<BotOptions> bot, CardTemplates cards, TimeProvider clock,
     OutboxDispatcher dispatcher)
 {
     public const string Correlation = "alert";
@@ -45,7 +46,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         return errors;
     }
 
-    public string DefaultServiceUrl => _options.ServiceUrl ?? configuration["Bot:DefaultServiceUrl"] ?? "https://smba.trafficmanager.net/teams/";
+    public string DefaultServiceUrl => _options.ServiceUrl ?? bot.Value.DefaultServiceUrl;
 
     /// <summary>Creates the alert, its timeline entry and one outbox row per routed conversation, in one unit of work.</summary>
     public async Task<Alert> RaiseAsync(AlertInput input, AlertSource source, Actor actor, string serviceUrl, string? tenantId,
@@ -126,11 +127,8 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         var people = matched.SelectMany(r => r.People).Select(p => (Id: p, Label: "person " + p)).ToList();
         if (alert.Severity.IsUrgent())
         {
-            // The people directory is the source of executives; Alerts:Executives only while it has none.
             var directory = await db.Executives.AsNoTracking().Where(e => e.Active).OrderBy(e => e.Id).Select(e => new { e.UserId, e.DisplayName }).ToListAsync(ct);
-            people.AddRange(directory.Count > 0
-                ? directory.Select(e => (e.UserId, $"executive {e.DisplayName}"))
-                : _options.Executives.Select(e => (e.UserId, $"executive {e.Name}")));
+            people.AddRange(directory.Select(e => (e.UserId, $"executive {e.DisplayName}")));
         }
         foreach (var (id, label) in people)
         {

@@ -5,6 +5,7 @@ using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
 using OpsBot.Data;
 using OpsBot.Messaging;
+using OpsBot.People;
 
 namespace OpsBot.Alerts;
 
@@ -14,7 +15,7 @@ namespace OpsBot.Alerts;
 /// due dates and <see cref="AlertPlanStep.RemindedAt"/> in the store, digest rows keyed by day, so restarts and several
 /// instances neither skip nor repeat (the outbox dedupe key makes each reminder and digest unique).
 /// </summary>
-public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<AlertOptions> options, TimeProvider clock, ILogger<AlertTimers> log) : BackgroundService
+public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<AlertOptions> options, IOptions<PeopleOptions> people, TimeProvider clock, ILogger<AlertTimers> log) : BackgroundService
 {
     private readonly AlertOptions _options = options.Value;
 
@@ -29,7 +30,7 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
     {
         try
         {
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, _options.TimerSeconds)), clock);
+            using var timer = new PeriodicTimer(_options.TimerInterval, clock);
             do
             {
                 try
@@ -76,13 +77,13 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
         await DigestAsync(ct);
     }
 
-    /// <summary>Each overdue open step of an open alert reminds its owner once per <see cref="AlertOptions.RemindEveryHours"/>.</summary>
+    /// <summary>Each overdue open step of an open alert reminds its owner once per <see cref="AlertOptions.RemindAfter"/>.</summary>
     public async Task<int> RemindAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var again = now.AddHours(-_options.RemindEveryHours);
+        var again = now - _options.RemindAfter;
         var due = await db.AlertPlanSteps.Where(s => s.DoneAt == null && s.DueAt < now && (s.RemindedAt == null || s.RemindedAt < again))
             .Join(db.Alerts.Where(a => a.Status != AlertStatus.Resolved), s => s.AlertId, a => a.Id, (s, a) => new { Step = s, Alert = a })
             .OrderBy(x => x.Step.DueAt).Take(200).ToListAsync(ct);
@@ -121,12 +122,12 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
         {
             foreach (var m in group) m.FailureNotifiedAt = now;
             if (!alerts.TryGetValue(group.Key, out var alert)) continue;
-            IReadOnlyList<string> people = alert.OwnerId is { } owner ? [owner] : alert.Source == AlertSource.Chat ? [alert.RaisedById] : _options.Admins;
+            IReadOnlyList<string> recipients = alert.OwnerId is { } owner ? [owner] : alert.Source == AlertSource.Chat ? [alert.RaisedById] : people.Value.Admins;
             var lines = group.Take(10).Select(m => $"{AlertDeliveries.Recipient(m).ToLowerInvariant()} ({AlertService.Trim(m.Error ?? "unknown reason", 200)})").ToList();
             var more = group.Count() > lines.Count ? $" and {group.Count() - lines.Count} more" : "";
             var text = $"Alert #{alert.Id} ({alert.Account}, severity {alert.Severity.Number()}) could not be delivered to {string.Join("; ", lines)}{more}. "
                        + $"Nobody there has seen it: reach them another way. Type \"alert status {alert.Id}\" for the delivery status.";
-            foreach (var person in people)
+            foreach (var person in recipients)
             {
                 db.EnqueueSend(new DeliveryTarget.Person(alert.ServiceUrl, alert.TenantId ?? "", person), Activity.CreateMessage(text),
                     $"alert:{alert.Id}:failed:{group.Min(m => m.Id)}:{person}", now, AlertService.Correlation + "-failure", group.Key);

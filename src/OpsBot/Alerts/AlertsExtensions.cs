@@ -1,5 +1,6 @@
 using OpsBot.Conversations;
 using OpsBot.Messaging;
+using OpsBot.Settings;
 
 namespace OpsBot.Alerts;
 
@@ -7,7 +8,9 @@ public static class AlertsExtensions
 {
     public static IServiceCollection AddAlerts(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<AlertOptions>(configuration.GetSection(AlertOptions.Section));
+        services.AddValidatedOptions<AlertOptions>(configuration, AlertOptions.Section)
+            .Validate(o => o.Kpis.Values.All(k => k.Warning is null || k.Critical is null || (k.Direction == KpiDirection.Below ? k.Critical <= k.Warning : k.Critical >= k.Warning)),
+                "Alerts:Kpis:<name>: the Critical level must be worse than the Warning level (lower for Direction Below, higher for Above).");
         services.AddScoped<AlertService>();
         services.AddScoped<KpiMonitor>();
         services.AddScoped<AlertHandlers>();

@@ -45,6 +45,18 @@ public sealed class ApiKeyOptions : AuthenticationSchemeOptions
 {
     /// <summary>Client name → lower-case hex SHA-256 of its key.</summary>
     public Dictionary<string, string> Keys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every configured key must be a SHA-256 hash (64 hex digits), never empty and never the key itself.</summary>
+    internal sealed class Hashes : IValidateOptions<ApiKeyOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ApiKeyOptions options)
+        {
+            var bad = options.Keys.Where(k => k.Value is not { Length: 64 } || !k.Value.All(char.IsAsciiHexDigit))
+                .Select(k => $"Api:Keys:{k.Key} must be the hex SHA-256 of the client's key (64 hex digits); it is {(string.IsNullOrWhiteSpace(k.Value) ? "empty" : "something else")}.")
+                .ToList();
+            return bad.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(bad);
+        }
+    }
 }
 
 /// <summary>
@@ -75,7 +87,16 @@ public static class ApiAuthentication
             .AddScheme<ApiKeyOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, o => configuration.GetSection("Api").Bind(o));
         string[] schemes = [ApiKeyHandler.SchemeName];
 
+        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptions.Hashes>();
+        services.AddOptions<ApiKeyOptions>(ApiKeyHandler.SchemeName).ValidateOnStart();
+
         var entra = configuration.GetSection("Api:Entra").Get<ApiEntraOptions>() ?? new ApiEntraOptions();
+        services.AddOptions<ApiEntraOptions>().Bind(configuration.GetSection("Api:Entra"))
+            .Validate(o => string.IsNullOrWhiteSpace(o.TenantId) == string.IsNullOrWhiteSpace(o.Audience),
+                "Api:Entra:TenantId and Api:Entra:Audience are set together (both turn Entra callers on).")
+            .Validate(o => !o.Enabled || o.AllowedClients.Any(c => !string.IsNullOrWhiteSpace(c)),
+                "Api:Entra:AllowedClients must list the caller app ids when Api:Entra is on.")
+            .ValidateOnStart();
         if (entra.Enabled)
         {
             authentication.AddJwtBearer(EntraScheme, o =>

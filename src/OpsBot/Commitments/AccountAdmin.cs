@@ -3,11 +3,12 @@ using Microsoft.Extensions.Options;
 using OpsBot.Audit;
 using OpsBot.Conversations;
 using OpsBot.Data;
+using OpsBot.People;
 
 namespace OpsBot.Commitments;
 
-/// <summary><c>account add | restrict | site</c> — for the admins listed in <c>Commitments:Admins</c> only.</summary>
-public sealed class AccountAdmin(OpsBotDbContext db, IOptions<CommitmentOptions> options, TimeProvider time)
+/// <summary><c>account add | restrict | site</c> — for the admins listed in <c>People:Admins</c> only.</summary>
+public sealed class AccountAdmin(OpsBotDbContext db, IOptions<PeopleOptions> people, TimeProvider time)
 {
     public const string Usage = "account add <number> <Strategic|Key|Standard> <name> · account restrict <number> <user id> · account site <number> <ship-to|bill-to> <site>";
 
@@ -15,7 +16,7 @@ public sealed class AccountAdmin(OpsBotDbContext db, IOptions<CommitmentOptions>
     {
         var viewer = Viewer.Of(turn);
         var now = time.GetUtcNow().UtcDateTime;
-        if (!options.Value.Admins.Any(viewer.Is))
+        if (!people.Value.IsAdmin(viewer.Id, viewer.AadId))
         {
             db.Audit(now, viewer.Id, viewer.Name, "access-denied", "Account", "admin", note: "account " + args);
             await db.SaveChangesAsync(ct);

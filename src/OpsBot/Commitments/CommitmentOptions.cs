@@ -1,15 +1,14 @@
+using System.ComponentModel.DataAnnotations;
+using OpsBot.Settings;
+
 namespace OpsBot.Commitments;
 
-/// <summary>Configuration section <c>Commitments</c>; accounts and roles are seeded into the store at start-up.</summary>
+/// <summary>Configuration section <c>Commitments</c>; accounts (and the owning roles of <c>People:Roles</c>) are seeded into the store at start-up.</summary>
 public sealed class CommitmentOptions
 {
     public const string Section = "Commitments";
 
-    /// <summary>Teams user ids or Entra object ids allowed to run <c>account add / restrict</c>.</summary>
-    public List<string> Admins { get; set; } = [];
     public List<AccountSeed> Accounts { get; set; } = [];
-    /// <summary>Owning role → people and/or channel.</summary>
-    public Dictionary<OwnerRole, RoleSeed> Roles { get; set; } = [];
     /// <summary>Days after the commit date each downstream form is due.</summary>
     public Dictionary<FormKind, int> DueDays { get; set; } = new()
     {
@@ -19,16 +18,20 @@ public sealed class CommitmentOptions
         [FormKind.ServiceWorkOrder] = 7,
     };
     /// <summary>How long past its due date a form may stay open before an interruption alert is raised for the account.</summary>
+    [NotNegative]
     public TimeSpan AlertAfterOverdue { get; set; } = TimeSpan.FromDays(2);
     /// <summary>How often the overdue scheduler looks at due dates.</summary>
+    [Positive]
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>Kind of the interruption alert raised for an overdue form (one of the Alerts kinds).</summary>
     public string OverdueAlertKind { get; set; } = "order-error";
     /// <summary>Severity (1 highest … 4) of the interruption alert raised for an overdue form.</summary>
+    [Range(1, 4)]
     public int OverdueAlertSeverity { get; set; } = 2;
     /// <summary>ISO 4217 codes accepted for committed values.</summary>
     public List<string> Currencies { get; set; } = ["USD", "EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "CNY", "INR", "SEK"];
     /// <summary>A value outside [usual min / factor, usual max × factor] is "far from the usual range".</summary>
+    [Range(typeof(decimal), "1", "1000000")]
     public decimal UnusualValueFactor { get; set; } = 3m;
     /// <summary>API clients (names from <c>Api:Keys</c>) that may read restricted accounts (the ERP itself).</summary>
     public List<string> TrustedApiClients { get; set; } = [];
@@ -50,20 +53,19 @@ public sealed class AccountSeed
     public decimal? UsualValueMax { get; set; }
 }
 
-public sealed class RoleSeed
-{
-    public List<string> People { get; set; } = [];
-    public string? ChannelId { get; set; }
-}
-
 public sealed class ErpWebhookOptions
 {
     /// <summary>Where feed entries are POSTed in order; empty disables the push.</summary>
+    [AbsoluteUrl]
     public string? Url { get; set; }
     /// <summary>Sent as <c>X-Api-Key</c> to the ERP endpoint, if set.</summary>
     public string? ApiKey { get; set; }
+    [Positive]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+    [Positive]
     public TimeSpan RetryBase { get; set; } = TimeSpan.FromSeconds(2);
+    [Positive]
     public TimeSpan RetryMax { get; set; } = TimeSpan.FromMinutes(5);
+    [Positive]
     public int BatchSize { get; set; } = 50;
 }

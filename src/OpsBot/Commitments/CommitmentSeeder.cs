@@ -1,15 +1,16 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.Data;
+using OpsBot.People;
 
 namespace OpsBot.Commitments;
 
 /// <summary>
 /// Seeds the <c>Commitments</c> configuration into the store at start-up, idempotently: accounts are upserted by number
-/// (accounts added by admins at runtime are kept), role assignments are replaced by the configured ones.
+/// (accounts added by admins at runtime are kept), role assignments are replaced by the ones configured in <c>People:Roles</c>.
 /// </summary>
 public sealed partial class CommitmentSeeder(
-    IServiceScopeFactory scopes, IOptions<CommitmentOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<CommitmentSeeder> log)
+    IServiceScopeFactory scopes, IOptions<CommitmentOptions> options, IOptions<PeopleOptions> people, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<CommitmentSeeder> log)
     : IHostedService
 {
     /// <summary>How often seeding is retried while the database cannot be reached at start-up.</summary>
@@ -44,7 +45,7 @@ public sealed partial class CommitmentSeeder(
         var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
         try
         {
-            await SeedAsync(db, options.Value, time.GetUtcNow().UtcDateTime, ct);
+            await SeedAsync(db, options.Value, people.Value, time.GetUtcNow().UtcDateTime, ct);
         }
         catch (DbUpdateException ex)
         {
@@ -65,7 +66,7 @@ public sealed partial class CommitmentSeeder(
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not seed the Commitments configuration (database unreachable?); retrying every {Interval}")]
     private partial void LogSeedFailed(Exception ex, TimeSpan interval);
 
-    public static async Task SeedAsync(OpsBotDbContext db, CommitmentOptions o, DateTime now, CancellationToken ct)
+    public static async Task SeedAsync(OpsBotDbContext db, CommitmentOptions o, PeopleOptions people, DateTime now, CancellationToken ct)
     {
         var numbers = o.Accounts.Select(a => a.Number.Trim().ToUpperInvariant()).ToList();
         var existing = await db.Accounts.Include(a => a.Members).Include(a => a.Sites).AsSplitQuery()
@@ -92,8 +93,9 @@ public sealed partial class CommitmentSeeder(
             AddSites(account, SiteKind.BillTo, seed.BillToSites);
         }
 
-        var wanted = o.Roles.SelectMany(r => r.Value.People.Distinct().Select(p => (r.Key, (string?)p, (string?)null))
-                .Concat(string.IsNullOrWhiteSpace(r.Value.ChannelId) ? [] : [(r.Key, (string?)null, (string?)r.Value.ChannelId)]))
+        var roles = people.Roles.Select(r => (Role: Enum.Parse<OwnerRole>(r.Key, ignoreCase: true), r.Value));
+        var wanted = roles.SelectMany(r => r.Value.People.Distinct().Select(p => (r.Role, (string?)p, (string?)null))
+                .Concat(string.IsNullOrWhiteSpace(r.Value.ChannelId) ? [] : [(r.Role, (string?)null, (string?)r.Value.ChannelId)]))
             .ToHashSet();
         var stored = await db.RoleAssignments.ToListAsync(ct);
         db.RoleAssignments.RemoveRange(stored.Where(s => !wanted.Contains((s.Role, s.UserId, s.ChannelId))));

@@ -1,5 +1,7 @@
 using OpsBot.Conversations;
 using OpsBot.Messaging;
+using OpsBot.People;
+using OpsBot.Settings;
 
 namespace OpsBot.Commitments;
 
@@ -7,7 +9,14 @@ public static class CommitmentsExtensions
 {
     public static IServiceCollection AddCommitments(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<CommitmentOptions>(configuration.GetSection(CommitmentOptions.Section));
+        services.AddValidatedOptions<CommitmentOptions>(configuration, CommitmentOptions.Section)
+            .Validate(o => o.DueDays.Values.All(d => d >= 0), "Commitments:DueDays: a form cannot be due before the commitment (days must not be negative).")
+            .Validate(o => o.Currencies.Count > 0 && o.Currencies.All(c => c.Length == 3 && c.All(char.IsAsciiLetterUpper)),
+                "Commitments:Currencies must list ISO 4217 codes (three capital letters).")
+            .Validate(o => o.ErpWebhook.RetryMax >= o.ErpWebhook.RetryBase, "Commitments:ErpWebhook:RetryMax must not be shorter than Commitments:ErpWebhook:RetryBase.");
+        services.AddOptions<PeopleOptions>()
+            .Validate(o => o.Roles.Keys.All(r => Enum.TryParse<OwnerRole>(r, ignoreCase: true, out _)),
+                $"People:Roles names an unknown role; the roles are {string.Join(", ", Enum.GetNames<OwnerRole>())}.");
         services.AddScoped<CommitmentHandlers>();
         services.AddLiveCardSource<CommitmentSummarySource>();
         services.AddLiveCardSource<CommitmentFormTaskSource>();

@@ -1,4 +1,5 @@
 using OpsBot.BotFramework;
+using OpsBot.Settings;
 
 namespace OpsBot.Conversations;
 
@@ -7,6 +8,8 @@ public static class ConversationsExtensions
     /// <summary>The router, conversation references, the built-in commands and the durable redelivery record (with its hourly purge).</summary>
     public static IServiceCollection AddConversations(this IServiceCollection services)
     {
+        services.AddValidatedOptions<BotOptions>(BotOptions.Section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DefaultServiceUrl), "Bot:DefaultServiceUrl must not be empty.");
         services.AddSingleton<ConversationReferenceCache>();
         services.AddScoped<ConversationReferences>();
         services.AddSingleton<BotRouter>();

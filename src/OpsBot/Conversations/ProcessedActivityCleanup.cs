@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using OpsBot.BotFramework;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Data;
@@ -7,7 +8,7 @@ using OpsBot.Data;
 namespace OpsBot.Conversations;
 
 /// <summary>Deletes <see cref="ProcessedActivity"/> rows older than <c>Bot:ProcessedActivityRetention</c> (default 1 day), hourly.</summary>
-public sealed partial class ProcessedActivityCleanup(IServiceScopeFactory scopes, TimeProvider time, IConfiguration config, ILogger<ProcessedActivityCleanup> log)
+public sealed partial class ProcessedActivityCleanup(IServiceScopeFactory scopes, TimeProvider time, IOptions<BotOptions> options, ILogger<ProcessedActivityCleanup> log)
     : BackgroundService
 {
     public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(1);
@@ -19,7 +20,7 @@ public sealed partial class ProcessedActivityCleanup(IServiceScopeFactory scopes
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var retention = config.GetValue<TimeSpan?>("Bot:ProcessedActivityRetention") ?? DefaultRetention;
+        var retention = options.Value.ProcessedActivityRetention;
         using var timer = new PeriodicTimer(Interval, time);
         do
         {

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using OpsBot.Settings;
 
 namespace OpsBot.Data;
 
@@ -8,7 +9,7 @@ public static class DataExtensions
     public static IHostApplicationBuilder AddStore(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        builder.Services.Configure<DatabaseOptions>(builder.Configuration.GetSection(DatabaseOptions.Section));
+        builder.Services.AddValidatedOptions<DatabaseOptions>(builder.Configuration, DatabaseOptions.Section);
         var connectionString = options.ConnectionString ?? DefaultSqlite(builder.Environment.ContentRootPath);
         AddProvider(builder.Services, options.Provider, connectionString, options);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("database", tags: ["ready"]);

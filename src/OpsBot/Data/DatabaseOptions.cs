@@ -1,3 +1,5 @@
+using OpsBot.Settings;
+
 namespace OpsBot.Data;
 
 public sealed class DatabaseOptions
@@ -15,9 +17,11 @@ public sealed class DatabaseOptions
 
     /// <summary>How often a statement or unit of work that failed for a transient reason (restart, failover, lost connection,
     /// serialization failure, deadlock) is tried again before the request is answered 503.</summary>
+    [NotNegative]
     public int RetryCount { get; set; } = 6;
 
     /// <summary>Longest wait between two tries (exponential back-off with jitter up to this): 6 retries wait about 9 s in all.</summary>
+    [Positive]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 }
 

@@ -11,8 +11,6 @@ public sealed class BusinessCalendar
     public BusinessCalendar(IOptions<EscalationOptions> options)
     {
         _o = options.Value.BusinessHours;
-        if (_o.End <= _o.Start) throw new InvalidOperationException("Escalations:BusinessHours:End must be after Start.");
-        if (_o.Days.Count == 0) throw new InvalidOperationException("Escalations:BusinessHours:Days must name at least one day.");
         _zone = TimeZoneInfo.FindSystemTimeZoneById(_o.TimeZone);
     }
 

@@ -14,7 +14,7 @@ namespace OpsBot.Escalations;
 /// and the restricted card for someone no longer allowed to see the escalation.
 /// </summary>
 public sealed class EscalationCardSource(CardTemplates templates, BusinessCalendar calendar, DirectoryCache directory, TimeProvider time,
-    IOptions<EscalationOptions> options) : ILiveCardSource
+    IOptions<PeopleOptions> people) : ILiveCardSource
 {
     public const string LivePrefix = "escalation";
     public string Prefix => LivePrefix;
@@ -26,7 +26,7 @@ public sealed class EscalationCardSource(CardTemplates templates, BusinessCalend
         if (c is null) return null;
         var cards = new EscalationCards(db, templates, calendar, new CustomerHistory(db), directory, time);
         var viewer = copy.UserId is { Length: > 0 } user
-            ? EscalationService.ViewerOf(c, await cards.ExecutivesAsync(ct), options.Value, user, null, "")
+            ? EscalationService.ViewerOf(c, await cards.ExecutivesAsync(ct), people.Value, user, null, "")
             : EscalationViewer.Nobody with { IsLeadership = true };
         var card = viewer.CanSee ? await cards.RenderAsync(c, viewer, null, ct) : cards.Restricted(c);
         return Outbox.Serialize(EscalationService.CardActivity(card, c));

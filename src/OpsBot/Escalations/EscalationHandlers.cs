@@ -13,9 +13,8 @@ namespace OpsBot.Escalations;
 /// <summary>Chat commands, card verbs and the message-extension action of the escalation feature.</summary>
 public sealed class EscalationHandlers(
     OpsBotDbContext db, EscalationService service, EscalationCards cards, ExecutiveDirectory directory, EscalationReports reports,
-    IOptions<EscalationOptions> options, IConfiguration configuration)
+    IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, IOptions<BotOptions> bot)
 {
-    private const string DefaultServiceUrl = "https://smba.trafficmanager.net/teams/";
 
     // ---- entry point 1: the escalate command
     public async Task StartAsync(BotTurn turn, string args, CancellationToken ct)
@@ -127,7 +126,7 @@ public sealed class EscalationHandlers(
 
     public async Task ReportAsync(BotTurn turn, string args, CancellationToken ct)
     {
-        if (!options.Value.IsLeadership(turn.UserId, turn.UserAadObjectId))
+        if (!people.Value.IsLeadership(turn.UserId, turn.UserAadObjectId))
         {
             await turn.SendTextAsync("The escalation report is for leadership only.", ct);
             return;
@@ -159,7 +158,7 @@ public sealed class EscalationHandlers(
     });
 
     private Requester Requester(BotTurn turn) => new(turn.UserId, turn.UserAadObjectId, turn.UserName,
-        turn.Activity.ServiceUrl ?? configuration["Bot:DefaultServiceUrl"] ?? DefaultServiceUrl, turn.TenantId ?? "");
+        turn.Activity.ServiceUrl ?? bot.Value.DefaultServiceUrl, turn.TenantId ?? "");
 
     private static string Confirmation(CreateResult r)
     {

@@ -1,12 +1,12 @@
+using System.ComponentModel.DataAnnotations;
+using OpsBot.Settings;
+
 namespace OpsBot.Escalations;
 
 /// <summary>Configuration section <c>Escalations</c>.</summary>
 public sealed class EscalationOptions
 {
     public const string Section = "Escalations";
-
-    /// <summary>Teams user ids (29:…) or Entra object ids who see every escalation and the monthly report.</summary>
-    public List<string> Leadership { get; set; } = [];
 
     public SlaOptions Sla { get; set; } = new();
     public BusinessHoursOptions BusinessHours { get; set; } = new();
@@ -18,22 +18,25 @@ public sealed class EscalationOptions
     public string? BackupExecutiveId { get; set; }
 
     /// <summary>How often the scheduler looks for due SLA timers.</summary>
+    [Positive]
     public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(30);
     public bool SchedulerEnabled { get; set; } = true;
 
     /// <summary>Base URL for links to the CSV report (defaults to a relative path).</summary>
+    [AbsoluteUrl]
     public string PublicBaseUrl { get; set; } = "";
-
-    public bool IsLeadership(string? userId, string? aadObjectId) =>
-        Leadership.Any(a => (!string.IsNullOrEmpty(userId) && a == userId) || (!string.IsNullOrEmpty(aadObjectId) && string.Equals(a, aadObjectId, StringComparison.OrdinalIgnoreCase)));
 }
 
 public sealed class SlaOptions
 {
+    [Positive]
     public double AcknowledgeBusinessHours { get; set; } = 4;
+    [Positive]
     public double FirstContactBusinessDays { get; set; } = 1;
+    [Positive]
     public double ResolveBusinessDays { get; set; } = 5;
     /// <summary>Reminder this many business hours before each deadline.</summary>
+    [NotNegative]
     public double ReminderBusinessHoursBefore { get; set; } = 1;
 }
 
@@ -43,5 +46,6 @@ public sealed class BusinessHoursOptions
     public string TimeZone { get; set; } = "UTC";
     public TimeOnly Start { get; set; } = new(9, 0);
     public TimeOnly End { get; set; } = new(17, 0);
+    [MinLength(1)]
     public List<DayOfWeek> Days { get; set; } = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
 }

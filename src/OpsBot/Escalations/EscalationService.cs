@@ -19,7 +19,7 @@ public sealed record ActionResult(Escalation? Escalation, EscalationViewer Viewe
 /// <summary>Creates escalations and applies executive/rep actions: authorise, write with the version check, enqueue the fan-out.</summary>
 public sealed partial class EscalationService(
     OpsBotDbContext db, EscalationAssigner assigner, ExecutiveDirectory directory, BusinessCalendar calendar, EscalationCards cards,
-    TimeProvider time, IOptions<EscalationOptions> options, ILogger<EscalationService> log)
+    TimeProvider time, IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, ILogger<EscalationService> log)
 {
     public const string CorrelationType = "escalation";
     public const string NoteCorrelationType = "escalation-note";
@@ -104,9 +104,9 @@ public sealed partial class EscalationService(
     }
 
     public async Task<EscalationViewer> ViewerAsync(Escalation c, string userId, string? aadObjectId, string name, CancellationToken ct) =>
-        ViewerOf(c, await cards.ExecutivesAsync(ct), O, userId, aadObjectId, name);
+        ViewerOf(c, await cards.ExecutivesAsync(ct), people.Value, userId, aadObjectId, name);
 
-    public static EscalationViewer ViewerOf(Escalation c, IReadOnlyList<Executive> execs, EscalationOptions o, string userId, string? aadObjectId, string name)
+    public static EscalationViewer ViewerOf(Escalation c, IReadOnlyList<Executive> execs, PeopleOptions people, string userId, string? aadObjectId, string name)
     {
         var assignee = execs.FirstOrDefault(e => e.Id == c.AssigneeId);
         var backup = execs.FirstOrDefault(e => e.Id == c.BackupExecutiveId);
@@ -115,8 +115,8 @@ public sealed partial class EscalationService(
             assignee?.Is(userId, aadObjectId) == true,
             assignee?.IsDelegate(userId, aadObjectId) == true,
             backup is not null && (backup.Is(userId, aadObjectId) || backup.IsDelegate(userId, aadObjectId)),
-            c.RepUserId == userId || (!string.IsNullOrEmpty(aadObjectId) && c.RepAadObjectId == aadObjectId),
-            o.IsLeadership(userId, aadObjectId),
+            new PersonRef(c.RepUserId, c.RepAadObjectId).Matches(userId, aadObjectId),
+            people.IsLeadership(userId, aadObjectId),
             previous is not null && (previous.Is(userId, aadObjectId) || previous.IsDelegate(userId, aadObjectId)));
     }
 

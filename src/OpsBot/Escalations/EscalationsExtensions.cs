@@ -1,5 +1,6 @@
 using OpsBot.Conversations;
 using OpsBot.Messaging;
+using OpsBot.Settings;
 
 namespace OpsBot.Escalations;
 
@@ -7,7 +8,10 @@ public static class EscalationsExtensions
 {
     public static IServiceCollection AddEscalations(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<EscalationOptions>(configuration.GetSection(EscalationOptions.Section));
+        services.AddValidatedOptions<EscalationOptions>(configuration, EscalationOptions.Section)
+            .Validate(o => o.BusinessHours.Start < o.BusinessHours.End, "Escalations:BusinessHours:Start must be before Escalations:BusinessHours:End.")
+            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.BusinessHours.TimeZone, out _),
+                "Escalations:BusinessHours:TimeZone is not a known IANA or Windows time zone id.");
         services.AddSingleton<BusinessCalendar>();
         services.AddScoped<EscalationAssigner>();
         services.AddScoped<CustomerHistory>();

@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using OpsBot.Conversations;
+using OpsBot.Settings;
 
 namespace OpsBot.Hosting;
 
@@ -11,6 +13,7 @@ public sealed class OperationsOptions
     public const string Section = "Operations";
 
     /// <summary>How long shutdown waits for in-flight requests and background work to finish.</summary>
+    [Positive]
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
@@ -22,8 +25,8 @@ public static class OperationsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddOperations(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(OperationsOptions.Section).Get<OperationsOptions>() ?? new OperationsOptions();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Services.AddValidatedOptions<OperationsOptions>(builder.Configuration, OperationsOptions.Section);
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<OperationsOptions>>((host, o) => host.ShutdownTimeout = o.Value.ShutdownTimeout);
 
         var export = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var otel = builder.Services.AddOpenTelemetry()

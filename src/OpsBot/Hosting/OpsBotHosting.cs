@@ -11,6 +11,7 @@ using OpsBot.Data;
 using OpsBot.People;
 using OpsBot.Escalations;
 using OpsBot.Messaging;
+using OpsBot.Settings;
 
 namespace OpsBot.Hosting;
 
@@ -19,6 +20,8 @@ public static class OpsBotHosting
     /// <summary>Registers every area of OpsBot. Each area has one <c>AddXxx</c> extension.</summary>
     public static WebApplicationBuilder AddOpsBot(this WebApplicationBuilder builder)
     {
+        var renamed = RenamedKeys.Apply(builder.Configuration);
+        builder.Services.AddHostedService(sp => new RenamedKeys.Warnings(renamed, sp.GetRequiredService<ILogger<RenamedKeys.Warnings>>()));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_HTTP_PORTS"]))
             builder.WebHost.UseUrls("http://localhost:3978");
@@ -63,8 +66,30 @@ public static class OpsBotHosting
     private static void MigrateIfConfigured(WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        if (!(options.MigrateOnStartup ?? app.Environment.IsDevelopment())) return;
         using var scope = app.Services.CreateScope();
-        scope.ServiceProvider.GetRequiredService<OpsBotDbContext>().Database.Migrate();
+        var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
+        if (options.MigrateOnStartup ?? app.Environment.IsDevelopment()) db.Database.Migrate();
+        else RefuseUnmigratedStore(db);
+    }
+
+    /// <summary>
+    /// A store without OpsBot's tables (or with an older schema) would fail every request and background job: the start stops
+    /// with what to do instead. An unreachable store is left to <c>/readyz</c> and the jobs that wait for it.
+    /// </summary>
+    private static void RefuseUnmigratedStore(OpsBotDbContext db)
+    {
+        List<string> pending;
+        try
+        {
+            using var timeout = new CancellationTokenSource(StoreHealthCheck.Timeout);
+            pending = db.Database.GetPendingMigrationsAsync(timeout.Token).GetAwaiter().GetResult().ToList();
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || StoreErrors.IsUnavailable(ex))
+        {
+            return;
+        }
+        if (pending.Count > 0)
+            throw new InvalidOperationException($"The database lacks {pending.Count} migration(s) ({string.Join(", ", pending)}) and Database:MigrateOnStartup is off. "
+                + "Apply them with `OpsBot migrate` (dotnet run --project src/OpsBot -- migrate), or set Database:MigrateOnStartup=true, and start again.");
     }
 }

@@ -8,10 +8,10 @@ namespace OpsBot.People;
 /// <summary>
 /// The whole executive directory with delegates (active or not, by name), shared by all requests: every escalation card render
 /// and access check reads it, and it changes only through admin commands, seeding and the Graph sync. A save in this process
-/// that touches the directory invalidates it at once (<see cref="Invalidation"/>); <see cref="DirectoryOptions.CacheSeconds"/>
+/// that touches the directory invalidates it at once (<see cref="Invalidation"/>); <see cref="DirectoryOptions.CacheDuration"/>
 /// bounds how long a change made by another instance sharing the store goes unseen. Callers must not modify what it returns.
 /// </summary>
-public sealed class DirectoryCache(TimeProvider time, IOptions<DirectoryOptions> options)
+public sealed class DirectoryCache(TimeProvider time, IOptions<PeopleOptions> options)
 {
     private long _version;
     private Snapshot? _snapshot;
@@ -24,7 +24,7 @@ public sealed class DirectoryCache(TimeProvider time, IOptions<DirectoryOptions>
     public async Task<IReadOnlyList<Executive>> GetAsync(OpsBotDbContext db, CancellationToken ct)
     {
         var version = Volatile.Read(ref _version);
-        if (_snapshot is { } s && s.Version == version && time.GetElapsedTime(s.LoadedAt) < TimeSpan.FromSeconds(options.Value.CacheSeconds))
+        if (_snapshot is { } s && s.Version == version && time.GetElapsedTime(s.LoadedAt) < options.Value.Directory.CacheDuration)
             return s.Executives;
         var loadedAt = time.GetTimestamp();
         var all = new List<Executive>();

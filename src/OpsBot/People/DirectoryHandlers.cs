@@ -5,7 +5,7 @@ using OpsBot.Data;
 
 namespace OpsBot.People;
 
-/// <summary>Admin commands that edit the executive directory (<c>Directory:Admins</c> only).</summary>
+/// <summary>Admin commands that edit the executive directory (<c>People:Admins</c> only).</summary>
 public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory directory, GraphDirectorySync graph, TimeProvider time)
 {
     public const string Usage = "exec add <id> <user id> <monthly cap> <name> · exec away <exec> <from> <to> · exec sponsor <exec> <account> · exec delegate <exec> <user id> · exec backup <exec> <backup> · exec list · exec sync";
@@ -21,7 +21,7 @@ public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory dir
         }
         if (!directory.Options.IsAdmin(turn.UserId, turn.UserAadObjectId))
         {
-            await turn.SendTextAsync("Only directory admins can change executives. Ask an admin to add you to Directory:Admins.", ct);
+            await turn.SendTextAsync("Only directory admins can change executives. Ask an admin to add you to People:Admins.", ct);
             return;
         }
         var reply = sub switch
@@ -120,7 +120,7 @@ public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory dir
 
     private async Task<string> SyncAsync(CancellationToken ct)
     {
-        if (directory.Options.Source != DirectorySource.Graph) return "The directory source is configuration; set Directory:Source=Graph to sync from Microsoft Graph.";
+        if (directory.Options.Directory.Source != DirectorySource.Graph) return "The directory source is configuration; set People:Directory:Source=Graph to sync from Microsoft Graph.";
         var r = await graph.SyncAsync(ct);
         return $"Synced from Microsoft Graph: {r.Members} members, {r.Added} added, {r.Deactivated} deactivated.";
     }

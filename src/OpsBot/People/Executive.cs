@@ -34,12 +34,9 @@ public sealed class Executive : OpsBot.Data.IVersioned
     public ExecutiveTimeOff? AwayOn(DateOnly day) => TimeOff.FirstOrDefault(t => t.From <= day && day <= t.To);
 
     /// <summary>True when <paramref name="userId"/> / <paramref name="aadObjectId"/> identify this executive.</summary>
-    public bool Is(string? userId, string? aadObjectId) =>
-        (!string.IsNullOrEmpty(userId) && (userId == UserId || userId == AadObjectId)) ||
-        (!string.IsNullOrEmpty(aadObjectId) && (aadObjectId == AadObjectId || aadObjectId == UserId));
+    public bool Is(string? userId, string? aadObjectId) => new PersonRef(UserId, AadObjectId).Matches(userId, aadObjectId);
 
-    public bool IsDelegate(string? userId, string? aadObjectId) =>
-        Delegates.Any(d => (!string.IsNullOrEmpty(userId) && d.UserId == userId) || (!string.IsNullOrEmpty(aadObjectId) && d.UserId == aadObjectId));
+    public bool IsDelegate(string? userId, string? aadObjectId) => Delegates.Any(d => new PersonRef(d.UserId).Matches(userId, aadObjectId));
 }
 
 public enum DirectorySource { Config, Admin, Graph }

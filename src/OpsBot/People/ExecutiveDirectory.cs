@@ -5,9 +5,9 @@ using OpsBot.Data;
 namespace OpsBot.People;
 
 /// <summary>Reads and edits the executive directory table.</summary>
-public sealed class ExecutiveDirectory(OpsBotDbContext db, TimeProvider time, IOptions<DirectoryOptions> options)
+public sealed class ExecutiveDirectory(OpsBotDbContext db, TimeProvider time, IOptions<PeopleOptions> options)
 {
-    public DirectoryOptions Options => options.Value;
+    public PeopleOptions Options => options.Value;
 
     public Task<List<Executive>> AllAsync(CancellationToken ct) =>
         db.Executives.Include(e => e.Sponsorships).Include(e => e.Delegates).Include(e => e.TimeOff)

@@ -14,7 +14,7 @@ namespace OpsBot.People;
 /// The Graph directory source: the configured group's transitive user members become executives, each user's
 /// manager their backup. Runs periodically (<see cref="GraphDirectorySyncService"/>) and on <c>exec sync</c>.
 /// </summary>
-public sealed partial class GraphDirectorySync(OpsBotDbContext db, IOptions<DirectoryOptions> options, IHttpClientFactory http,
+public sealed partial class GraphDirectorySync(OpsBotDbContext db, IOptions<PeopleOptions> options, IHttpClientFactory http,
     TimeProvider time, ILogger<GraphDirectorySync> log)
 {
     /// <summary>Named HttpClient that carries Azure.Identity's token requests.</summary>
@@ -23,9 +23,9 @@ public sealed partial class GraphDirectorySync(OpsBotDbContext db, IOptions<Dire
 
     public async Task<GraphSyncResult> SyncAsync(CancellationToken ct)
     {
-        var o = options.Value.Graph;
+        var o = options.Value.Directory.Graph;
         if (string.IsNullOrEmpty(o.GroupId) || string.IsNullOrEmpty(o.ClientId))
-            throw new InvalidOperationException("Directory:Graph:GroupId and ClientId must be configured for the Graph directory source.");
+            throw new InvalidOperationException("People:Directory:Graph:GroupId and ClientId must be configured for the Graph directory source.");
         var graph = CreateClient(o);
 
         var users = new List<User>();
@@ -107,13 +107,13 @@ public sealed partial class GraphDirectorySync(OpsBotDbContext db, IOptions<Dire
 
 public sealed record GraphSyncResult(int Members, int Added, int Updated, int Deactivated);
 
-/// <summary>Runs <see cref="GraphDirectorySync"/> at start-up and every <c>Directory:Graph:SyncInterval</c> when the source is Graph.</summary>
-public sealed partial class GraphDirectorySyncService(IServiceScopeFactory scopes, IOptions<DirectoryOptions> options, TimeProvider time,
+/// <summary>Runs <see cref="GraphDirectorySync"/> at start-up and every <c>People:Directory:Graph:SyncInterval</c> when the source is Graph.</summary>
+public sealed partial class GraphDirectorySyncService(IServiceScopeFactory scopes, IOptions<PeopleOptions> options, TimeProvider time,
     ILogger<GraphDirectorySyncService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.Source != DirectorySource.Graph) return;
+        if (options.Value.Directory.Source != DirectorySource.Graph) return;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -129,7 +129,7 @@ public sealed partial class GraphDirectorySyncService(IServiceScopeFactory scope
             {
                 LogFailed(ex);
             }
-            await Task.Delay(options.Value.Graph.SyncInterval, time, stoppingToken);
+            await Task.Delay(options.Value.Directory.Graph.SyncInterval, time, stoppingToken);
         }
     }
 

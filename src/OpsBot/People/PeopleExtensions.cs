@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using OpsBot.Conversations;
+using OpsBot.Settings;
 
 namespace OpsBot.People;
 
@@ -7,7 +8,11 @@ public static class PeopleExtensions
 {
     public static IServiceCollection AddPeople(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<DirectoryOptions>(configuration.GetSection(DirectoryOptions.Section));
+        services.AddValidatedOptions<PeopleOptions>(configuration, PeopleOptions.Section)
+            .Validate(o => o.Directory.Source != DirectorySource.Graph || new[] { o.Directory.Graph.TenantId, o.Directory.Graph.ClientId, o.Directory.Graph.ClientSecret, o.Directory.Graph.GroupId }.All(v => !string.IsNullOrWhiteSpace(v)),
+                "People:Directory:Graph:TenantId, ClientId, ClientSecret and GroupId are required when People:Directory:Source is Graph.")
+            .Validate(o => o.Executives.GroupBy(e => e.Id, StringComparer.OrdinalIgnoreCase).All(g => g.Count() == 1),
+                "People:Executives lists an executive Id twice.");
         services.AddScoped<ExecutiveDirectory>();
         services.AddSingleton<DirectoryCache>();
         services.AddSingleton<IInterceptor, DirectoryCache.Invalidation>();

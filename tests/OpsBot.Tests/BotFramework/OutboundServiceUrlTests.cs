@@ -41,7 +41,7 @@ public sealed class OutboundServiceUrlTests : IAsyncLifetime
         s["Messaging:PollInterval"] = "00:00:00.050";
         s["Alerts:ServiceUrl"] = LinkLocal;
         s["Alerts:TenantId"] = Activities.TenantId;
-        s["Alerts:TimerSeconds"] = "3600";
+        s["Alerts:TimerInterval"] = "01:00:00";
         s["Alerts:Routes:0:Name"] = "leads";
         s["Alerts:Routes:0:People:0"] = "29:lead";
         _app.TestServices = services =>

@@ -43,7 +43,7 @@ public abstract class CommitmentTestBase(DatabaseProvider provider) : IAsyncLife
         var app = new OpsBotFactory(provider, connectionString);
         if (fakeClock) app.Time = Clock;
         var s = app.Settings;
-        s["Commitments:Admins:0"] = "29:admin";
+        s["People:Admins:0"] = "29:admin";
         s["Commitments:Accounts:0:Number"] = "ACME-001";
         s["Commitments:Accounts:0:Name"] = "Acme Industrial";
         s["Commitments:Accounts:0:Segment"] = "Strategic";
@@ -61,10 +61,10 @@ public abstract class CommitmentTestBase(DatabaseProvider provider) : IAsyncLife
         s["Commitments:Accounts:1:AllowedUsers:1"] = "29:order-desk";
         s["Commitments:Accounts:2:Number"] = "GLOBEX-002";
         s["Commitments:Accounts:2:Name"] = "Globex";
-        s["Commitments:Roles:OrderDesk:People:0"] = "29:order-desk";
-        s["Commitments:Roles:SalesOps:People:0"] = "29:sales-ops";
-        s["Commitments:Roles:SupplyChain:ChannelId"] = "19:supply@thread.tacv2";
-        s["Commitments:Roles:Service:People:0"] = "29:service";
+        s["People:Roles:OrderDesk:People:0"] = "29:order-desk";
+        s["People:Roles:SalesOps:People:0"] = "29:sales-ops";
+        s["People:Roles:SupplyChain:ChannelId"] = "19:supply@thread.tacv2";
+        s["People:Roles:Service:People:0"] = "29:service";
         s["Commitments:OverdueAlertKind"] = "order-error";
         s["Commitments:OverdueAlertSeverity"] = "3";
         s["Alerts:Routes:0:Name"] = "order-flow";

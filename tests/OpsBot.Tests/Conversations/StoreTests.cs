@@ -18,12 +18,35 @@ public abstract class StoreTests(DatabaseProvider provider) : IAsyncLifetime
     [Fact]
     public async Task Migrations_are_applied_and_the_store_is_ready()
     {
+        App.Settings["Database:MigrateOnStartup"] = "true";
         var client = App.CreateClient();
         var ready = await client.GetAsync("/readyz");
         Assert.True(ready.IsSuccessStatusCode, await ready.Content.ReadAsStringAsync());
-        var pending = await App.WithDbAsync(async db => (await db.Database.GetPendingMigrationsAsync()).ToList());
+        var (applied, pending, all) = await MigrationsAsync();
         Assert.Empty(pending);
+        Assert.NotEmpty(all);
+        Assert.Equal(all, applied);
     }
+
+    [Fact]
+    public async Task With_MigrateOnStartup_off_an_empty_store_stops_the_start_with_what_to_do_and_stays_untouched()
+    {
+        App.Settings["Database:MigrateOnStartup"] = "false";
+
+        var error = Assert.ThrowsAny<Exception>(() => App.Services);
+
+        Assert.Contains("Database:MigrateOnStartup is off", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("OpsBot migrate", error.ToString(), StringComparison.Ordinal);
+        var connection = App.Settings["Database:ConnectionString"]!;
+        await using OpsBotDbContext db = provider == DatabaseProvider.Postgres
+            ? new PostgresOpsBotDbContext(new DbContextOptionsBuilder<PostgresOpsBotDbContext>().UseNpgsql(connection).Options)
+            : new SqliteOpsBotDbContext(new DbContextOptionsBuilder<SqliteOpsBotDbContext>().UseSqlite(connection).Options);
+        Assert.Empty(await db.Database.GetAppliedMigrationsAsync());
+        Assert.NotEmpty(db.Database.GetMigrations());
+    }
+
+    private Task<(List<string> Applied, List<string> Pending, List<string> All)> MigrationsAsync() => App.WithDbAsync(async db =>
+        ((await db.Database.GetAppliedMigrationsAsync()).ToList(), (await db.Database.GetPendingMigrationsAsync()).ToList(), db.Database.GetMigrations().ToList()));
 }
 
 public sealed class SqliteStoreTests() : StoreTests(DatabaseProvider.Sqlite)

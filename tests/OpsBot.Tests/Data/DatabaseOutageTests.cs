@@ -39,7 +39,7 @@ public sealed class DatabaseOutageTests(PostgresServer server) : EscalationTestB
         factory.Settings["Database:MaxRetryDelay"] = "00:00:01";
         factory.Settings["Api:Keys:erp"] = ApiKeyHandler.Hash(ApiKey);
         // Background timers every second, so that they meet the outage.
-        factory.Settings["Alerts:TimerSeconds"] = "1";
+        factory.Settings["Alerts:TimerInterval"] = "00:00:01";
         factory.Settings["Commitments:ScanInterval"] = "00:00:01";
         factory.TestServices = services =>
         {

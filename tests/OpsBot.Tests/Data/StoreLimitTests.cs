@@ -18,7 +18,7 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
     protected override void Configure(OpsBotFactory app)
     {
         var s = app.Settings;
-        s["Alerts:Admins:0"] = "29:admin";
+        s["People:Admins:0"] = "29:admin";
         s["Alerts:Kpis:on-time-delivery:Direction"] = "Below";
         s["Alerts:Kpis:on-time-delivery:Warning"] = "95";
         s["Alerts:Kpis:on-time-delivery:Critical"] = "90";

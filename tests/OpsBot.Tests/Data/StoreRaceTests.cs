@@ -48,7 +48,7 @@ public abstract class StoreRaceTests(DatabaseProvider provider) : IAsyncLifetime
         s["Messaging:PollInterval"] = "00:00:00.050";
         s["Alerts:ServiceUrl"] = _connector.ServiceUrl;
         s["Alerts:TenantId"] = Activities.TenantId;
-        s["Alerts:TimerSeconds"] = "3600";
+        s["Alerts:TimerInterval"] = "01:00:00";
         if (withRoutes)
         {
             for (var i = 0; i < 6; i++)

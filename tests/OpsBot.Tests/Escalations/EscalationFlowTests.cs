@@ -204,7 +204,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         }
         Assert.Contains("You do not have access", CardOf(await InvokeAsync(View())).ToJsonString(Relaxed), StringComparison.Ordinal);
 
-        Clock.Advance(TimeSpan.FromSeconds(new OpsBot.People.DirectoryOptions().CacheSeconds));
+        Clock.Advance(new OpsBot.People.DirectoryOptions().CacheDuration);
         var card = CardOf(await InvokeAsync(View())).ToJsonString(Relaxed);
         Assert.DoesNotContain("You do not have access", card, StringComparison.Ordinal);
         Assert.Contains(c.Summary, card, StringComparison.Ordinal);

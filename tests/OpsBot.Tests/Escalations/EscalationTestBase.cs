@@ -58,11 +58,11 @@ public abstract class EscalationTestBase(DatabaseProvider provider) : IAsyncLife
     {
         var f = new OpsBotFactory(provider, connectionString) { Time = Clock };
         var s = f.Settings;
-        s["Directory:Admins:0"] = "29:admin";
+        s["People:Admins:0"] = "29:admin";
         AddExec(s, 0, "ann", "Ann Lee", Ann, 4, sponsor: "ACME Corp", @delegate: AnnDelegate, backup: "bob");
         AddExec(s, 1, "bob", "Bob Stone", Bob, 2);
         AddExec(s, 2, "cara", "Cara Diaz", Cara, 2);
-        s["Escalations:Leadership:0"] = Ceo;
+        s["People:Leadership:0"] = Ceo;
         s["Escalations:ChannelId"] = Channel;
         s["Escalations:SchedulerEnabled"] = scheduler ? "true" : "false";
         s["Escalations:SchedulerInterval"] = "00:01:00";
@@ -73,7 +73,7 @@ public abstract class EscalationTestBase(DatabaseProvider provider) : IAsyncLife
     protected static void AddExec(Dictionary<string, string?> s, int i, string id, string name, string userId, int cap,
         string? sponsor = null, string? @delegate = null, string? backup = null, string? awayFrom = null, string? awayTo = null)
     {
-        var p = $"Directory:Executives:{i}:";
+        var p = $"People:Executives:{i}:";
         s[p + "Id"] = id;
         s[p + "Name"] = name;
         s[p + "UserId"] = userId;

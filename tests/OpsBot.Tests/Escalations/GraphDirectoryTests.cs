@@ -31,14 +31,14 @@ public sealed class GraphDirectoryTests() : EscalationTestBase(DatabaseProvider.
 
     protected override void Configure(OpsBotFactory factory)
     {
-        foreach (var key in factory.Settings.Keys.Where(k => k.StartsWith("Directory:Executives", StringComparison.Ordinal)).ToList()) factory.Settings.Remove(key);
-        factory.Settings["Directory:Source"] = "Graph";
-        factory.Settings["Directory:Graph:TenantId"] = Activities.TenantId;
-        factory.Settings["Directory:Graph:ClientId"] = "00000000-0000-0000-0000-0000000000c1";
-        factory.Settings["Directory:Graph:ClientSecret"] = "test-secret";
-        factory.Settings["Directory:Graph:GroupId"] = "grp-executives";
-        factory.Settings["Directory:Graph:BaseUrl"] = _graph.GraphBaseUrl;
-        factory.Settings["Directory:Graph:DefaultMonthlyCapacity"] = "3";
+        foreach (var key in factory.Settings.Keys.Where(k => k.StartsWith("People:Executives", StringComparison.Ordinal)).ToList()) factory.Settings.Remove(key);
+        factory.Settings["People:Directory:Source"] = "Graph";
+        factory.Settings["People:Directory:Graph:TenantId"] = Activities.TenantId;
+        factory.Settings["People:Directory:Graph:ClientId"] = "00000000-0000-0000-0000-0000000000c1";
+        factory.Settings["People:Directory:Graph:ClientSecret"] = "test-secret";
+        factory.Settings["People:Directory:Graph:GroupId"] = "grp-executives";
+        factory.Settings["People:Directory:Graph:BaseUrl"] = _graph.GraphBaseUrl;
+        factory.Settings["People:Directory:Graph:DefaultMonthlyCapacity"] = "3";
         factory.TestServices = services => services.AddHttpClient(GraphDirectorySync.IdentityClient).ConfigurePrimaryHttpMessageHandler(() => _graph.LoopbackHandler());
     }
 

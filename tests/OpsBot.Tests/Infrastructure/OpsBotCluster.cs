@@ -30,7 +30,7 @@ public static class AlertFanout
             ["Alerts:TenantId"] = tenantId,
             // No daily digest and no reminder ticks during a test: the connector sees the fan-out and its updates only.
             ["Alerts:DigestHourUtc"] = "24",
-            ["Alerts:TimerSeconds"] = "3600",
+            ["Alerts:TimerInterval"] = "01:00:00",
             ["Alerts:Routes:0:Name"] = "fanout",
             ["Alerts:Routes:0:Account"] = Account,
         };

@@ -18,15 +18,15 @@ public sealed class PlaygroundScenarioFixture : PlaygroundFixture
         s["Commitments:Accounts:0:BillToSites:0"] = "Acme HQ";
         s["Commitments:Accounts:0:MasterAgreementRef"] = "MSA-ACME-2024";
         s["Commitments:Accounts:0:PaymentTerms"] = "Net 60";
-        s["Directory:Executives:0:Id"] = "alex";
-        s["Directory:Executives:0:Name"] = "Alex Wilber";
-        s["Directory:Executives:0:UserId"] = DefaultUserId;
-        s["Directory:Executives:0:MonthlyCapacity"] = "4";
-        s["Directory:Executives:0:Sponsors:0"] = "Acme Industrial";
+        s["People:Executives:0:Id"] = "alex";
+        s["People:Executives:0:Name"] = "Alex Wilber";
+        s["People:Executives:0:UserId"] = DefaultUserId;
+        s["People:Executives:0:MonthlyCapacity"] = "4";
+        s["People:Executives:0:Sponsors:0"] = "Acme Industrial";
         s["Messaging:PollInterval"] = "00:00:00.050";
         s["Alerts:Routes:0:Name"] = "operations";
         s["Alerts:Routes:0:People:0"] = DefaultUserId;
-        s["Alerts:TimerSeconds"] = "3600";
+        s["Alerts:TimerInterval"] = "01:00:00";
     }
 }
 
