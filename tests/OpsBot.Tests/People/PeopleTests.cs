@@ -1,5 +1,4 @@
 using System.Net;
-using OpsBot.Tests.Fakes;
 using OpsBot.Tests.Infrastructure;
 
 namespace OpsBot.Tests.People;

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpsBot.Alerts;
-using OpsBot.Tests.BotFramework;
 using OpsBot.People;
 using OpsBot.Tests.Infrastructure;
 
