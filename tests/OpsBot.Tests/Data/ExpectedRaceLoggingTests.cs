@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.Tests.Infrastructure;
@@ -15,7 +13,7 @@ namespace OpsBot.Tests.Data;
 /// </summary>
 public abstract class ExpectedRaceLoggingTests(DatabaseProvider provider) : IAsyncLifetime
 {
-    private readonly ConcurrentQueue<(string Category, LogLevel Level, string Message)> _logs = new();
+    private readonly CapturingLoggerProvider _logs = new();
     private OpsBotFactory _app = null!;
 
     protected abstract Task<string?> ConnectionStringAsync();
@@ -23,7 +21,7 @@ public abstract class ExpectedRaceLoggingTests(DatabaseProvider provider) : IAsy
     public async Task InitializeAsync()
     {
         _app = new OpsBotFactory(provider, await ConnectionStringAsync());
-        _app.TestServices = s => s.AddLogging(l => l.AddProvider(new Capture(_logs)));
+        _app.TestServices = s => s.AddLogging(l => l.AddProvider(_logs));
         _ = _app.Server;
     }
 
@@ -44,21 +42,7 @@ public abstract class ExpectedRaceLoggingTests(DatabaseProvider provider) : IAsy
         });
 
         Assert.True(collided);
-        Assert.DoesNotContain(_logs, l => l.Level >= LogLevel.Error && l.Category.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal));
-    }
-
-    private sealed class Capture(ConcurrentQueue<(string, LogLevel, string)> logs) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, logs);
-        public void Dispose() { }
-
-        private sealed class Logger(string category, ConcurrentQueue<(string, LogLevel, string)> logs) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                logs.Enqueue((category, logLevel, formatter(state, exception)));
-        }
+        Assert.DoesNotContain(_logs.Lines, l => l.StartsWith("Error Microsoft.EntityFrameworkCore", StringComparison.Ordinal) || l.StartsWith("Critical Microsoft.EntityFrameworkCore", StringComparison.Ordinal));
     }
 }
 
