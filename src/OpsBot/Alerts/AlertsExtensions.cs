@@ -1,4 +1,5 @@
 using OpsBot.Conversations;
+using OpsBot.Events;
 using OpsBot.Messaging;
 
 namespace OpsBot.Alerts;
@@ -10,6 +11,7 @@ public static class AlertsExtensions
         services.Configure<AlertOptions>(configuration.GetSection(AlertOptions.Section));
         services.AddScoped<AlertService>();
         services.AddScoped<KpiMonitor>();
+        services.AddDomainEventHandler<AlertRequested, AlertRequestHandler>();
         services.AddScoped<AlertHandlers>();
         services.AddLiveCardSource<AlertCardSource>();
         services.AddLiveCardSource<RestrictedAlertCardSource>();

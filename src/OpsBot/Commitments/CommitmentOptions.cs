@@ -1,13 +1,10 @@
 namespace OpsBot.Commitments;
 
-/// <summary>Configuration section <c>Commitments</c>; accounts and roles are seeded into the store at start-up.</summary>
+/// <summary>Configuration section <c>Commitments</c>; roles are seeded into the store at start-up (its accounts and admins are <see cref="Customers.CustomerOptions"/>).</summary>
 public sealed class CommitmentOptions
 {
     public const string Section = "Commitments";
 
-    /// <summary>Teams user ids or Entra object ids allowed to run <c>account add / restrict</c>.</summary>
-    public List<string> Admins { get; set; } = [];
-    public List<AccountSeed> Accounts { get; set; } = [];
     /// <summary>Owning role → people and/or channel.</summary>
     public Dictionary<OwnerRole, RoleSeed> Roles { get; set; } = [];
     /// <summary>Days after the commit date each downstream form is due.</summary>
@@ -33,21 +30,6 @@ public sealed class CommitmentOptions
     /// <summary>API clients (names from <c>Api:Keys</c>) that may read restricted accounts (the ERP itself).</summary>
     public List<string> TrustedApiClients { get; set; } = [];
     public ErpWebhookOptions ErpWebhook { get; set; } = new();
-}
-
-public sealed class AccountSeed
-{
-    public string Number { get; set; } = "";
-    public string Name { get; set; } = "";
-    public AccountSegment Segment { get; set; } = AccountSegment.Standard;
-    public bool Restricted { get; set; }
-    public List<string> AllowedUsers { get; set; } = [];
-    public List<string> ShipToSites { get; set; } = [];
-    public List<string> BillToSites { get; set; } = [];
-    public string? MasterAgreementRef { get; set; }
-    public string? PaymentTerms { get; set; }
-    public decimal? UsualValueMin { get; set; }
-    public decimal? UsualValueMax { get; set; }
 }
 
 public sealed class RoleSeed

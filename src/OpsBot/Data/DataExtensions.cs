@@ -25,22 +25,29 @@ public static class DataExtensions
             case DatabaseProvider.Sqlite:
                 services.AddDbContextPool<SqliteOpsBotDbContext>((sp, o) => o.UseSqlite(connectionString)
                     .AddInterceptors([new SqlitePragmas(), new SqliteWriteGate(), .. sp.GetServices<IInterceptor>()]).ConfigureWarnings(ConnectionErrorsAsWarnings));
-                services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqliteOpsBotDbContext>());
+                services.AddScoped<OpsBotDbContext>(sp => InScope(sp.GetRequiredService<SqliteOpsBotDbContext>(), sp));
                 break;
             case DatabaseProvider.Postgres:
                 services.AddDbContextPool<PostgresOpsBotDbContext>((sp, o) => o.UseNpgsql(WithNpgsqlDefaults(connectionString),
                     n => n.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.PostgresCodes)).AddInterceptors(sp.GetServices<IInterceptor>())
                     .ConfigureWarnings(ConnectionErrorsAsWarnings));
-                services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<PostgresOpsBotDbContext>());
+                services.AddScoped<OpsBotDbContext>(sp => InScope(sp.GetRequiredService<PostgresOpsBotDbContext>(), sp));
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContextPool<SqlServerOpsBotDbContext>((sp, o) => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.SqlServerNumbers))
                     .AddInterceptors(sp.GetServices<IInterceptor>()).ConfigureWarnings(ConnectionErrorsAsWarnings));
-                services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqlServerOpsBotDbContext>());
+                services.AddScoped<OpsBotDbContext>(sp => InScope(sp.GetRequiredService<SqlServerOpsBotDbContext>(), sp));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite, SqlServer or Postgres.");
         }
+    }
+
+    /// <summary>A pooled store is handed out in many scopes: each time, it learns the current one (for its domain event handlers).</summary>
+    private static OpsBotDbContext InScope(OpsBotDbContext db, IServiceProvider scope)
+    {
+        db.Services = scope;
+        return db;
     }
 
     /// <summary>A connection that cannot be opened (restart, failover) is retried by the execution strategy; one log line per try is a warning, not an error storm.</summary>

@@ -295,7 +295,7 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
     {
         await _app.WithDbAsync(async db =>
         {
-            db.Accounts.Add(new OpsBot.Commitments.Account { Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { UserId = "29:plant-manager" }] });
+            db.Accounts.Add(new OpsBot.Customers.Account { Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { UserId = "29:plant-manager" }] });
             return await db.SaveChangesAsync();
         });
         var id = await RaiseAsync("Initech", "line-down", 3);

@@ -4,10 +4,10 @@ using OpsBot.Audit;
 using OpsBot.Conversations;
 using OpsBot.Data;
 
-namespace OpsBot.Commitments;
+namespace OpsBot.Customers;
 
-/// <summary><c>account add | restrict | site</c> — for the admins listed in <c>Commitments:Admins</c> only.</summary>
-public sealed class AccountAdmin(OpsBotDbContext db, IOptions<CommitmentOptions> options, TimeProvider time)
+/// <summary><c>account add | restrict | site</c> — for the admins listed in <c>Commitments:Admins</c> only (<see cref="CustomerOptions.Admins"/>).</summary>
+public sealed class AccountAdmin(OpsBotDbContext db, IOptions<CustomerOptions> options, TimeProvider time)
 {
     public const string Usage = "account add <number> <Strategic|Key|Standard> <name> · account restrict <number> <user id> · account site <number> <ship-to|bill-to> <site>";
 
@@ -52,7 +52,7 @@ public sealed class AccountAdmin(OpsBotDbContext db, IOptions<CommitmentOptions>
         if (account is null) return $"Account {number} not found.";
         var before = new { account.Restricted, members = account.Members.Select(m => m.UserId).ToList() };
         account.Restricted = true;
-        if (account.Members.All(m => m.UserId != user)) account.Members.Add(new AccountMember { UserId = user });
+        if (account.Members.All(m => !string.Equals(m.UserId, user, StringComparison.OrdinalIgnoreCase))) account.Members.Add(new AccountMember { UserId = user });
         if (account.Members.All(m => !viewer.Is(m.UserId))) account.Members.Add(new AccountMember { UserId = viewer.Id });
         db.Audit(now, viewer.Id, viewer.Name, "account-restricted", "Account", number, before,
             new { account.Restricted, members = account.Members.Select(m => m.UserId).ToList() });

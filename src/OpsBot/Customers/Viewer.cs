@@ -1,0 +1,19 @@
+using OpsBot.Conversations;
+
+namespace OpsBot.Customers;
+
+/// <summary>Who is asking: a Teams user (id + Entra object id) or an API client (<see cref="Trusted"/> sees restricted accounts).</summary>
+public sealed record Viewer(string Id, string? AadId, string Name, bool Trusted = false)
+{
+    public static Viewer Of(BotTurn turn) => new(turn.UserId, turn.UserAadObjectId, turn.UserName);
+
+    /// <summary>A person stored by id only (a route's person, a live card copy's recipient).</summary>
+    public static Viewer Person(string userId) => new(userId, null, userId);
+
+    /// <summary>
+    /// The one identity rule: a stored person id (an account member, an allowed user, a role's person) names this viewer when it
+    /// equals the Teams user id or the Entra object id, ignoring case.
+    /// </summary>
+    public bool Is(string? userId) =>
+        !string.IsNullOrEmpty(userId) && (string.Equals(userId, Id, StringComparison.OrdinalIgnoreCase) || string.Equals(userId, AadId, StringComparison.OrdinalIgnoreCase));
+}
