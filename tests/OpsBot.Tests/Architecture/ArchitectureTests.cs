@@ -26,7 +26,7 @@ public sealed partial class ArchitectureTests
     public void A_bounded_part_does_not_reference_what_it_must_not_know(string part, string forbidden)
     {
         var path = part == "OpsBot.Cards" ? CardEngine : Protocol;
-        Assert.Empty(ReferencesOf(path, part, forbidden));
+        None(ReferencesOf(path, part, forbidden));
     }
 
     /// <summary>Project references (what the build allows) and assembly references and type uses (what the compiled part really uses).</summary>
@@ -46,7 +46,7 @@ public sealed partial class ArchitectureTests
     [Fact]
     public void A_feature_uses_no_code_of_another_feature_only_its_data()
     {
-        Assert.Empty(FeatureCrossings(TypeUses.Of(App), SharedData()));
+        None(FeatureCrossings(TypeUses.Of(App), SharedData()));
     }
 
     /// <summary>Uses of another feature's types other than the entities and enums of the EF model.</summary>
@@ -69,14 +69,14 @@ public sealed partial class ArchitectureTests
     [Fact]
     public void Conversations_do_not_use_Hosting()
     {
-        Assert.Empty(TypeUses.Of(App).Where(u => TypeUse.In(u.UserNamespace, "OpsBot.Conversations") && TypeUse.In(u.UsedNamespace, "OpsBot.Hosting"))
+        None(TypeUses.Of(App).Where(u => TypeUse.In(u.UserNamespace, "OpsBot.Conversations") && TypeUse.In(u.UsedNamespace, "OpsBot.Hosting"))
             .Select(u => u.ToString()).Distinct());
     }
 
     [Fact]
     public void Every_namespace_matches_its_folder()
     {
-        Assert.Empty(NamespaceMismatches(RepoFiles.PathOf("src")).Concat(NamespaceMismatches(RepoFiles.PathOf("tests"))));
+        None(NamespaceMismatches(RepoFiles.PathOf("src")).Concat(NamespaceMismatches(RepoFiles.PathOf("tests"))));
     }
 
     /// <summary>
@@ -102,6 +102,13 @@ public sealed partial class ArchitectureTests
             }
         }
         return mismatches;
+    }
+
+    /// <summary>Fails with every crossing, one per line.</summary>
+    private static void None(IEnumerable<string> crossings)
+    {
+        var all = crossings.ToList();
+        if (all.Count > 0) Assert.Fail($"{all.Count} boundary crossing(s):\n" + string.Join('\n', all));
     }
 
     [GeneratedRegex(@"^namespace\s+([\w.]+)", RegexOptions.Multiline)]
