@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpsBot.Commitments;
 using OpsBot.Customers;
 using OpsBot.Data;
+using OpsBot.Events;
 using OpsBot.Messaging;
 using OpsBot.Tests.Infrastructure;
 
@@ -388,6 +389,39 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         await scheduler.ScanAsync(default);
         Assert.Equal(1, await App.WithDbAsync(db => db.Alerts.CountAsync())); // idempotent per form even if the scan runs again
         Assert.Single(await Outbox("commitment-form-reminder")); // supply chain is a channel role: no personal reminder; order desk not reminded twice
+    }
+
+    [Fact]
+    public async Task An_overdue_form_and_the_alert_it_requests_commit_together_or_not_at_all()
+    {
+        await CaptureAsync("OPP-TX");
+        await App.DisposeAsync();
+        Clock.Advance(TimeSpan.FromDays(10)); // every form is overdue past the alert threshold
+        App = NewApp(Database);
+        // A second handler of the request fails after the Alerts feature has raised (and saved) the alert in the scan's transaction.
+        App.TestServices = services => services.AddDomainEventHandler<AlertRequested, RefusingAlertRequestHandler>();
+        Client = App.CreateClient();
+        var scheduler = App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OverdueScheduler>().Single();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => scheduler.ScanAsync(default));
+        await App.WithDbAsync(async db =>
+        {
+            Assert.Equal(0, await db.Alerts.CountAsync());
+            Assert.Equal(0, await db.OutboxMessages.CountAsync(m => m.CorrelationType == "alert" || m.CorrelationType == "commitment-form-reminder"));
+            Assert.Equal(0, await db.AuditEntries.CountAsync(a => a.Action == "overdue-alert-raised" || a.Action == "overdue-reminder-sent"));
+            Assert.All(await db.DownstreamForms.AsNoTracking().ToListAsync(), f => Assert.Equal((null, null), (f.ReminderSentAt, f.AlertRaisedAt)));
+            return 0;
+        });
+
+        await App.DisposeAsync();
+        App = NewApp(Database);
+        Client = App.CreateClient();
+        await WaitForAsync(async () => await App.WithDbAsync(db => db.Alerts.CountAsync()) == 4, "the four overdue alerts");
+        Assert.Equal(4, await App.WithDbAsync(db => db.DownstreamForms.CountAsync(f => f.ReminderSentAt != null && f.AlertRaisedAt != null)));
+    }
+
+    private sealed class RefusingAlertRequestHandler : IDomainEventHandler<AlertRequested>
+    {
+        public Task HandleAsync(AlertRequested domainEvent, CancellationToken ct) => throw new InvalidOperationException("The request is refused.");
     }
 
     [Fact]
