@@ -11,8 +11,8 @@ public sealed class CommitmentQueries(OpsBotDbContext db, CustomerAccess access)
     public IQueryable<Commitment> VisibleTo(Viewer viewer)
     {
         if (viewer.Trusted) return db.Commitments;
-        var member = CustomerAccess.IsMember(viewer);
-        return db.Commitments.Where(c => !c.Account.Restricted || c.Account.Members.AsQueryable().Any(member));
+        var visible = db.Accounts.Where(CustomerAccess.Visible(viewer));
+        return db.Commitments.Where(c => visible.Any(a => a.Id == c.AccountId));
     }
 
     /// <summary>Loads a commitment with everything its current view needs, if it exists and <paramref name="viewer"/> may see it; audits a refusal.</summary>
@@ -33,9 +33,8 @@ public sealed class CommitmentQueries(OpsBotDbContext db, CustomerAccess access)
     /// <summary>The roles <paramref name="viewer"/> holds (by Teams user id or Entra object id).</summary>
     public Task<List<OwnerRole>> RolesOfAsync(Viewer viewer, CancellationToken ct)
     {
-        var id = viewer.Id.ToLowerInvariant();
-        var aad = (viewer.AadId ?? viewer.Id).ToLowerInvariant();
-        return db.RoleAssignments.Where(r => r.UserId!.ToLower() == id || r.UserId!.ToLower() == aad).Select(r => r.Role).Distinct().ToListAsync(ct);
+        var keys = viewer.Keys;
+        return db.RoleAssignments.Where(r => r.UserId != null && keys.Contains(r.UserId.ToLower())).Select(r => r.Role).Distinct().ToListAsync(ct);
     }
 
     /// <summary>One page of the open downstream forms of <paramref name="viewer"/>'s roles, soonest due first, and how many there are.</summary>

@@ -17,20 +17,12 @@ public sealed class CustomerAccess(OpsBotDbContext db)
     public static bool CanSee(Account account, Viewer viewer) =>
         viewer.Trusted || !account.Restricted || account.Members.Any(m => viewer.Is(m.UserId));
 
-    /// <summary><see cref="Viewer.Is"/> as a query filter on members.</summary>
-    public static Expression<Func<AccountMember, bool>> IsMember(Viewer viewer)
-    {
-        var id = viewer.Id.ToLowerInvariant();
-        var aad = (viewer.AadId ?? viewer.Id).ToLowerInvariant();
-        return m => m.UserId.ToLower() == id || m.UserId.ToLower() == aad;
-    }
-
     /// <summary><see cref="CanSee"/> as a query filter on accounts.</summary>
     public static Expression<Func<Account, bool>> Visible(Viewer viewer)
     {
         if (viewer.Trusted) return a => true;
-        var member = IsMember(viewer);
-        return a => !a.Restricted || a.Members.AsQueryable().Any(member);
+        var keys = viewer.Keys;
+        return a => !a.Restricted || a.Members.Any(m => keys.Contains(m.UserId.ToLower()));
     }
 
     private List<Account>? _restricted;

@@ -16,4 +16,7 @@ public sealed record Viewer(string Id, string? AadId, string Name, bool Trusted 
     /// </summary>
     public bool Is(string? userId) =>
         !string.IsNullOrEmpty(userId) && (string.Equals(userId, Id, StringComparison.OrdinalIgnoreCase) || string.Equals(userId, AadId, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary><see cref="Is"/> in a query: a stored id names this viewer when its lower case is one of these (<c>Keys.Contains(x.UserId.ToLower())</c>).</summary>
+    public string[] Keys => AadId is { Length: > 0 } aad ? [Id.ToLowerInvariant(), aad.ToLowerInvariant()] : [Id.ToLowerInvariant()];
 }

@@ -445,6 +445,9 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         Assert.Contains("restricted", (await SayAsync("account restrict NEW-1 29:rep-two", "29:admin"))["text"]!.ToString(), StringComparison.Ordinal);
         Assert.Equal(CustomerAccess.NotFound("account", "NEW-1"), (await SayAsync("commitments for NEW-1", "29:rep-one"))["text"]!.ToString());
         Assert.Contains("No commitments yet", Text(CardOfPost(await SayAsync("commitments for NEW-1", "29:rep-two"))), StringComparison.Ordinal);
+        // Members are named by Teams user id or Entra object id, in any case.
+        await SayAsync($"account restrict NEW-1 {Activities.AadId("29:rep-one").ToUpperInvariant()}", "29:admin");
+        Assert.Contains("No commitments yet", Text(CardOfPost(await SayAsync("commitments for NEW-1", "29:rep-one"))), StringComparison.Ordinal);
     }
 }
 
