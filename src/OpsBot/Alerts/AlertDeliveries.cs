@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
+using OpsBot.Customers;
 using OpsBot.Data;
 using OpsBot.Messaging;
 
@@ -133,7 +134,7 @@ public sealed class RestrictedAlertCardSource(CardTemplates cards, TimeProvider 
 
     private async Task<bool> AllowedAsync(OpsBotDbContext db, Alert alert, LiveCardCopy copy, CancellationToken ct)
     {
-        if (copy.UserId is { Length: > 0 } user) return await AlertService.MayViewAsync(db, options.Value, alert, user, ct);
+        if (copy.UserId is { Length: > 0 } user) return await AlertService.MayViewAsync(db, options.Value, alert, Viewer.Person(user), ct);
         var channel = copy.ChannelId;
         if (channel is null && copy.ConversationId is { } conversation && conversation.IndexOf(";messageid=", StringComparison.Ordinal) is var i and > 0)
             channel = conversation[..i];

@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
-using OpsBot.Commitments;
 using OpsBot.Conversations;
+using OpsBot.Customers;
 using OpsBot.Data;
 using OpsBot.Messaging;
 using OpsBot.People;
@@ -41,7 +41,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
             alert = await alerts.RaiseAsync(input, AlertSource.Chat, Actor(turn), turn.Activity.ServiceUrl ?? alerts.DefaultServiceUrl, turn.TenantId,
                 client, formId, origin: origin, ct: ct);
         }
-        catch (DbUpdateException ex) when (formId is not null && DbErrors.IsUniqueViolation(ex))
+        catch (DbUpdateException ex) when (formId is not null && StoreErrors.IsUniqueViolation(ex))
         {
             // The same form submitted twice at once: the other submit raised it.
             db.ChangeTracker.Clear();
@@ -86,7 +86,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
             return;
         }
         var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
-        if (alert is null || !await alerts.MayViewAsync(alert, turn.UserId, ct))
+        if (alert is null || !await alerts.MayViewAsync(alert, Viewer.Of(turn), ct))
         {
             await turn.SendTextAsync($"I can't find alert #{id} (or it is on an account you are not allowed on).", ct);
             return;
@@ -120,7 +120,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
     {
         var open = new List<Alert>();
         foreach (var a in await db.Alerts.AsNoTracking().Where(a => a.Status != AlertStatus.Resolved).ToListAsync(ct))
-            if (await alerts.MayViewAsync(a, turn.UserId, ct)) open.Add(a);
+            if (await alerts.MayViewAsync(a, Viewer.Of(turn), ct)) open.Add(a);
         await turn.SendCardAsync("alert-list", OverviewModel(open, "Open alerts", clock.GetUtcNow().UtcDateTime), "Open alerts", ct);
     }
 
@@ -135,7 +135,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
     public async Task PlanAsync(BotTurn turn, string args, CancellationToken ct)
     {
         if (!long.TryParse(args.Trim().TrimStart('#'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)
-            || await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !await alerts.MayViewAsync(alert, turn.UserId, ct))
+            || await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !await alerts.MayViewAsync(alert, Viewer.Of(turn), ct))
         {
             await turn.SendTextAsync("Usage: alert plan <alert id> — and the alert must exist and be visible to you.", ct);
             return;
@@ -145,7 +145,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
 
     public async Task<InvokeResponse> AddStepAsync(BotTurn turn, JsonObject data, CancellationToken ct)
     {
-        if (Long(data, "alertId") is not { } id || await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !await alerts.MayViewAsync(alert, turn.UserId, ct))
+        if (Long(data, "alertId") is not { } id || await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !await alerts.MayViewAsync(alert, Viewer.Of(turn), ct))
             return AdaptiveCardInvoke.Error(404, "NotFound", "That alert does not exist or is not visible to you.");
         var title = Str(data, "stepTitle")?.Trim();
         var owner = Str(data, "stepOwner")?.Trim();
@@ -164,7 +164,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
     public async Task<InvokeResponse> StepDoneAsync(BotTurn turn, JsonObject data, CancellationToken ct)
     {
         if (Long(data, "alertId") is not { } id || Long(data, "stepId") is not { } stepId
-            || await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !await alerts.MayViewAsync(alert, turn.UserId, ct))
+            || await db.Alerts.FirstOrDefaultAsync(a => a.Id == id, ct) is not { } alert || !await alerts.MayViewAsync(alert, Viewer.Of(turn), ct))
             return AdaptiveCardInvoke.Error(404, "NotFound", "That step does not exist or is not visible to you.");
         var step = await db.AlertPlanSteps.FirstOrDefaultAsync(s => s.Id == stepId && s.AlertId == id, ct);
         if (step is null) return AdaptiveCardInvoke.Error(404, "NotFound", "That step does not exist.");
@@ -266,7 +266,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
         await turn.SendTextAsync("Usage: alert route list | alert route add <name> [account=X] [segment=Y] [kind=K] [maxseverity=N] [channel=teamId/channelId] [person=29:…] | alert route remove <id>", ct);
     }
 
-    private static Actor Actor(BotTurn turn) => new(turn.UserId, turn.UserName, turn.ConversationId);
+    private static Actor Actor(BotTurn turn) => new(turn.UserId, turn.UserName, turn.ConversationId, turn.UserAadObjectId);
 
     internal static string? Str(JsonObject data, string key) => data[key] switch
     {

@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
-using OpsBot.Commitments;
 using OpsBot.Conversations;
+using OpsBot.Customers;
 using OpsBot.Data;
 using OpsBot.Messaging;
 
@@ -13,7 +13,7 @@ namespace OpsBot.Alerts;
 
 public sealed record AlertInput(string? Account, string? Reference, string? Kind, string? Impact, int? Severity, string? Description);
 
-public sealed record Actor(string Id, string Name, string? ConversationId = null);
+public sealed record Actor(string Id, string Name, string? ConversationId = null, string? AadId = null);
 
 /// <summary>A card the alert was shown on outside the outbox (the chat form the alert was raised from), kept current like the routed copies.</summary>
 public sealed record AlertOrigin(DeliveryTarget.Conversation Target, string ActivityId, string UserId);
@@ -23,7 +23,7 @@ public sealed record AlertOrigin(DeliveryTarget.Conversation Target, string Acti
 /// <see cref="AlertCardSource"/> when it is sent; a change marks them all with <see cref="LiveCards.RefreshLiveCard"/>.
 /// </summary>
 public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> options, IOptions<BotOptions> bot, CardTemplates cards, TimeProvider clock,
-    OutboxDispatcher dispatcher)
+    OutboxDispatcher dispatcher, CustomerAccess customers)
 {
     public const string Correlation = "alert";
     private readonly AlertOptions _options = options.Value;
@@ -70,7 +70,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             RaisedById = actor.Id,
             RaisedByName = actor.Name,
             CreatedAt = now,
-            Restricted = restricted || (accountOptions?.Restricted ?? false) || await RestrictedAccountAsync(account, ct) is not null,
+            Restricted = restricted || (accountOptions?.Restricted ?? false) || await customers.RestrictedAccountAsync(account, ct) is not null,
             GroupKey = groupKey,
             ServiceUrl = serviceUrl,
             TenantId = tenantId ?? _options.TenantId,
@@ -91,7 +91,8 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             Text = $"Raised by {actor.Name} ({source.ToString().ToLowerInvariant()})" + (alert.ThreadAlertId is { } t ? $", related to alert #{t}" : ""),
         });
         db.Alerts.Add(alert);
-        await InTransactionAsync(async () =>
+        // Two saves (the alert's id is needed for its deliveries), one transaction.
+        await db.InRetriedTransactionAsync(async () =>
         {
             await db.SaveChangesAsync(ct);
             await EnqueueDeliveriesAsync(alert, now, ct);
@@ -103,6 +104,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             }
             await db.SaveChangesAsync(ct);
         }, ct);
+        dispatcher.Wake();
         return alert;
     }
 
@@ -114,7 +116,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         var routes = await db.AlertRoutes.AsNoTracking().Include(r => r.Channels).ToListAsync(ct);
         var matched = routes.Where(r => r.Matches(alert)).ToList();
         _options.Accounts.TryGetValue(alert.Account, out var account);
-        var members = await RestrictedAccountAsync(alert.Account, ct);
+        var members = await customers.RestrictedAccountAsync(alert.Account, ct);
         var recipients = new Dictionary<string, Recipient>(StringComparer.Ordinal);
         foreach (var channel in matched.SelectMany(r => r.Channels))
         {
@@ -132,7 +134,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         }
         foreach (var (id, label) in people)
         {
-            if (alert.Restricted && account?.AllowedUsers.Contains(id) != true && members?.CanSee(new Viewer(id, null, "")) != true) continue;
+            if (alert.Restricted && !AllowedOn(account, members, Viewer.Person(id))) continue;
             recipients.TryAdd("p:" + id, new Recipient("p:" + id, new DeliveryTarget.Person(alert.ServiceUrl, alert.TenantId ?? "", id), label));
         }
         return recipients.Values.ToList();
@@ -183,7 +185,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
     {
         var alert = await db.Alerts.Include(a => a.Plan).FirstOrDefaultAsync(a => a.Id == alertId, ct);
         if (alert is null) return (ActionResult.Invalid, null, $"There is no alert #{alertId}.");
-        if (!await MayViewAsync(alert, actor.Id, ct)) return (ActionResult.NotAllowed, null, $"Alert #{alertId} is on a restricted account you are not allowed on.");
+        if (!await MayViewAsync(alert, new Viewer(actor.Id, actor.AadId, actor.Name), ct)) return (ActionResult.NotAllowed, null, $"Alert #{alertId} is on a restricted account you are not allowed on.");
         if (version is { } v && v != alert.Version)
             return (ActionResult.Stale, alert, "This card was out of date, so your click was not applied. Here is the current alert; try again if still needed.");
         if (alert.Status == AlertStatus.Resolved && action != "update")
@@ -239,61 +241,30 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
     {
         db.AlertEvents.Add(new AlertEvent { AlertId = alert.Id, At = now, ActorId = actor.Id, ActorName = actor.Name, Action = action, Text = text, ConversationId = actor.ConversationId });
         if (db.Entry(alert).State == EntityState.Unchanged) db.Entry(alert).State = EntityState.Modified;
-        await InTransactionAsync(async () =>
+        await db.InRetriedTransactionAsync(async () =>
         {
             await EnqueueDeliveriesAsync(alert, now, ct);
             db.RefreshLiveCard(LiveKey(alert));
             await db.SaveChangesAsync(ct);
         }, ct);
-    }
-
-    /// <summary>One unit of work that needs a generated id half-way (alert id → outbox correlation): two saves, one transaction.</summary>
-    public async Task InTransactionAsync(Func<Task> work, CancellationToken ct)
-    {
-        if (db.Database.CurrentTransaction is not null)
-        {
-            await work();
-            return;
-        }
-        await db.InRetriedTransactionAsync(async () =>
-        {
-            await work();
-            return true;
-        }, ct);
         dispatcher.Wake();
     }
 
     /// <summary>
-    /// Restricted alerts are for the account's allowed people: the members of the Commitments account (same check as
-    /// Commitments, <see cref="AccountAccess.CanSee"/>) and, for accounts only configured under <c>Alerts:Accounts</c>, its AllowedUsers.
+    /// Restricted alerts are for the account's allowed people: the members of the customer account (<see cref="CustomerAccess"/>)
+    /// and, for accounts only configured under <c>Alerts:Accounts</c>, its AllowedUsers — both by Teams user id or Entra object id.
     /// </summary>
-    public async Task<bool> MayViewAsync(Alert alert, string userId, CancellationToken ct)
-    {
-        if (!alert.Restricted) return true;
-        if (_options.Accounts.TryGetValue(alert.Account, out var account) && account.AllowedUsers.Contains(userId)) return true;
-        return await RestrictedAccountAsync(alert.Account, ct) is { } restricted && restricted.CanSee(new Viewer(userId, null, ""));
-    }
+    public async Task<bool> MayViewAsync(Alert alert, Viewer viewer, CancellationToken ct) =>
+        !alert.Restricted || AllowedOn(Configured(_options, alert), await customers.RestrictedAccountAsync(alert.Account, ct), viewer);
 
-    /// <summary><see cref="MayViewAsync(Alert, string, CancellationToken)"/> outside a request (live card rendering).</summary>
-    public static async Task<bool> MayViewAsync(OpsBotDbContext db, AlertOptions options, Alert alert, string userId, CancellationToken ct)
-    {
-        if (!alert.Restricted) return true;
-        if (options.Accounts.TryGetValue(alert.Account, out var account) && account.AllowedUsers.Contains(userId)) return true;
-        var key = alert.Account.Trim();
-        var restricted = (await db.Accounts.AsNoTracking().Include(a => a.Members).Where(a => a.Restricted).ToListAsync(ct))
-            .FirstOrDefault(a => string.Equals(a.Number, key, StringComparison.OrdinalIgnoreCase) || string.Equals(a.Name, key, StringComparison.OrdinalIgnoreCase));
-        return restricted is not null && restricted.CanSee(new Viewer(userId, null, ""));
-    }
+    /// <summary><see cref="MayViewAsync(Alert, Viewer, CancellationToken)"/> outside a request (live card rendering).</summary>
+    public static async Task<bool> MayViewAsync(OpsBotDbContext db, AlertOptions options, Alert alert, Viewer viewer, CancellationToken ct) =>
+        !alert.Restricted || AllowedOn(Configured(options, alert), await new CustomerAccess(db).RestrictedAccountAsync(alert.Account, ct), viewer);
 
-    private List<Account>? _restrictedAccounts;
+    private static AccountOptions? Configured(AlertOptions options, Alert alert) => options.Accounts.GetValueOrDefault(alert.Account);
 
-    /// <summary>The restricted Commitments account an alert's account names (by number or name), if any.</summary>
-    public async Task<Account?> RestrictedAccountAsync(string account, CancellationToken ct)
-    {
-        _restrictedAccounts ??= await db.Accounts.AsNoTracking().Include(a => a.Members).Where(a => a.Restricted).ToListAsync(ct);
-        var key = account.Trim();
-        return _restrictedAccounts.FirstOrDefault(a => string.Equals(a.Number, key, StringComparison.OrdinalIgnoreCase) || string.Equals(a.Name, key, StringComparison.OrdinalIgnoreCase));
-    }
+    private static bool AllowedOn(AccountOptions? configured, Account? restricted, Viewer viewer) =>
+        configured?.AllowedUsers.Any(viewer.Is) == true || (restricted is not null && CustomerAccess.CanSee(restricted, viewer));
 
     private static string Summary(Alert alert) => $"Alert #{alert.Id} · Sev {alert.Severity.Number()} · {alert.Account}: {Trim(alert.Impact, 80)}";
 

@@ -1,4 +1,5 @@
 using OpsBot.Conversations;
+using OpsBot.Events;
 using OpsBot.Messaging;
 using OpsBot.Settings;
 
@@ -13,6 +14,7 @@ public static class AlertsExtensions
                 "Alerts:Kpis:<name>: the Critical level must be worse than the Warning level (lower for Direction Below, higher for Above).");
         services.AddScoped<AlertService>();
         services.AddScoped<KpiMonitor>();
+        services.AddDomainEventHandler<AlertRequested, AlertRequestHandler>();
         services.AddScoped<AlertHandlers>();
         services.AddLiveCardSource<AlertCardSource>();
         services.AddLiveCardSource<RestrictedAlertCardSource>();

@@ -54,7 +54,7 @@ public sealed class KpiMonitor(OpsBotDbContext db, AlertService alerts, IOptions
         var shown = $"{name} = {value.ToString("0.##", CultureInfo.InvariantCulture)}{kpi.Unit}";
         var outcome = "unchanged";
 
-        await alerts.InTransactionAsync(async () =>
+        await db.InRetriedTransactionAsync(async () =>
         {
             var open = state.AlertId is { } id ? await db.Alerts.FirstOrDefaultAsync(a => a.Id == id && a.Status != AlertStatus.Resolved, ct) : null;
             if (level > previous)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using OpsBot.Customers;
 using OpsBot.Data;
 
 namespace OpsBot.Commitments;
@@ -81,7 +82,7 @@ public static partial class CaptureRules
             .Select(c => new ExistingCommitment(c.CaptureFormId, c.OpportunityId, c.CustomerPoNumber, c.AccountId))));
 
     /// <param name="clashes">From <see cref="ClashesAsync"/> when the caller already read them; read here otherwise.</param>
-    public static async Task<(CaptureResult Result, CaptureInput Input)> ValidateAsync(OpsBotDbContext db, CaptureInput input, Viewer viewer,
+    public static async Task<(CaptureResult Result, CaptureInput Input)> ValidateAsync(OpsBotDbContext db, CustomerAccess customers, CaptureInput input, Viewer viewer,
         CommitmentOptions options, DateTime now, CancellationToken ct, List<ExistingCommitment>? clashes = null)
     {
         clashes ??= await ClashesAsync(db, input, "", ct);
@@ -93,7 +94,7 @@ public static partial class CaptureRules
         if (input.AccountNumber.Length == 0) errors["accountNumber"] = "Enter the customer's account number.";
         else
         {
-            account = await db.FindAccountAsync(input.AccountNumber, viewer, now, "capture", ct);
+            account = await customers.FindAccountAsync(input.AccountNumber, viewer, now, "capture", ct);
             if (account is null) errors["accountNumber"] = $"Account '{input.AccountNumber}' not found.";
         }
         if (account is not null)

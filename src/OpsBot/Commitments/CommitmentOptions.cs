@@ -3,12 +3,11 @@ using OpsBot.Settings;
 
 namespace OpsBot.Commitments;
 
-/// <summary>Configuration section <c>Commitments</c>; accounts (and the owning roles of <c>People:Roles</c>) are seeded into the store at start-up.</summary>
+/// <summary>Configuration section <c>Commitments</c> (accounts are <see cref="Customers.CustomerOptions"/>, owning roles <c>People:Roles</c>).</summary>
 public sealed class CommitmentOptions
 {
     public const string Section = "Commitments";
 
-    public List<AccountSeed> Accounts { get; set; } = [];
     /// <summary>Days after the commit date each downstream form is due.</summary>
     public Dictionary<FormKind, int> DueDays { get; set; } = new()
     {
@@ -36,21 +35,6 @@ public sealed class CommitmentOptions
     /// <summary>API clients (names from <c>Api:Keys</c>) that may read restricted accounts (the ERP itself).</summary>
     public List<string> TrustedApiClients { get; set; } = [];
     public ErpWebhookOptions ErpWebhook { get; set; } = new();
-}
-
-public sealed class AccountSeed
-{
-    public string Number { get; set; } = "";
-    public string Name { get; set; } = "";
-    public AccountSegment Segment { get; set; } = AccountSegment.Standard;
-    public bool Restricted { get; set; }
-    public List<string> AllowedUsers { get; set; } = [];
-    public List<string> ShipToSites { get; set; } = [];
-    public List<string> BillToSites { get; set; } = [];
-    public string? MasterAgreementRef { get; set; }
-    public string? PaymentTerms { get; set; }
-    public decimal? UsualValueMin { get; set; }
-    public decimal? UsualValueMax { get; set; }
 }
 
 public sealed class ErpWebhookOptions

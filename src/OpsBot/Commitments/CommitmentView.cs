@@ -1,4 +1,5 @@
 using System.Globalization;
+using OpsBot.Customers;
 
 namespace OpsBot.Commitments;
 

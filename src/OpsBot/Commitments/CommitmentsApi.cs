@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using OpsBot.Audit;
+using OpsBot.Customers;
 using OpsBot.Data;
 
 namespace OpsBot.Commitments;
@@ -53,12 +54,12 @@ public static class CommitmentsApi
         return Results.Ok(page);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, string opportunityId, OpsBotDbContext db, IOptions<CommitmentOptions> options, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> GetAsync(HttpContext http, string opportunityId, CommitmentQueries queries, IOptions<CommitmentOptions> options, TimeProvider time, CancellationToken ct)
     {
         var viewer = ApiViewer(http.User, options.Value);
-        var c = await db.FindCommitmentAsync(opportunityId, viewer, time.GetUtcNow().UtcDateTime, "api", ct);
+        var c = await queries.FindAsync(opportunityId, viewer, time.GetUtcNow().UtcDateTime, "api", ct);
         return c is null
-            ? Results.Problem(statusCode: 404, title: "Not found", detail: AccountAccess.NotFound("commitment", opportunityId))
+            ? Results.Problem(statusCode: 404, title: "Not found", detail: CustomerAccess.NotFound("commitment", opportunityId))
             : Results.Ok(new CommitmentDetail(CommitmentView.Of(c), c.Forms.OrderBy(f => f.Kind)
                 .Select(f => new FormView(f.Kind.ToString(), f.Role.ToString(), f.DueAt, f.Status.ToString(), f.ConfirmedByName, f.ConfirmedAt)).ToList()));
     }

@@ -17,10 +17,11 @@ public static class CommitmentsExtensions
         services.AddOptions<PeopleOptions>()
             .Validate(o => o.Roles.Keys.All(r => Enum.TryParse<OwnerRole>(r, ignoreCase: true, out _)),
                 $"People:Roles names an unknown role; the roles are {string.Join(", ", Enum.GetNames<OwnerRole>())}.");
+        services.AddScoped<CommitmentQueries>();
+        services.AddScoped<CommitmentService>();
         services.AddScoped<CommitmentHandlers>();
         services.AddLiveCardSource<CommitmentSummarySource>();
         services.AddLiveCardSource<CommitmentFormTaskSource>();
-        services.AddScoped<AccountAdmin>();
         services.AddHostedService<CommitmentSeeder>();
         services.AddHostedService<OverdueScheduler>();
         services.AddHttpClient(nameof(ErpWebhookPusher), c => c.Timeout = TimeSpan.FromSeconds(30));
@@ -36,7 +37,6 @@ public static class CommitmentsExtensions
                 usage: "enrich <opportunity id> <ship-date|delivery|value|contact|note|…> <value>")
             .Command<CommitmentHandlers>("edit", "Edit a commitment's header", (h, t, a, ct) => h.EditAsync(t, a, ct), usage: "edit <opportunity id>")
             .Command<CommitmentHandlers>("my tasks", "Downstream forms waiting for you", (h, t, a, ct) => h.MyTasksAsync(t, a, ct))
-            .Command<AccountAdmin>("account", "Manage accounts (admins)", (h, t, a, ct) => h.RunAsync(t, a, ct), usage: AccountAdmin.Usage, hidden: true)
             .Verb<CommitmentHandlers>("commitment.submit", (h, t, d, ct) => h.SubmitAsync(t, d, ct))
             .Verb<CommitmentHandlers>("commitment.show", (h, t, d, ct) => h.ShowVerbAsync(t, d, ct))
             .Verb<CommitmentHandlers>("commitment.history", (h, t, d, ct) => h.HistoryVerbAsync(t, d, ct))

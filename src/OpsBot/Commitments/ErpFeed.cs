@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.Audit;
+using OpsBot.Customers;
 using OpsBot.Data;
 
 namespace OpsBot.Commitments;
@@ -18,6 +19,16 @@ namespace OpsBot.Commitments;
 public static class ErpFeed
 {
     public const string WebhookCursor = "webhook";
+
+    private static readonly JsonSerializerOptions Snapshot = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Adds the snapshot of version <see cref="CommitmentView.Version"/> of the commitment to the caller's unit of work.</summary>
+    public static void Append(OpsBotDbContext db, Commitment c, CommitmentView view, DateTime now) =>
+        db.ErpFeed.Add(new ErpFeedEntry
+        {
+            Commitment = c, OpportunityId = c.OpportunityId, AccountId = c.AccountId, Version = view.Version, CreatedAt = now,
+            PayloadJson = JsonSerializer.Serialize(view, Snapshot),
+        });
 
     /// <summary>
     /// Numbers the visible unnumbered entries, in id order, in one transaction. Each entry is numbered only while it still has no
@@ -54,7 +65,7 @@ public static class ErpFeed
                 if (!numberedAll) continue; // another reader numbered them at the same moment; read again
                 if (pending.Count < 500) return;
             }
-            catch (Exception ex) when (DbErrors.IsUniqueViolation(ex))
+            catch (Exception ex) when (StoreErrors.IsUniqueViolation(ex))
             {
                 // Another reader took these numbers at the same moment; read again.
             }
@@ -73,7 +84,7 @@ public static class ErpFeed
             .Select(e => new { e.Sequence, e.OpportunityId, e.Version, e.CreatedAt, e.PayloadJson, e.AccountId }).ToListAsync(ct);
         var accountIds = rows.Select(r => r.AccountId).Distinct().ToList();
         var accounts = await db.Accounts.AsNoTracking().Include(a => a.Members).Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
-        var items = rows.Where(r => accounts[r.AccountId].CanSee(viewer))
+        var items = rows.Where(r => CustomerAccess.CanSee(accounts[r.AccountId], viewer))
             .Select(r => new FeedItem(r.Sequence!.Value, r.OpportunityId, accounts[r.AccountId].Number, r.Version, r.CreatedAt, JsonNode.Parse(r.PayloadJson)))
             .ToList();
         var next = rows.Count > 0 ? rows[^1].Sequence!.Value : since;

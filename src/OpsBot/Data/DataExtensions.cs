@@ -26,18 +26,18 @@ public static class DataExtensions
             case DatabaseProvider.Sqlite:
                 services.AddDbContextPool<SqliteOpsBotDbContext>((sp, o) => o.UseSqlite(connectionString)
                     .AddInterceptors([new SqlitePragmas(), new SqliteWriteGate(), .. sp.GetServices<IInterceptor>()]).ConfigureWarnings(StoreLogLevels));
-                services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqliteOpsBotDbContext>());
+                services.AddScoped<OpsBotDbContext>(sp => InScope(sp.GetRequiredService<SqliteOpsBotDbContext>(), sp));
                 break;
             case DatabaseProvider.Postgres:
                 services.AddDbContextPool<PostgresOpsBotDbContext>((sp, o) => o.UseNpgsql(WithNpgsqlDefaults(connectionString),
                     n => n.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.PostgresCodes)).AddInterceptors(sp.GetServices<IInterceptor>())
                     .ConfigureWarnings(StoreLogLevels));
-                services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<PostgresOpsBotDbContext>());
+                services.AddScoped<OpsBotDbContext>(sp => InScope(sp.GetRequiredService<PostgresOpsBotDbContext>(), sp));
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContextPool<SqlServerOpsBotDbContext>((sp, o) => o.UseSqlServer(connectionString, s => s.EnableRetryOnFailure(options.RetryCount, options.MaxRetryDelay, StoreErrors.SqlServerNumbers))
                     .AddInterceptors(sp.GetServices<IInterceptor>()).ConfigureWarnings(StoreLogLevels));
-                services.AddScoped<OpsBotDbContext>(sp => sp.GetRequiredService<SqlServerOpsBotDbContext>());
+                services.AddScoped<OpsBotDbContext>(sp => InScope(sp.GetRequiredService<SqlServerOpsBotDbContext>(), sp));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Database:Provider '{provider}'. Use Sqlite, SqlServer or Postgres.");
@@ -54,6 +54,13 @@ public static class DataExtensions
         (RelationalEventId.ConnectionError, LogLevel.Warning),
         (RelationalEventId.CommandError, LogLevel.Debug),
         (CoreEventId.SaveChangesFailed, LogLevel.Debug));
+
+    /// <summary>A pooled store is handed out in many scopes: each time, it learns the current one (for its domain event handlers).</summary>
+    private static OpsBotDbContext InScope(OpsBotDbContext db, IServiceProvider scope)
+    {
+        db.Services = scope;
+        return db;
+    }
 
     /// <summary>
     /// Npgsql defaults for OpsBot's pooled PostgreSQL connections; a connection string that sets one of them itself wins.

@@ -3,7 +3,9 @@ using OpsBot.Alerts;
 using OpsBot.Audit;
 using OpsBot.Commitments;
 using OpsBot.Conversations;
+using OpsBot.Customers;
 using OpsBot.Escalations;
+using OpsBot.Events;
 using OpsBot.Messaging;
 using OpsBot.People;
 
@@ -66,15 +68,41 @@ public abstract class OpsBotDbContext(DbContextOptions options) : DbContext(opti
     /// <summary>Live cards to mark changed in the transaction of the next save (<see cref="Messaging.LiveCards.RefreshLiveCard"/>).</summary>
     internal HashSet<string> PendingLiveCards { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The service scope this store was handed out in (where <see cref="Publish"/>ed events find their handlers).</summary>
+    internal IServiceProvider? Services { get; set; }
+
+    private readonly List<IDomainEvent> _events = [];
+
+    /// <summary>
+    /// Publishes <paramref name="domainEvent"/> with the next <see cref="SaveChangesAsync(bool, CancellationToken)"/>: that save,
+    /// the handlers' work and their changes are one transaction (the caller's, or one begun for it).
+    /// </summary>
+    public void Publish(IDomainEvent domainEvent) => _events.Add(domainEvent);
+
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         if (PendingLiveCards.Count > 0) throw new InvalidOperationException("Live card changes are saved with SaveChangesAsync.");
+        if (_events.Count > 0) throw new InvalidOperationException("Domain events are published with SaveChangesAsync.");
         StoreLimits.Check(ChangeTracker);
         BumpVersions();
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        if (_events.Count == 0) return await SaveAsync(acceptAllChangesOnSuccess, cancellationToken);
+        var services = Services ?? throw new InvalidOperationException("Domain events need a store resolved from a service scope.");
+        var events = _events.ToArray();
+        _events.Clear();
+        return await this.InRetriedTransactionAsync(async () =>
+        {
+            var saved = await SaveAsync(acceptAllChangesOnSuccess, cancellationToken);
+            foreach (var e in events) await DomainEvents.DispatchAsync(services, e, cancellationToken);
+            return saved + await SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        }, cancellationToken);
+    }
+
+    private async Task<int> SaveAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken)
     {
         StoreLimits.Check(ChangeTracker);
         BumpVersions();

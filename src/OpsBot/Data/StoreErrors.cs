@@ -50,15 +50,25 @@ public static class StoreErrors
         return false;
     }
 
+    /// <summary>A unique index refused the row (SQLite 19/2067, PostgreSQL 23505, SQL Server 2601/2627); also for a bulk statement (<c>ExecuteUpdate</c>), whose provider exception is not wrapped.</summary>
+    public static bool IsUniqueViolation(Exception ex) => (ex is DbUpdateException ? ex.InnerException : ex) switch
+    {
+        SqliteException s => s.SqliteErrorCode == 19,
+        PostgresException p => p.SqlState == "23505",
+        SqlException q => q.Number is 2601 or 2627,
+        _ => false,
+    };
+
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction inside the provider's execution strategy. A failed try is retried in
     /// place only when none of its SaveChanges had succeeded (the tracked entities are then as they were before it); after a
     /// partial save the change tracker holds the rolled-back try's state, so the unit is not repeated here but reported as
     /// <see cref="StoreUnavailableException"/>, and the caller's caller retries it from scratch (Teams redelivers, an API client
-    /// retries after <c>Retry-After</c>).
+    /// retries after <c>Retry-After</c>). Inside a transaction already begun, <paramref name="work"/> simply joins it.
     /// </summary>
     public static async Task<T> InRetriedTransactionAsync<T>(this DbContext db, Func<Task<T>> work, CancellationToken ct)
     {
+        if (db.Database.CurrentTransaction is not null) return await work();
         var saved = false;
         void OnSaved(object? sender, SavedChangesEventArgs e) => saved = true;
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
@@ -78,6 +88,14 @@ public static class StoreErrors
             }
         });
     }
+
+    /// <summary><see cref="InRetriedTransactionAsync{T}"/> for work without a result.</summary>
+    public static Task InRetriedTransactionAsync(this DbContext db, Func<Task> work, CancellationToken ct) =>
+        db.InRetriedTransactionAsync(async () =>
+        {
+            await work();
+            return true;
+        }, ct);
 }
 
 /// <summary>The store could not complete a unit of work for a transient reason; the whole request should be retried later.</summary>

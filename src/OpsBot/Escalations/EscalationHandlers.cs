@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
-using OpsBot.Commitments;
+using OpsBot.Customers;
 using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.People;
@@ -13,7 +13,7 @@ namespace OpsBot.Escalations;
 /// <summary>Chat commands, card verbs and the message-extension action of the escalation feature.</summary>
 public sealed class EscalationHandlers(
     OpsBotDbContext db, EscalationService service, EscalationCards cards, ExecutiveDirectory directory, EscalationReports reports,
-    IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, IOptions<BotOptions> bot)
+    IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, IOptions<BotOptions> bot, CustomerAccess customers)
 {
 
     // ---- entry point 1: the escalate command
@@ -78,12 +78,12 @@ public sealed class EscalationHandlers(
     }
 
     /// <summary>
-    /// Restricted accounts (owned by Commitments): only their members may escalate; everyone else gets the same "not found"
+    /// Restricted accounts (<see cref="CustomerAccess"/>): only their members may escalate; everyone else gets the same "not found"
     /// as Commitments gives for an account that does not exist.
     /// </summary>
     private async Task<string?> HiddenAccountAsync(EscalationForm form, BotTurn turn, CancellationToken ct) =>
-        await db.RestrictedAccountAsync(form.Account, ct) is { } restricted && !restricted.CanSee(OpsBot.Commitments.Viewer.Of(turn))
-            ? AccountAccess.NotFound("account", form.Account.Trim())
+        !await customers.MaySeeAsync(form.Account, Customers.Viewer.Of(turn), ct)
+            ? CustomerAccess.NotFound("account", form.Account.Trim())
             : null;
 
     // ---- executive and rep actions on the escalation card

@@ -39,7 +39,7 @@ public sealed partial class EscalationSla(OpsBotDbContext db, EscalationService 
         return fired;
     }
 
-    private Task<bool> FireAsync(long timerId, DateTime now, CancellationToken ct) => service.InTransactionAsync(async () =>
+    private Task<bool> FireAsync(long timerId, DateTime now, CancellationToken ct) => db.InRetriedTransactionAsync(async () =>
     {
         var timer = await db.EscalationTimers.FirstOrDefaultAsync(t => t.Id == timerId && t.FiredAt == null, ct);
         if (timer is null || timer.DueAt > now) return false;

@@ -69,7 +69,7 @@ public sealed partial class EscalationService(
         };
         try
         {
-            await InTransactionAsync(async () =>
+            await db.InRetriedTransactionAsync(async () =>
             {
                 db.Escalations.Add(escalation);
                 await db.SaveChangesAsync(ct);
@@ -338,10 +338,6 @@ public sealed partial class EscalationService(
         Summary = $"{c.Number} {c.Account}: {c.Status}",
         Attachments = [Attachment.AdaptiveCard(card)],
     };
-
-    public Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct) => db.InRetriedTransactionAsync(work, ct);
-
-    private Task InTransactionAsync(Func<Task> work, CancellationToken ct) => InTransactionAsync(async () => { await work(); return true; }, ct);
 
     private static string Describe(EscalationOrigin o) => o switch
     {

@@ -7,6 +7,7 @@ using OpsBot.BotFramework;
 using OpsBot.Cards;
 using OpsBot.Commitments;
 using OpsBot.Conversations;
+using OpsBot.Customers;
 using OpsBot.Data;
 using OpsBot.People;
 using OpsBot.Escalations;
@@ -37,6 +38,7 @@ public static class OpsBotHosting
         builder.Services.AddConversations();
         builder.Services.AddHttpApi(builder.Configuration);
         builder.Services.AddPeople(builder.Configuration);
+        builder.Services.AddCustomers(builder.Configuration);
         builder.Services.AddEscalations(builder.Configuration);
         builder.Services.AddCommitments(builder.Configuration);
         builder.Services.AddMessaging(builder.Configuration);

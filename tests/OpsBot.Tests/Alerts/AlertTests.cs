@@ -296,7 +296,7 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
     {
         await _app.WithDbAsync(async db =>
         {
-            db.Accounts.Add(new OpsBot.Commitments.Account { Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { UserId = "29:plant-manager" }] });
+            db.Accounts.Add(new OpsBot.Customers.Account { Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { UserId = "29:plant-manager" }] });
             return await db.SaveChangesAsync();
         });
         var id = await RaiseAsync("Initech", "line-down", 3);
@@ -309,6 +309,30 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         var version = await _app.WithDbAsync(db => db.Alerts.Where(a => a.Id == id).Select(a => a.Version).SingleAsync());
         var refused = await InvokeAsync("alert.ack", new JsonObject { ["alertId"] = idText, ["version"] = version }, "29:ops-lead");
         Assert.Equal(AdaptiveCardInvoke.ErrorType, refused["type"]!.GetValue<string>());
+        var acked = await InvokeAsync("alert.ack", new JsonObject { ["alertId"] = idText, ["version"] = version }, "29:plant-manager");
+        Assert.Contains("Acknowledged by", acked["value"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_member_listed_by_Entra_object_id_sees_the_restricted_alert_like_in_Commitments()
+    {
+        // The one identity rule: a member is named by Teams user id or Entra object id, in any case (Alerts once compared the Teams id only).
+        await _app.WithDbAsync(async db =>
+        {
+            db.Accounts.Add(new OpsBot.Customers.Account
+            {
+                Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { UserId = Activities.AadId("29:plant-manager").ToUpperInvariant() }],
+            });
+            return await db.SaveChangesAsync();
+        });
+        var id = await RaiseAsync("Initech", "line-down", 3);
+        var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        await _bot.PostActivityAsync(Activities.Message(_connector.ServiceUrl, $"alert status {id}", "29:plant-manager"));
+        Assert.Equal($"Delivery status of alert #{id}", LastReply()["summary"]?.GetValue<string>());
+        await _bot.PostActivityAsync(Activities.Message(_connector.ServiceUrl, $"alert status {id}", "29:ops-lead"));
+        Assert.StartsWith($"I can't find alert #{id}", LastReply()["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        var version = await _app.WithDbAsync(db => db.Alerts.Where(a => a.Id == id).Select(a => a.Version).SingleAsync());
         var acked = await InvokeAsync("alert.ack", new JsonObject { ["alertId"] = idText, ["version"] = version }, "29:plant-manager");
         Assert.Contains("Acknowledged by", acked["value"]!.ToJsonString(), StringComparison.Ordinal);
     }

@@ -3,7 +3,9 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpsBot.Commitments;
+using OpsBot.Customers;
 using OpsBot.Data;
+using OpsBot.Events;
 using OpsBot.Messaging;
 using OpsBot.Tests.Infrastructure;
 
@@ -307,7 +309,7 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         await CaptureAsync("OPP-S", account: "SECRET-007", user: "29:strategic-rep");
         Assert.Contains("OPP-S", Text(CardOfPost(await SayAsync("show OPP-S", "29:strategic-rep"))), StringComparison.Ordinal);
 
-        string Missing(string what, string key) => AccountAccess.NotFound(what, key);
+        string Missing(string what, string key) => CustomerAccess.NotFound(what, key);
         Assert.Equal(Missing("commitment", "OPP-S"), (await SayAsync("show OPP-S", "29:rep-one"))["text"]!.ToString());
         Assert.Equal(Missing("commitment", "OPP-NONE"), (await SayAsync("show OPP-NONE", "29:rep-one"))["text"]!.ToString());
         Assert.Equal(Missing("commitment", "OPP-S"), (await SayAsync("history OPP-S", "29:rep-one"))["text"]!.ToString());
@@ -361,8 +363,9 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         await CaptureAsync("OPP-T");
         Task<List<OutboxMessage>> Outbox(string type) => App.WithDbAsync(db => db.OutboxMessages.Where(m => m.CorrelationType == type).ToListAsync());
 
+        var scheduler = App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OverdueScheduler>().Single();
         Clock.Advance(TimeSpan.FromHours(38)); // 2026-11-24 23:00, order desk due 2026-11-25 00:00
-        await Task.Delay(300);
+        Assert.Equal(0, await scheduler.ScanAsync(default)); // a scan at this time finds nothing due (whatever the timer did meanwhile)
         Assert.Empty(await Outbox("commitment-form-reminder"));
 
         Clock.Advance(TimeSpan.FromHours(2)); // 2026-11-25 01:00
@@ -377,15 +380,48 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         // A real interruption alert of the Alerts feature: its kind/severity from Commitments config, routed by the Alerts rules.
         var raised = Assert.Single(await App.WithDbAsync(db => db.Alerts.AsNoTracking().ToListAsync()));
         Assert.Equal(("Acme Industrial", "OPP-T", "order-error", Severity.Medium, false), (raised.Account, raised.Reference, raised.Kind, raised.Severity, raised.Restricted));
-        Assert.Equal(("commitments", "overdue:" + CommitmentHandlers.FormCorrelation("OPP-T", FormKind.SalesOrderDraft)), (raised.ApiClient, raised.IdempotencyKey));
+        Assert.Equal(("commitments", "overdue:" + CommitmentNotifications.FormCorrelation("OPP-T", FormKind.SalesOrderDraft)), (raised.ApiClient, raised.IdempotencyKey));
         var alert = Assert.Single(await Outbox("alert"));
         Assert.Equal("19:alerts@thread.tacv2", alert.ChannelId);
         Assert.Contains("Order flow stalled", alert.ActivityJson, StringComparison.Ordinal);
         Assert.Equal(1, await App.WithDbAsync(db => db.AuditEntries.CountAsync(a => a.Action == "overdue-alert-raised")));
         await App.WithDbAsync(db => db.DownstreamForms.Where(f => f.Kind == FormKind.SalesOrderDraft).ExecuteUpdateAsync(u => u.SetProperty(f => f.AlertRaisedAt, (DateTime?)null)));
-        await App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OverdueScheduler>().Single().ScanAsync(default);
+        await scheduler.ScanAsync(default);
         Assert.Equal(1, await App.WithDbAsync(db => db.Alerts.CountAsync())); // idempotent per form even if the scan runs again
         Assert.Single(await Outbox("commitment-form-reminder")); // supply chain is a channel role: no personal reminder; order desk not reminded twice
+    }
+
+    [Fact]
+    public async Task An_overdue_form_and_the_alert_it_requests_commit_together_or_not_at_all()
+    {
+        await CaptureAsync("OPP-TX");
+        await App.DisposeAsync();
+        Clock.Advance(TimeSpan.FromDays(10)); // every form is overdue past the alert threshold
+        App = NewApp(Database);
+        // A second handler of the request fails after the Alerts feature has raised (and saved) the alert in the scan's transaction.
+        App.TestServices = services => services.AddDomainEventHandler<AlertRequested, RefusingAlertRequestHandler>();
+        Client = App.CreateClient();
+        var scheduler = App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OverdueScheduler>().Single();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => scheduler.ScanAsync(default));
+        await App.WithDbAsync(async db =>
+        {
+            Assert.Equal(0, await db.Alerts.CountAsync());
+            Assert.Equal(0, await db.OutboxMessages.CountAsync(m => m.CorrelationType == "alert" || m.CorrelationType == "commitment-form-reminder"));
+            Assert.Equal(0, await db.AuditEntries.CountAsync(a => a.Action == "overdue-alert-raised" || a.Action == "overdue-reminder-sent"));
+            Assert.All(await db.DownstreamForms.AsNoTracking().ToListAsync(), f => Assert.Equal((null, null), (f.ReminderSentAt, f.AlertRaisedAt)));
+            return 0;
+        });
+
+        await App.DisposeAsync();
+        App = NewApp(Database);
+        Client = App.CreateClient();
+        await WaitForAsync(async () => await App.WithDbAsync(db => db.Alerts.CountAsync()) == 4, "the four overdue alerts");
+        Assert.Equal(4, await App.WithDbAsync(db => db.DownstreamForms.CountAsync(f => f.ReminderSentAt != null && f.AlertRaisedAt != null)));
+    }
+
+    private sealed class RefusingAlertRequestHandler : IDomainEventHandler<AlertRequested>
+    {
+        public Task HandleAsync(AlertRequested domainEvent, CancellationToken ct) => throw new InvalidOperationException("The request is refused.");
     }
 
     [Fact]
@@ -407,8 +443,11 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         Assert.Equal("Only OpsBot admins can change accounts.", (await SayAsync("account add NEW-1 Key New Co", "29:rep-one"))["text"]!.ToString());
         Assert.Contains("added", (await SayAsync("account add NEW-1 Key New Co Ltd", "29:admin"))["text"]!.ToString(), StringComparison.Ordinal);
         Assert.Contains("restricted", (await SayAsync("account restrict NEW-1 29:rep-two", "29:admin"))["text"]!.ToString(), StringComparison.Ordinal);
-        Assert.Equal(AccountAccess.NotFound("account", "NEW-1"), (await SayAsync("commitments for NEW-1", "29:rep-one"))["text"]!.ToString());
+        Assert.Equal(CustomerAccess.NotFound("account", "NEW-1"), (await SayAsync("commitments for NEW-1", "29:rep-one"))["text"]!.ToString());
         Assert.Contains("No commitments yet", Text(CardOfPost(await SayAsync("commitments for NEW-1", "29:rep-two"))), StringComparison.Ordinal);
+        // Members are named by Teams user id or Entra object id, in any case.
+        await SayAsync($"account restrict NEW-1 {Activities.AadId("29:rep-one").ToUpperInvariant()}", "29:admin");
+        Assert.Contains("No commitments yet", Text(CardOfPost(await SayAsync("commitments for NEW-1", "29:rep-one"))), StringComparison.Ordinal);
     }
 }
 

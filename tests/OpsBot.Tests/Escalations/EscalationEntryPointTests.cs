@@ -17,7 +17,7 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
     {
         await App.WithDbAsync(async db =>
         {
-            db.Accounts.Add(new OpsBot.Commitments.Account { Number = "SECRET-007", Name = "Secret Strategic Co", Restricted = true, Members = [new() { UserId = Rep }] });
+            db.Accounts.Add(new OpsBot.Customers.Account { Number = "SECRET-007", Name = "Secret Strategic Co", Restricted = true, Members = [new() { UserId = Rep }] });
             return await db.SaveChangesAsync();
         });
 
@@ -36,7 +36,7 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
     {
         await App.WithDbAsync(async db =>
         {
-            db.Accounts.Add(new OpsBot.Commitments.Account { Number = "SECRET-007", Name = "Secret Strategic Co", Restricted = true, Members = [new() { UserId = Rep }] });
+            db.Accounts.Add(new OpsBot.Customers.Account { Number = "SECRET-007", Name = "Secret Strategic Co", Restricted = true, Members = [new() { UserId = Rep }] });
             return await db.SaveChangesAsync();
         });
         JsonObject Submit() => new()

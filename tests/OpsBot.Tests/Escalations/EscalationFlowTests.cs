@@ -17,7 +17,7 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var now = Clock.GetUtcNow().UtcDateTime;
         await App.WithDbAsync(async db =>
         {
-            var account = new OpsBot.Commitments.Account { Number = "ACME-001", Name = "ACME Corp" };
+            var account = new OpsBot.Customers.Account { Number = "ACME-001", Name = "ACME Corp" };
             void AddOpen(string opportunity, string po, decimal value, string currency, DateOnly delivery)
             {
                 var open = new OpsBot.Commitments.Commitment

@@ -5,7 +5,7 @@ using OpsBot.Conversations;
 using OpsBot.Data;
 using OpsBot.People;
 
-namespace OpsBot.Commitments;
+namespace OpsBot.Customers;
 
 /// <summary><c>account add | restrict | site</c> — for the admins listed in <c>People:Admins</c> only.</summary>
 public sealed class AccountAdmin(OpsBotDbContext db, IOptions<PeopleOptions> people, TimeProvider time)
@@ -53,7 +53,7 @@ public sealed class AccountAdmin(OpsBotDbContext db, IOptions<PeopleOptions> peo
         if (account is null) return $"Account {number} not found.";
         var before = new { account.Restricted, members = account.Members.Select(m => m.UserId).ToList() };
         account.Restricted = true;
-        if (account.Members.All(m => m.UserId != user)) account.Members.Add(new AccountMember { UserId = user });
+        if (account.Members.All(m => !string.Equals(m.UserId, user, StringComparison.OrdinalIgnoreCase))) account.Members.Add(new AccountMember { UserId = user });
         if (account.Members.All(m => !viewer.Is(m.UserId))) account.Members.Add(new AccountMember { UserId = viewer.Id });
         db.Audit(now, viewer.Id, viewer.Name, "account-restricted", "Account", number, before,
             new { account.Restricted, members = account.Members.Select(m => m.UserId).ToList() });
