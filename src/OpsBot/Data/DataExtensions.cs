@@ -13,6 +13,8 @@ public static class DataExtensions
         var connectionString = options.ConnectionString ?? DefaultSqlite(builder.Environment.ContentRootPath);
         AddProvider(builder.Services, options.Provider, connectionString, options);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("database", tags: ["ready"]);
+        builder.Services.AddExceptionHandler<StoreRefusalHandler>();
+        builder.Services.AddSingleton<IInterceptor, StoreLimitGuard>();
         builder.Services.AddSingleton(new BotFramework.UnavailableErrors(StoreErrors.IsUnavailable, StoreErrors.RetryAfter));
         return builder;
     }

@@ -30,8 +30,6 @@ public static class OpsBotHosting
         builder.AddStore();
         builder.AddOperations();
         builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<StoreRefusalHandler>();
-        builder.Services.AddSingleton<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor, StoreLimitGuard>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new CardTemplates(builder.Configuration["Cards:Folder"] ?? CardTemplates.DefaultFolder));
         builder.Services.AddBotFramework();
