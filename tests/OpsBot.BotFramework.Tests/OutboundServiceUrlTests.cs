@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpsBot.BotFramework;
@@ -9,14 +7,14 @@ namespace OpsBot.BotFramework.Tests;
 
 /// <summary>
 /// With authentication off, connector calls go only to loopback and to hosts in <c>Bot:TrustedServiceUrlHosts</c>. Every
-/// connection the connector client opens passes the socket-level recorder below, which reaches only 127.0.0.1. (That the app
+/// connection the connector client opens passes <see cref="TestNetwork"/>, which reaches only 127.0.0.1. (That the app
 /// logs no error for a refused reply and fails an outbox row for such a serviceUrl is tested in OpsBot.Tests.)
 /// </summary>
 public sealed class OutboundServiceUrlTests : IAsyncLifetime
 {
     private const string TrustedHost = "connector.contoso.test";
     private const string LinkLocal = "http://169.254.169.254/";
-    private readonly ConcurrentQueue<string> _connects = new();
+    private TestNetwork _network = null!;
     private readonly CapturingLoggerProvider _logs = new();
     private FakeConnector _connector = null!;
     private BotHost _app = null!;
@@ -26,24 +24,13 @@ public sealed class OutboundServiceUrlTests : IAsyncLifetime
     {
         _connector = await FakeConnector.StartAsync();
         var connectorPort = new Uri(_connector.ServiceUrl).Port;
+        _network = new TestNetwork(TrustedHost, connectorPort);
         _app = new BotHost();
         _app.Settings["Bot:TrustedServiceUrlHosts:0"] = TrustedHost;
         _app.ServiceOverrides.Add(services =>
         {
             services.AddSingleton<ILoggerProvider>(_logs);
-            services.AddHttpClient<ConnectorClient>().ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                ConnectCallback = async (context, ct) =>
-                {
-                    var (host, port) = (context.DnsEndPoint.Host, context.DnsEndPoint.Port);
-                    _connects.Enqueue($"{host}:{port}");
-                    if (host == TrustedHost) port = connectorPort;
-                    else if (host != "127.0.0.1") throw new HttpRequestException($"Test network: no route to {host}.");
-                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                    await socket.ConnectAsync(IPAddress.Loopback, port, ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                },
-            });
+            services.AddHttpClient<ConnectorClient>().ConfigurePrimaryHttpMessageHandler(() => _network.Handler());
         });
         _client = _app.CreateClient();
     }
@@ -65,7 +52,7 @@ public sealed class OutboundServiceUrlTests : IAsyncLifetime
         var response = await _client.PostActivityAsync(Activities.Message(serviceUrl, "echo hi", conversationId: "a:" + Guid.NewGuid().ToString("n")));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.DoesNotContain(_connects, c => !c.StartsWith("127.0.0.1:", StringComparison.Ordinal));
+        Assert.DoesNotContain(_network.Connects, c => !c.StartsWith("127.0.0.1:", StringComparison.Ordinal));
         Assert.Empty(_connector.Calls);
         Assert.Contains(_logs.Lines, l => l.StartsWith("Warning ", StringComparison.Ordinal) && l.Contains(host, StringComparison.Ordinal)
                                           && l.Contains("Bot:TrustedServiceUrlHosts", StringComparison.Ordinal));
@@ -80,6 +67,6 @@ public sealed class OutboundServiceUrlTests : IAsyncLifetime
 
         Assert.Contains(_connector.Posts, p => p.Path.Contains("a%3Aloopback", StringComparison.Ordinal));
         Assert.Contains(_connector.Posts, p => p.Path.Contains("a%3Atrusted-host", StringComparison.Ordinal));
-        Assert.Contains($"{TrustedHost}:{new Uri(_connector.ServiceUrl).Port}", _connects);
+        Assert.Contains($"{TrustedHost}:{new Uri(_connector.ServiceUrl).Port}", _network.Connects);
     }
 }

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -24,7 +22,7 @@ public sealed class OutboundServiceUrlTests : IAsyncLifetime
     private const string ApiKey = "alerts-secret-key";
     private const string TrustedHost = "connector.contoso.test";
     private const string LinkLocal = "http://169.254.169.254/";
-    private readonly ConcurrentQueue<string> _connects = new();
+    private TestNetwork _network = null!;
     private readonly CapturingLoggerProvider _logs = new();
     private FakeConnector _connector = null!;
     private OpsBotFactory _app = null!;
@@ -34,6 +32,7 @@ public sealed class OutboundServiceUrlTests : IAsyncLifetime
     {
         _connector = await FakeConnector.StartAsync();
         var connectorPort = new Uri(_connector.ServiceUrl).Port;
+        _network = new TestNetwork(TrustedHost, connectorPort);
         _app = new OpsBotFactory();
         var s = _app.Settings;
         s["Bot:TrustedServiceUrlHosts:0"] = TrustedHost;
@@ -47,19 +46,7 @@ public sealed class OutboundServiceUrlTests : IAsyncLifetime
         _app.TestServices = services =>
         {
             services.AddSingleton<ILoggerProvider>(_logs);
-            services.AddHttpClient<ConnectorClient>().ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                ConnectCallback = async (context, ct) =>
-                {
-                    var (host, port) = (context.DnsEndPoint.Host, context.DnsEndPoint.Port);
-                    _connects.Enqueue($"{host}:{port}");
-                    if (host == TrustedHost) port = connectorPort;
-                    else if (host != "127.0.0.1") throw new HttpRequestException($"Test network: no route to {host}.");
-                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                    await socket.ConnectAsync(IPAddress.Loopback, port, ct);
-                    return new NetworkStream(socket, ownsSocket: true);
-                },
-            });
+            services.AddHttpClient<ConnectorClient>().ConfigurePrimaryHttpMessageHandler(() => _network.Handler());
         };
         _client = _app.CreateClient();
     }
@@ -81,7 +68,7 @@ public sealed class OutboundServiceUrlTests : IAsyncLifetime
         var response = await _client.PostActivityAsync(Activities.Message(serviceUrl, "help", conversationId: "a:" + Guid.NewGuid().ToString("n")));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.DoesNotContain(_connects, c => !c.StartsWith("127.0.0.1:", StringComparison.Ordinal));
+        Assert.DoesNotContain(_network.Connects, c => !c.StartsWith("127.0.0.1:", StringComparison.Ordinal));
         Assert.Empty(_connector.Calls);
         Assert.Contains(_logs.Lines, l => l.StartsWith("Warning ", StringComparison.Ordinal) && l.Contains(host, StringComparison.Ordinal)
                                           && l.Contains("Bot:TrustedServiceUrlHosts", StringComparison.Ordinal));
@@ -105,7 +92,7 @@ public sealed class OutboundServiceUrlTests : IAsyncLifetime
         Assert.Equal(1, row.Attempts);
         Assert.Contains(ConnectorException.UntrustedServiceUrlCode, row.Error, StringComparison.Ordinal);
         Assert.Contains("169.254.169.254", row.Error, StringComparison.Ordinal);
-        Assert.DoesNotContain(_connects, c => !c.StartsWith("127.0.0.1:", StringComparison.Ordinal));
+        Assert.DoesNotContain(_network.Connects, c => !c.StartsWith("127.0.0.1:", StringComparison.Ordinal));
         var id = (await raised.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
         var view = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/alerts/{id}") { Headers = { { "X-Api-Key", ApiKey } } });
         Assert.Contains("Failed", await view.Content.ReadAsStringAsync(), StringComparison.Ordinal);
