@@ -19,6 +19,17 @@ public static class DataExtensions
         return builder;
     }
 
+    /// <summary>Applies every pending migration. A new SQLite file is created by opening it first, so EF's existence probe logs no failed connection.</summary>
+    public static async Task MigrateStoreAsync(this OpsBotDbContext db, CancellationToken ct)
+    {
+        if (db.Database.IsSqlite())
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.CloseConnectionAsync();
+        }
+        await db.Database.MigrateAsync(ct);
+    }
+
     /// <summary>Interceptors that features register as <see cref="IInterceptor"/> singletons are added to every provider.</summary>
     internal static void AddProvider(IServiceCollection services, DatabaseProvider provider, string connectionString, DatabaseOptions? options = null)
     {
@@ -50,12 +61,14 @@ public static class DataExtensions
     /// A connection that cannot be opened (restart, failover) is retried by the execution strategy; one log line per try is a
     /// warning, not an error storm. A failed command or save is logged by EF at Debug only: most are expected and handled
     /// (two first activities of one conversation, two instances claiming one row, a store refusal answered 400), and the
-    /// ones nobody handles reach the request's or the background job's own error log with their exception.
+    /// ones nobody handles reach the request's or the background job's own error log with their exception. SQLite table
+    /// rebuilds in a migration run outside its transaction by design: that note is information for whoever writes migrations.
     /// </summary>
     private static void StoreLogLevels(WarningsConfigurationBuilder w) => w.Log(
         (RelationalEventId.ConnectionError, LogLevel.Warning),
         (RelationalEventId.CommandError, LogLevel.Debug),
-        (CoreEventId.SaveChangesFailed, LogLevel.Debug));
+        (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+        (RelationalEventId.NonTransactionalMigrationOperationWarning, LogLevel.Information));
 
     /// <summary>A pooled store is handed out in many scopes: each time, it learns the current one (for its domain event handlers).</summary>
     private static OpsBotDbContext InScope(OpsBotDbContext db, IServiceProvider scope)

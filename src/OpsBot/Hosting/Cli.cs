@@ -50,7 +50,7 @@ public static class Cli
         var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
         var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
         Console.WriteLine(pending.Count == 0 ? "The database is up to date." : $"Applying {pending.Count} migration(s): {string.Join(", ", pending)}");
-        await db.Database.MigrateAsync();
+        await db.MigrateStoreAsync(CancellationToken.None);
         Console.WriteLine("Done.");
     }
 }

@@ -68,7 +68,7 @@ public static class OpsBotHosting
         var options = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-        if (options.MigrateOnStartup ?? app.Environment.IsDevelopment()) db.Database.Migrate();
+        if (options.MigrateOnStartup ?? app.Environment.IsDevelopment()) db.MigrateStoreAsync(CancellationToken.None).GetAwaiter().GetResult();
         else RefuseUnmigratedStore(db);
     }
 

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpsBot.Data;
 using OpsBot.Tests.Infrastructure;
 
@@ -26,6 +28,19 @@ public abstract class StoreTests(DatabaseProvider provider) : IAsyncLifetime
         Assert.Empty(pending);
         Assert.NotEmpty(all);
         Assert.Equal(all, applied);
+    }
+
+    [Fact]
+    public async Task A_first_start_on_an_empty_store_logs_no_warning_from_the_store()
+    {
+        var logs = new CapturingLoggerProvider();
+        App.Settings["Database:MigrateOnStartup"] = "true";
+        App.TestServices = s => s.AddSingleton<ILoggerProvider>(logs);
+        var ready = await App.CreateClient().GetAsync("/readyz");
+
+        Assert.True(ready.IsSuccessStatusCode);
+        Assert.DoesNotContain(logs.Lines, l => (l.StartsWith("Warning Microsoft.EntityFrameworkCore", StringComparison.Ordinal)
+                                                || l.StartsWith("Error ", StringComparison.Ordinal)));
     }
 
     [Fact]
