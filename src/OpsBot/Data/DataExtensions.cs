@@ -70,10 +70,9 @@ public static class DataExtensions
         (CoreEventId.SaveChangesFailed, LogLevel.Debug),
         (RelationalEventId.NonTransactionalMigrationOperationWarning, LogLevel.Information));
 
-    /// <summary>A pooled store is handed out in many scopes: each time, it learns the current one (for its domain event handlers).</summary>
     private static OpsBotDbContext InScope(OpsBotDbContext db, IServiceProvider scope)
     {
-        db.Services = scope;
+        db.HandOutTo(scope);
         return db;
     }
 

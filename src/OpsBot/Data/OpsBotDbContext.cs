@@ -69,9 +69,20 @@ public abstract class OpsBotDbContext(DbContextOptions options) : DbContext(opti
     internal HashSet<string> PendingLiveCards { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The service scope this store was handed out in (where <see cref="Publish"/>ed events find their handlers).</summary>
-    internal IServiceProvider? Services { get; set; }
+    private IServiceProvider? Services { get; set; }
 
     private readonly List<IDomainEvent> _events = [];
+
+    /// <summary>
+    /// The pool hands this store to <paramref name="scope"/>: what an earlier scope published or marked without saving (a
+    /// failed turn, a refused action) is dropped, as its tracked changes are.
+    /// </summary>
+    internal void HandOutTo(IServiceProvider scope)
+    {
+        Services = scope;
+        _events.Clear();
+        PendingLiveCards.Clear();
+    }
 
     /// <summary>
     /// Publishes <paramref name="domainEvent"/> with the next <see cref="SaveChangesAsync(bool, CancellationToken)"/>: that save,
