@@ -119,7 +119,7 @@ public sealed class AlertCardSource(CardTemplates cards, TimeProvider clock) : I
 /// The card of a restricted alert, per copy (live card <c>alert-restricted:&lt;id&gt;</c>): a copy whose person or channel is no
 /// longer allowed on the account shows only that the alert is restricted.
 /// </summary>
-public sealed class RestrictedAlertCardSource(CardTemplates cards, TimeProvider clock, IOptions<AlertOptions> options) : ILiveCardSource
+public sealed class RestrictedAlertCardSource(CardTemplates cards, TimeProvider clock) : ILiveCardSource
 {
     public const string LivePrefix = "alert-restricted";
     public string Prefix => LivePrefix;
@@ -134,10 +134,12 @@ public sealed class RestrictedAlertCardSource(CardTemplates cards, TimeProvider 
 
     private async Task<bool> AllowedAsync(OpsBotDbContext db, Alert alert, LiveCardCopy copy, CancellationToken ct)
     {
-        if (copy.UserId is { Length: > 0 } user) return await AlertService.MayViewAsync(db, options.Value, alert, Viewer.Person(user), ct);
+        if (copy.UserId is { Length: > 0 } user) return await AlertService.MayViewAsync(db, alert, Viewer.Person(user), ct);
         var channel = copy.ChannelId;
         if (channel is null && copy.ConversationId is { } conversation && conversation.IndexOf(";messageid=", StringComparison.Ordinal) is var i and > 0)
             channel = conversation[..i];
-        return channel is not null && options.Value.Accounts.TryGetValue(alert.Account, out var account) && account.AllowedChannels.Contains(channel);
+        if (channel is null) return false;
+        var customer = alert.CustomerId is { } id ? await db.Customers.AsNoTracking().Include(c => c.Members).FirstOrDefaultAsync(c => c.Id == id, ct) : null;
+        return customer is null || CustomerAccess.ChannelMaySee(customer, channel);
     }
 }

@@ -12,7 +12,7 @@ using OpsBot.People;
 namespace OpsBot.Alerts;
 
 /// <summary>Chat commands and card verbs of the Alerts feature.</summary>
-public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOptions<PeopleOptions> people, TimeProvider clock)
+public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOptions<PeopleOptions> people, TimeProvider clock, CustomerResolver resolver, CustomerAccess customers)
 {
     public Task FormAsync(BotTurn turn, string args, CancellationToken ct) =>
         turn.SendCardAsync("alert-form", FormModel.Empty(args.Trim()), "Raise an alert", ct);
@@ -22,6 +22,8 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
         var input = new AlertInput(Str(data, "account"), Str(data, "reference"), Str(data, "kind"), Str(data, "impact"),
             int.TryParse(Str(data, "severity"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var sev) ? sev : null, Str(data, "description"));
         var errors = AlertService.Validate(input);
+        var resolved = errors.ContainsKey("account") ? CustomerResolution.None : await resolver.ResolveAsync(input.Account, Viewer.Of(turn), ct);
+        if (!errors.ContainsKey("account") && resolved.Customer is null) errors["account"] = CustomerResolver.NotFoundText(input.Account!.Trim(), resolved.Suggestions);
         if (errors.Count > 0) return turn.CardResponse("alert-form", FormModel.From(input, Str(data, "formId") ?? Guid.NewGuid().ToString("n"), errors));
 
         var formId = Str(data, "formId");
@@ -38,7 +40,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
         Alert alert;
         try
         {
-            alert = await alerts.RaiseAsync(input, AlertSource.Chat, Actor(turn), turn.Activity.ServiceUrl ?? alerts.DefaultServiceUrl, turn.TenantId,
+            alert = await alerts.RaiseAsync(input, resolved.Customer, AlertSource.Chat, Actor(turn), turn.Activity.ServiceUrl ?? alerts.DefaultServiceUrl, turn.TenantId,
                 client, formId, origin: origin, ct: ct);
         }
         catch (DbUpdateException ex) when (formId is not null && StoreErrors.IsUniqueViolation(ex))
@@ -65,7 +67,6 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
             return result switch
             {
                 AlertService.ActionResult.Applied => AdaptiveCardInvoke.Card(await alerts.CardAsync(alert!, null, ct)),
-                AlertService.ActionResult.NotAllowed => AdaptiveCardInvoke.Error(403, "Forbidden", message),
                 _ when alert is null => AdaptiveCardInvoke.Error(404, "NotFound", message),
                 _ => AdaptiveCardInvoke.Card(await alerts.CardAsync(alert, message, ct)),
             };
@@ -88,7 +89,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
         var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
         if (alert is null || !await alerts.MayViewAsync(alert, Viewer.Of(turn), ct))
         {
-            await turn.SendTextAsync($"I can't find alert #{id} (or it is on an account you are not allowed on).", ct);
+            await turn.SendTextAsync($"I can't find alert #{id}.", ct);
             return;
         }
         var model = await DeliveryStatusModelAsync(alert, ct);
@@ -198,10 +199,15 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
         var verb = words.FirstOrDefault()?.ToLowerInvariant() ?? "list";
         if (verb == "list")
         {
-            var routes = await db.AlertRoutes.AsNoTracking().Include(r => r.Channels).OrderBy(r => r.Id).ToListAsync(ct);
+            // A route for a customer the reader may not see is not there for them (its channels and people would tell who follows it).
+            var hidden = await customers.HiddenFromAsync(Viewer.Of(turn), ct);
+            var routes = (await db.AlertRoutes.AsNoTracking().Include(r => r.Channels).OrderBy(r => r.Id).ToListAsync(ct))
+                .Where(r => r.CustomerId is not { } c || !hidden.Contains(c)).ToList();
+            var routeCustomerIds = routes.Where(r => r.CustomerId is not null).Select(r => r.CustomerId!.Value).Distinct().ToList();
+            var names = await db.Customers.AsNoTracking().Where(c => routeCustomerIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Name, ct);
             await turn.SendCardAsync("alert-list", new AlertListModel("Alert routes", $"{routes.Count} rule(s). Admins: alert route add|remove.",
                 routes.Select(r => new AlertListGroup($"#{r.Id} {r.Name}", [
-                    new AlertListLine("Matches", $"account {r.Account ?? "any"} · segment {r.Segment ?? "any"} · kind {r.Kind ?? "any"} · severity 1–{r.MaxSeverity.Number()}"),
+                    new AlertListLine("Matches", $"account {(r.CustomerId is { } c ? names.GetValueOrDefault(c, "?") : "any")} · segment {r.Segment ?? "any"} · kind {r.Kind ?? "any"} · severity 1–{r.MaxSeverity.Number()}"),
                     new AlertListLine("Channels", r.Channels.Count == 0 ? "—" : string.Join(", ", r.Channels.Select(c => c.ChannelId))),
                     new AlertListLine("People", r.People.Count == 0 ? "—" : string.Join(", ", r.People)),
                 ])).ToList()), "Alert routes", ct);
@@ -221,6 +227,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
         if (verb == "add" && words.Length >= 2)
         {
             var route = new AlertRoute { Name = words[1] };
+            string? account = null;
             foreach (var w in words.Skip(2))
             {
                 var eq = w.IndexOf('=', StringComparison.Ordinal);
@@ -228,7 +235,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
                 var (key, value) = (w[..eq].ToLowerInvariant(), w[(eq + 1)..]);
                 switch (key)
                 {
-                    case "account": route.Account = value.Replace('_', ' '); break;
+                    case "account": account = value.Replace('_', ' '); break;
                     case "segment": route.Segment = value.Replace('_', ' '); break;
                     case "kind": route.Kind = value.ToLowerInvariant(); break;
                     case "maxseverity" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && Severities.TryFromNumber(s, out var max): route.MaxSeverity = max; break;
@@ -239,7 +246,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
                     case "person": route.People.Add(value); break;
                 }
             }
-            var tooLarge = StoreLimits.TextProblem("The name", route.Name, 100) ?? StoreLimits.TextProblem("account", route.Account, 100)
+            var tooLarge = StoreLimits.TextProblem("The name", route.Name, 100) ?? StoreLimits.TextProblem("account", account, 200)
                 ?? StoreLimits.TextProblem("segment", route.Segment, 100)
                 ?? route.Channels.Select(c => StoreLimits.TextProblem("The channel id", c.ChannelId, 256) ?? StoreLimits.TextProblem("The team id", c.TeamId, 256)).FirstOrDefault(p => p is not null)
                 ?? route.People.Select(p => StoreLimits.TextProblem("The person id", p, 256)).FirstOrDefault(p => p is not null);
@@ -247,6 +254,16 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
             {
                 await turn.SendTextAsync(tooLarge + " Nothing was added.", ct);
                 return;
+            }
+            if (account is not null)
+            {
+                var resolved = await resolver.ResolveAsync(account, Viewer.Of(turn), ct);
+                if (resolved.Customer is null)
+                {
+                    await turn.SendTextAsync(CustomerResolver.NotFoundText(account, resolved.Suggestions) + " Nothing was added.", ct);
+                    return;
+                }
+                route.CustomerId = resolved.Customer.Id;
             }
             if (route.Kind is not null && !AlertOptions.Kinds.Contains(route.Kind))
             {

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OpsBot.Alerts;
+using OpsBot.Customers;
 using OpsBot.Data;
 
 namespace OpsBot.Alerts;
@@ -9,7 +10,11 @@ namespace OpsBot.Alerts;
 public sealed class Alert : OpsBot.Data.IVersioned
 {
     public long Id { get; set; }
+    /// <summary>The customer (<see cref="OpsBot.Customers.Customer"/>); null for an alert about no one customer (a KPI over all of them).</summary>
+    public int? CustomerId { get; set; }
+    /// <summary>The customer's name as shown on the card when the alert was raised.</summary>
     public required string Account { get; set; }
+    /// <summary>The customer's segment when the alert was raised: what routing by segment matches.</summary>
     public string? Segment { get; set; }
     /// <summary>Order or commitment reference.</summary>
     public string? Reference { get; set; }
@@ -29,6 +34,7 @@ public sealed class Alert : OpsBot.Data.IVersioned
     public DateTime? AcknowledgedAt { get; set; }
     public DateTime? ResolvedAt { get; set; }
     public string? Resolution { get; set; }
+    /// <summary>The customer was restricted when the alert was raised: each copy of the card is rendered for its reader.</summary>
     public bool Restricted { get; set; }
     /// <summary>Account + reference, lower case: alerts sharing it are one thread.</summary>
     public required string GroupKey { get; set; }
@@ -82,7 +88,8 @@ public sealed class AlertRoute
 {
     public long Id { get; set; }
     public required string Name { get; set; }
-    public string? Account { get; set; }
+    /// <summary>Only this customer's alerts; null for any customer.</summary>
+    public int? CustomerId { get; set; }
     public string? Segment { get; set; }
     public string? Kind { get; set; }
     /// <summary>Matches alerts with severity 1..MaxSeverity.</summary>
@@ -91,7 +98,7 @@ public sealed class AlertRoute
     public List<string> People { get; set; } = [];
 
     public bool Matches(Alert a) =>
-        (Account is null || string.Equals(Account, a.Account, StringComparison.OrdinalIgnoreCase))
+        (CustomerId is null || CustomerId == a.CustomerId)
         && (Segment is null || string.Equals(Segment, a.Segment, StringComparison.OrdinalIgnoreCase))
         && (Kind is null || string.Equals(Kind, a.Kind, StringComparison.OrdinalIgnoreCase))
         && a.Severity <= MaxSeverity;
@@ -111,6 +118,7 @@ public sealed class AlertRouteChannel
 public sealed class KpiState : OpsBot.Data.IVersioned
 {
     public required string Name { get; set; }
+    public int? CustomerId { get; set; }
     public KpiLevel Level { get; set; }
     public decimal LastValue { get; set; }
     public DateTime LastAt { get; set; }
@@ -124,6 +132,7 @@ public sealed class KpiReading
 {
     public long Id { get; set; }
     public required string Name { get; set; }
+    public int? CustomerId { get; set; }
     public decimal Value { get; set; }
     public DateTime At { get; set; }
     public KpiLevel Level { get; set; }
@@ -156,7 +165,8 @@ public sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         b.Property(a => a.KpiName).HasMaxLength(100);
         b.HasIndex(a => new { a.ApiClient, a.IdempotencyKey }).IsUnique();
         b.HasIndex(a => new { a.GroupKey, a.Status });
-        b.HasIndex(a => new { a.Status, a.Account });
+        b.HasIndex(a => new { a.Status, a.CustomerId });
+        b.HasOne<Customer>().WithMany().HasForeignKey(a => a.CustomerId).OnDelete(DeleteBehavior.Restrict);
         b.HasMany(a => a.Timeline).WithOne().HasForeignKey(e => e.AlertId);
         b.HasMany(a => a.Plan).WithOne().HasForeignKey(s => s.AlertId);
     }
@@ -196,7 +206,7 @@ public sealed class AlertRouteConfiguration : IEntityTypeConfiguration<AlertRout
         b.ToTable("AlertRoutes");
         b.Property(r => r.Name).HasMaxLength(100);
         b.HasIndex(r => r.Name).IsUnique();
-        b.Property(r => r.Account).HasMaxLength(100);
+        b.HasOne<Customer>().WithMany().HasForeignKey(r => r.CustomerId).OnDelete(DeleteBehavior.Restrict);
         b.Property(r => r.Segment).HasMaxLength(100);
         b.Property(r => r.Kind).HasMaxLength(32);
         b.HasMany(r => r.Channels).WithOne().HasForeignKey(c => c.RouteId).OnDelete(DeleteBehavior.Cascade);
@@ -223,6 +233,7 @@ public sealed class KpiStateConfiguration : IEntityTypeConfiguration<KpiState>
         b.HasKey(k => k.Name);
         b.Property(k => k.Name).HasMaxLength(100);
         b.Property(k => k.Level).HasConversion<string>().HasMaxLength(16);
+        b.HasOne<Customer>().WithMany().HasForeignKey(k => k.CustomerId).OnDelete(DeleteBehavior.Restrict);
     }
 }
 
@@ -234,5 +245,6 @@ public sealed class KpiReadingConfiguration : IEntityTypeConfiguration<KpiReadin
         b.Property(k => k.Name).HasMaxLength(100);
         b.Property(k => k.Level).HasConversion<string>().HasMaxLength(16);
         b.HasIndex(k => new { k.Name, k.At });
+        b.HasOne<Customer>().WithMany().HasForeignKey(k => k.CustomerId).OnDelete(DeleteBehavior.Restrict);
     }
 }

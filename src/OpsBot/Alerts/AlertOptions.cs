@@ -13,7 +13,6 @@ public sealed class AlertOptions
     [AbsoluteUrl]
     public string? ServiceUrl { get; set; }
     public string? TenantId { get; set; }
-    public Dictionary<string, AccountOptions> Accounts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>Seeded into the store when it has no routes yet; afterwards edited with <c>alert route …</c>.</summary>
     public List<RouteOptions> Routes { get; set; } = [];
     public Dictionary<string, KpiOptions> Kpis { get; set; } = new(StringComparer.OrdinalIgnoreCase);
@@ -26,15 +25,6 @@ public sealed class AlertOptions
     /// <summary>Overdue plan steps are reminded again after this long.</summary>
     [Positive]
     public TimeSpan RemindAfter { get; set; } = TimeSpan.FromHours(24);
-}
-
-public sealed class AccountOptions
-{
-    public string? Segment { get; set; }
-    /// <summary>Only <see cref="AllowedUsers"/> and <see cref="AllowedChannels"/> receive this account's alerts.</summary>
-    public bool Restricted { get; set; }
-    public List<string> AllowedUsers { get; set; } = [];
-    public List<string> AllowedChannels { get; set; } = [];
 }
 
 public sealed class RouteOptions
@@ -67,7 +57,10 @@ public sealed class KpiOptions
     /// <summary>How far past a level the value must recover before the level clears.</summary>
     [NotNegative]
     public decimal Margin { get; set; } = 1;
-    public string Account { get; set; } = "All accounts";
+    public const string AllCustomers = "All accounts";
+
+    /// <summary>The customer the KPI is about (number, <c>ERP:…</c> or any identifier), or <see cref="AllCustomers"/>.</summary>
+    public string Account { get; set; } = AllCustomers;
     public string Kind { get; set; } = "other";
     public string Unit { get; set; } = "";
     [Range(1, 4)]

@@ -11,7 +11,8 @@ public sealed class AlertRequestHandler(AlertService alerts, OpsBotDbContext db)
     {
         if (await db.Alerts.AnyAsync(a => a.ApiClient == request.Requester && a.IdempotencyKey == request.IdempotencyKey, ct)) return;
         var input = new AlertInput(request.Account, request.Reference, request.Kind, request.Impact, request.Severity, request.Description);
-        await alerts.RaiseAsync(input, AlertSource.Api, new Actor("opsbot", "OpsBot"), request.ServiceUrl ?? alerts.DefaultServiceUrl, request.TenantId,
-            request.Requester, request.IdempotencyKey, restricted: request.Restricted, ct: ct);
+        var customer = request.CustomerId is { } id ? await db.Customers.Include(c => c.Members).FirstOrDefaultAsync(c => c.Id == id, ct) : null;
+        await alerts.RaiseAsync(input, customer, AlertSource.Api, new Actor("opsbot", "OpsBot"), request.ServiceUrl ?? alerts.DefaultServiceUrl, request.TenantId,
+            request.Requester, request.IdempotencyKey, ct: ct);
     }
 }

@@ -49,18 +49,19 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
     public string DefaultServiceUrl => _options.ServiceUrl ?? bot.Value.DefaultServiceUrl;
 
     /// <summary>Creates the alert, its timeline entry and one outbox row per routed conversation, in one unit of work.</summary>
-    public async Task<Alert> RaiseAsync(AlertInput input, AlertSource source, Actor actor, string serviceUrl, string? tenantId,
-        string? apiClient = null, string? idempotencyKey = null, string? requestHash = null, string? kpiName = null, bool restricted = false,
+    /// <remarks><paramref name="customer"/> is the resolved customer (<see cref="CustomerResolver"/>); null for an alert about no one customer.</remarks>
+    public async Task<Alert> RaiseAsync(AlertInput input, Customer? customer, AlertSource source, Actor actor, string serviceUrl, string? tenantId,
+        string? apiClient = null, string? idempotencyKey = null, string? requestHash = null, string? kpiName = null,
         AlertOrigin? origin = null, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var account = input.Account!.Trim();
-        _options.Accounts.TryGetValue(account, out var accountOptions);
-        var groupKey = (account + "|" + (input.Reference ?? "").Trim()).ToLowerInvariant();
+        var account = customer?.Name ?? input.Account!.Trim();
+        var groupKey = ((customer?.Number ?? account) + "|" + (input.Reference ?? "").Trim()).ToLowerInvariant();
         var alert = new Alert
         {
+            CustomerId = customer?.Id,
             Account = account,
-            Segment = accountOptions?.Segment,
+            Segment = customer?.Segment.ToString(),
             Reference = string.IsNullOrWhiteSpace(input.Reference) ? null : input.Reference.Trim(),
             Kind = input.Kind!.Trim().ToLowerInvariant(),
             Impact = input.Impact!.Trim(),
@@ -70,7 +71,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
             RaisedById = actor.Id,
             RaisedByName = actor.Name,
             CreatedAt = now,
-            Restricted = restricted || (accountOptions?.Restricted ?? false) || await customers.RestrictedAccountAsync(account, ct) is not null,
+            Restricted = customer?.Restricted ?? false,
             GroupKey = groupKey,
             ServiceUrl = serviceUrl,
             TenantId = tenantId ?? _options.TenantId,
@@ -115,12 +116,11 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
     {
         var routes = await db.AlertRoutes.AsNoTracking().Include(r => r.Channels).ToListAsync(ct);
         var matched = routes.Where(r => r.Matches(alert)).ToList();
-        _options.Accounts.TryGetValue(alert.Account, out var account);
-        var members = await customers.RestrictedAccountAsync(alert.Account, ct);
+        var customer = alert.CustomerId is { } customerId ? await db.Customers.AsNoTracking().Include(c => c.Members).FirstOrDefaultAsync(c => c.Id == customerId, ct) : null;
         var recipients = new Dictionary<string, Recipient>(StringComparer.Ordinal);
         foreach (var channel in matched.SelectMany(r => r.Channels))
         {
-            if (alert.Restricted && account?.AllowedChannels.Contains(channel.ChannelId) != true) continue;
+            if (customer is not null && !CustomerAccess.ChannelMaySee(customer, channel.ChannelId)) continue;
             var serviceUrl = channel.ServiceUrl ?? alert.ServiceUrl;
             var tenant = channel.TenantId ?? alert.TenantId ?? "";
             recipients.TryAdd("ch:" + channel.ChannelId, new Recipient("ch:" + channel.ChannelId,
@@ -134,7 +134,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         }
         foreach (var (id, label) in people)
         {
-            if (alert.Restricted && !AllowedOn(account, members, Viewer.Person(id))) continue;
+            if (customer is not null && !CustomerAccess.CanSee(customer, Viewer.Person(id))) continue;
             recipients.TryAdd("p:" + id, new Recipient("p:" + id, new DeliveryTarget.Person(alert.ServiceUrl, alert.TenantId ?? "", id), label));
         }
         return recipients.Values.ToList();
@@ -175,7 +175,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         }
     }
 
-    public enum ActionResult { Applied, NoChange, Stale, NotAllowed, Invalid }
+    public enum ActionResult { Applied, NoChange, Stale, Invalid }
 
     /// <summary>
     /// Applies one card action. A click carrying an old <paramref name="version"/> changes nothing (stale card); a repeated
@@ -184,8 +184,7 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
     public async Task<(ActionResult Result, Alert? Alert, string Message)> ActAsync(long alertId, int? version, string action, Actor actor, string? text, CancellationToken ct)
     {
         var alert = await db.Alerts.Include(a => a.Plan).FirstOrDefaultAsync(a => a.Id == alertId, ct);
-        if (alert is null) return (ActionResult.Invalid, null, $"There is no alert #{alertId}.");
-        if (!await MayViewAsync(alert, new Viewer(actor.Id, actor.AadId, actor.Name), ct)) return (ActionResult.NotAllowed, null, $"Alert #{alertId} is on a restricted account you are not allowed on.");
+        if (alert is null || !await MayViewAsync(alert, new Viewer(actor.Id, actor.AadId, actor.Name), ct)) return (ActionResult.Invalid, null, NotFound(alertId));
         if (version is { } v && v != alert.Version)
             return (ActionResult.Stale, alert, "This card was out of date, so your click was not applied. Here is the current alert; try again if still needed.");
         if (alert.Status == AlertStatus.Resolved && action != "update")
@@ -250,21 +249,15 @@ public sealed class AlertService(OpsBotDbContext db, IOptions<AlertOptions> opti
         dispatcher.Wake();
     }
 
-    /// <summary>
-    /// Restricted alerts are for the account's allowed people: the members of the customer account (<see cref="CustomerAccess"/>)
-    /// and, for accounts only configured under <c>Alerts:Accounts</c>, its AllowedUsers — both by Teams user id or Entra object id.
-    /// </summary>
-    public async Task<bool> MayViewAsync(Alert alert, Viewer viewer, CancellationToken ct) =>
-        !alert.Restricted || AllowedOn(Configured(_options, alert), await customers.RestrictedAccountAsync(alert.Account, ct), viewer);
+    /// <summary>The one answer for an alert that does not exist or is on a customer the viewer may not see.</summary>
+    public static string NotFound(long alertId) => $"There is no alert #{alertId}.";
+
+    /// <summary>An alert is visible to whoever may see its customer (<see cref="CustomerAccess"/>).</summary>
+    public Task<bool> MayViewAsync(Alert alert, Viewer viewer, CancellationToken ct) => customers.MaySeeAsync(alert.CustomerId, viewer, ct);
 
     /// <summary><see cref="MayViewAsync(Alert, Viewer, CancellationToken)"/> outside a request (live card rendering).</summary>
-    public static async Task<bool> MayViewAsync(OpsBotDbContext db, AlertOptions options, Alert alert, Viewer viewer, CancellationToken ct) =>
-        !alert.Restricted || AllowedOn(Configured(options, alert), await new CustomerAccess(db).RestrictedAccountAsync(alert.Account, ct), viewer);
-
-    private static AccountOptions? Configured(AlertOptions options, Alert alert) => options.Accounts.GetValueOrDefault(alert.Account);
-
-    private static bool AllowedOn(AccountOptions? configured, Account? restricted, Viewer viewer) =>
-        configured?.AllowedUsers.Any(viewer.Is) == true || (restricted is not null && CustomerAccess.CanSee(restricted, viewer));
+    public static Task<bool> MayViewAsync(OpsBotDbContext db, Alert alert, Viewer viewer, CancellationToken ct) =>
+        CustomerAccess.MaySeeAsync(db, alert.CustomerId, viewer, ct);
 
     private static string Summary(Alert alert) => $"Alert #{alert.Id} · Sev {alert.Severity.Number()} · {alert.Account}: {Trim(alert.Impact, 80)}";
 

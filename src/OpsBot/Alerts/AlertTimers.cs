@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Cards;
+using OpsBot.Customers;
 using OpsBot.Data;
 using OpsBot.Messaging;
 using OpsBot.People;
@@ -60,11 +61,27 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
         {
             if (await db.AlertRoutes.AnyAsync(ct)) return false;
             foreach (var r in _options.Routes)
+            {
+                int? customerId = null;
+                if (!string.IsNullOrWhiteSpace(r.Account))
+                {
+                    var key = r.Account.Trim();
+                    var (upper, lower) = (key.ToUpperInvariant(), key.ToLowerInvariant());
+                    customerId = await db.Customers.Where(c => c.Number == upper || c.Name.ToLower() == lower).OrderBy(c => c.Number == upper ? 0 : 1)
+                        .Select(c => (int?)c.Id).FirstOrDefaultAsync(ct);
+                    if (customerId is null)
+                    {
+                        // Without its customer the rule would match every alert: it is left out until the customer exists.
+                        LogRouteCustomerUnknown(r.Name, key);
+                        continue;
+                    }
+                }
                 db.AlertRoutes.Add(new AlertRoute
                 {
-                    Name = r.Name, Account = r.Account, Segment = r.Segment, Kind = r.Kind?.ToLowerInvariant(), MaxSeverity = Severities.FromNumber(r.MaxSeverity), People = [.. r.People],
+                    Name = r.Name, CustomerId = customerId, Segment = r.Segment, Kind = r.Kind?.ToLowerInvariant(), MaxSeverity = Severities.FromNumber(r.MaxSeverity), People = [.. r.People],
                     Channels = r.Channels.Select(c => new AlertRouteChannel { TeamId = c.TeamId, ChannelId = c.ChannelId, ServiceUrl = c.ServiceUrl, TenantId = c.TenantId }).ToList(),
                 });
+            }
             await db.SaveChangesAsync(ct);
             return true;
         }, ct);
@@ -159,12 +176,14 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
             var done = (await db.OutboxMessages.Where(m => keys.Contains(m.DedupeKey)).Select(m => m.DedupeKey).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
             if (done.Count == keys.Count) return 0;
             var open = await db.Alerts.AsNoTracking().Where(a => a.Status != AlertStatus.Resolved).ToListAsync(ct);
+            var restrictedIds = open.Where(a => a.CustomerId is not null).Select(a => a.CustomerId!.Value).Distinct().ToList();
+            var restricted = await db.Customers.AsNoTracking().Include(c => c.Members).Where(c => c.Restricted && restrictedIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
             var count = 0;
             foreach (var c in channels)
             {
                 var key = $"alert-digest:{day}:{c.ChannelId}";
                 if (done.Contains(key)) continue;
-                var visible = open.Where(a => !a.Restricted || (_options.Accounts.TryGetValue(a.Account, out var acc) && acc.AllowedChannels.Contains(c.ChannelId))).ToList();
+                var visible = open.Where(a => a.CustomerId is not { } id || !restricted.TryGetValue(id, out var customer) || CustomerAccess.ChannelMaySee(customer, c.ChannelId)).ToList();
                 var card = cards.Render("alert-list", AlertHandlers.OverviewModel(visible, $"Daily alert digest · {day}", now));
                 db.EnqueueSend(new DeliveryTarget.ChannelThread(c.ServiceUrl ?? alerts.DefaultServiceUrl, c.TenantId ?? _options.TenantId ?? "", c.ChannelId),
                     new Activity { Type = ActivityTypes.Message, Summary = $"Alert digest {day}", Attachments = [Attachment.AdaptiveCard(card)] }, key, now, "alert-digest", day);
@@ -177,6 +196,9 @@ public sealed partial class AlertTimers(IServiceScopeFactory scopes, IOptions<Al
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert timers paused: the database is unavailable ({Error}: {Message}); trying again at the next tick")]
     private partial void LogStoreUnavailable(string error, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert route {Route} names customer '{Customer}', which does not exist; the route is not seeded. Add the customer, then the route (`alert route add`).")]
+    private partial void LogRouteCustomerUnknown(string route, string customer);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Alert timers failed")]
     private partial void LogTimerFailed(Exception ex);

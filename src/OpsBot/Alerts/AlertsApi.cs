@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using OpsBot.Customers;
 using OpsBot.Data;
 using OpsBot.Messaging;
 
@@ -19,7 +20,8 @@ public static class AlertsApi
 {
     public const int MaxBodyBytes = 64 * 1024;
 
-    public sealed record AlertRequest(string? Account, string? Kind, string? Impact, int? Severity, string? Reference = null, string? Description = null);
+    /// <summary><see cref="Customer"/> (or its older name <see cref="Account"/>) is any identifier: a number, <c>ERP:100234</c>, a domain, a CRM id, a name.</summary>
+    public sealed record AlertRequest(string? Account, string? Kind, string? Impact, int? Severity, string? Reference = null, string? Description = null, string? Customer = null);
     public sealed record KpiReadingRequest(decimal? Value);
 
     public static RouteGroupBuilder MapAlertsApi(this RouteGroupBuilder api)
@@ -58,24 +60,26 @@ public static class AlertsApi
         return api;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, AlertService alerts, OpsBotDbContext db,
+    private static async Task<IResult> CreateAsync(HttpContext http, AlertService alerts, OpsBotDbContext db, CustomerResolver resolver, CustomerAccess customers,
         [FromHeader(Name = "Idempotency-Key"), Description("At most 100 characters; a retry with the same key answers with the alert the first request created.")]
         string? idempotencyKey, CancellationToken ct)
     {
         var (request, raw, problem) = await ReadAsync<AlertRequest>(http, ct);
         if (problem is not null) return problem;
-        var input = new AlertInput(request!.Account, request.Reference, request.Kind, request.Impact, request.Severity, request.Description);
+        var input = new AlertInput(request!.Customer ?? request.Account, request.Reference, request.Kind, request.Impact, request.Severity, request.Description);
         var errors = AlertService.Validate(input);
+        var client = ClientOf(http);
+        var resolved = errors.ContainsKey("account") ? CustomerResolution.None : await resolver.ResolveAsync(input.Account, customers.ApiViewer(client), ct);
+        if (!errors.ContainsKey("account") && resolved.Customer is null) errors["account"] = CustomerResolver.NotFoundText(input.Account!.Trim(), resolved.Suggestions);
         if (errors.Count > 0) return Results.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }), title: "The alert is not valid.");
 
-        var client = http.User.FindFirst("client")?.Value ?? http.User.Identity?.Name ?? "api";
         var key = idempotencyKey ?? "";
         if (key.Length > 100) return Results.Problem(statusCode: 400, title: "Idempotency-Key too long", detail: "Use at most 100 characters.");
         var hash = Convert.ToHexStringLower(SHA256.HashData(raw!));
         if (key.Length > 0 && await ReplayAsync(db, client, key, hash, ct) is { } replay) return replay;
         try
         {
-            var alert = await alerts.RaiseAsync(input, AlertSource.Api, new Actor("api:" + client, client), alerts.DefaultServiceUrl, null,
+            var alert = await alerts.RaiseAsync(input, resolved.Customer, AlertSource.Api, new Actor("api:" + client, client), alerts.DefaultServiceUrl, null,
                 client, key.Length > 0 ? key : null, hash, ct: ct);
             return Results.Created($"/api/alerts/{alert.Id}", await ViewAsync(db, alert, ct));
         }
@@ -97,9 +101,12 @@ public static class AlertsApi
         return Results.Ok(await ViewAsync(db, existing, ct));
     }
 
-    private static async Task<IResult> GetAsync(long id, OpsBotDbContext db, CancellationToken ct)
+    private static string ClientOf(HttpContext http) => http.User.FindFirst("client")?.Value ?? http.User.Identity?.Name ?? "api";
+
+    private static async Task<IResult> GetAsync(long id, HttpContext http, OpsBotDbContext db, CustomerAccess customers, CancellationToken ct)
     {
         var alert = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id, ct);
+        if (alert is not null && !await customers.MaySeeAsync(alert.CustomerId, customers.ApiViewer(ClientOf(http)), ct)) alert = null;
         return alert is null ? Results.Problem(statusCode: 404, title: "No such alert", detail: $"There is no alert #{id}.") : Results.Ok(await ViewAsync(db, alert, ct));
     }
 

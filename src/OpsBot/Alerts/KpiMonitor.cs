@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpsBot.Customers;
 using OpsBot.Data;
 
 namespace OpsBot.Alerts;
@@ -12,8 +13,15 @@ public sealed record KpiResult(string Kpi, KpiLevel Level, KpiLevel Previous, lo
 /// the value has recovered past the level by <see cref="KpiOptions.Margin"/>; so a value flapping around a level fires once.
 /// Entering a worse level raises (or escalates) one alert; recovering to normal resolves it.
 /// </summary>
-public sealed class KpiMonitor(OpsBotDbContext db, AlertService alerts, IOptions<AlertOptions> options, TimeProvider clock)
+public sealed class KpiMonitor(OpsBotDbContext db, AlertService alerts, IOptions<AlertOptions> options, TimeProvider clock, CustomerResolver resolver)
 {
+    /// <summary>The KPI's customer (<see cref="KpiOptions.Account"/>, any identifier); null for a KPI over all customers or one not found.</summary>
+    private async Task<Customer?> CustomerOfAsync(KpiOptions kpi, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(kpi.Account) || kpi.Account.Equals(KpiOptions.AllCustomers, StringComparison.OrdinalIgnoreCase)) return null;
+        return (await resolver.ResolveAsync(kpi.Account, Viewer.System, ct)).Customer;
+    }
+
     public static KpiLevel Evaluate(KpiOptions kpi, KpiLevel current, decimal value)
     {
         var raw = LevelAt(kpi, value, 0);
@@ -42,14 +50,16 @@ public sealed class KpiMonitor(OpsBotDbContext db, AlertService alerts, IOptions
     private async Task<KpiResult> RecordOnceAsync(string name, KpiOptions kpi, decimal value, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var customer = await CustomerOfAsync(kpi, ct);
         var state = await db.KpiStates.FirstOrDefaultAsync(k => k.Name == name, ct);
         if (state is null) db.KpiStates.Add(state = new KpiState { Name = name, Level = KpiLevel.Normal });
+        state.CustomerId = customer?.Id;
         var previous = state.Level;
         var level = Evaluate(kpi, previous, value);
         state.Level = level;
         state.LastValue = value;
         state.LastAt = now;
-        db.KpiReadings.Add(new KpiReading { Name = name, Value = value, At = now, Level = level });
+        db.KpiReadings.Add(new KpiReading { Name = name, CustomerId = customer?.Id, Value = value, At = now, Level = level });
         var system = new Actor("kpi:" + name, "KPI monitor");
         var shown = $"{name} = {value.ToString("0.##", CultureInfo.InvariantCulture)}{kpi.Unit}";
         var outcome = "unchanged";
@@ -67,7 +77,7 @@ public sealed class KpiMonitor(OpsBotDbContext db, AlertService alerts, IOptions
                     var alert = await alerts.RaiseAsync(new AlertInput(kpi.Account, name, kpi.Kind,
                             $"{shown} crossed the {level.ToString().ToLowerInvariant()} level ({threshold?.ToString("0.##", CultureInfo.InvariantCulture)}{kpi.Unit})", severity,
                             $"Raised automatically from KPI readings. It clears when {name} recovers past its level by {kpi.Margin.ToString("0.##", CultureInfo.InvariantCulture)}{kpi.Unit}."),
-                        AlertSource.Kpi, system, alerts.DefaultServiceUrl, null, kpiName: name, ct: ct);
+                        customer, AlertSource.Kpi, system, alerts.DefaultServiceUrl, null, kpiName: name, ct: ct);
                     state.AlertId = alert.Id;
                     outcome = "raised";
                 }

@@ -55,12 +55,12 @@ public sealed record CaptureInput
 }
 
 /// <summary>The keys of a stored commitment that a new capture must not repeat.</summary>
-public sealed record ExistingCommitment(string? CaptureFormId, string OpportunityId, string CustomerPoNumber, int AccountId);
+public sealed record ExistingCommitment(string? CaptureFormId, string OpportunityId, string CustomerPoNumber, int CustomerId);
 
 /// <summary>An order-error check: the rep may confirm it (the code goes back in the card's data) or correct the input.</summary>
 public sealed record CaptureWarning(string Code, string Field, string Message, string Hint);
 
-public sealed record CaptureResult(Dictionary<string, string> Errors, List<CaptureWarning> Warnings, Account? Account)
+public sealed record CaptureResult(Dictionary<string, string> Errors, List<CaptureWarning> Warnings, Customer? Customer)
 {
     public bool IsValid => Errors.Count == 0;
 }
@@ -79,7 +79,7 @@ public static partial class CaptureRules
     private static readonly PerModel<Func<OpsBotDbContext, string, string, string, IAsyncEnumerable<ExistingCommitment>>> Clashes = new(() => EF.CompileAsyncQuery(
         (OpsBotDbContext db, string formId, string opp, string po) => db.Commitments.AsNoTracking()
             .Where(c => c.CaptureFormId == formId || c.OpportunityId == opp || c.CustomerPoNumber == po)
-            .Select(c => new ExistingCommitment(c.CaptureFormId, c.OpportunityId, c.CustomerPoNumber, c.AccountId))));
+            .Select(c => new ExistingCommitment(c.CaptureFormId, c.OpportunityId, c.CustomerPoNumber, c.CustomerId))));
 
     /// <param name="clashes">From <see cref="ClashesAsync"/> when the caller already read them; read here otherwise.</param>
     public static async Task<(CaptureResult Result, CaptureInput Input)> ValidateAsync(OpsBotDbContext db, CustomerAccess customers, CaptureInput input, Viewer viewer,
@@ -90,11 +90,11 @@ public static partial class CaptureRules
         var warnings = new List<CaptureWarning>();
         var today = DateOnly.FromDateTime(now);
 
-        Account? account = null;
+        Customer? account = null;
         if (input.AccountNumber.Length == 0) errors["accountNumber"] = "Enter the customer's account number.";
         else
         {
-            account = await customers.FindAccountAsync(input.AccountNumber, viewer, now, "capture", ct);
+            account = await customers.FindByNumberAsync(input.AccountNumber, viewer, now, "capture", ct);
             if (account is null) errors["accountNumber"] = $"Account '{input.AccountNumber}' not found.";
         }
         if (account is not null)
@@ -116,7 +116,7 @@ public static partial class CaptureRules
             errors["opportunityId"] = $"Opportunity '{input.OpportunityId}' already has a commitment. Use 'show {input.OpportunityId}' or a new opportunity id.";
 
         Required(errors, input, "customerName", "Enter the customer's name.", 200);
-        if (!Enum.TryParse<AccountSegment>(input.Segment, ignoreCase: true, out _)) errors["segment"] = "Choose Strategic, Key or Standard.";
+        if (!Enum.TryParse<CustomerSegment>(input.Segment, ignoreCase: true, out _)) errors["segment"] = "Choose Strategic, Key or Standard.";
         Required(errors, input, "masterAgreementRef", "Enter the master agreement reference (negotiated terms).", 64);
         Required(errors, input, "shipToSite", "Enter the ship-to site.", 200);
         Required(errors, input, "billToSite", "Enter the bill-to site.", 200);
@@ -127,7 +127,7 @@ public static partial class CaptureRules
         {
             var po = input.CustomerPoNumber;
             var uses = clashes.Where(c => c.CustomerPoNumber == po).ToList();
-            if (uses.FirstOrDefault(u => u.AccountId == account.Id) is { } same)
+            if (uses.FirstOrDefault(u => u.CustomerId == account.Id) is { } same)
                 errors["customerPoNumber"] = $"PO {po} is already used on this account (opportunity {same.OpportunityId}). Enter the customer's new PO number.";
             else if (uses.Count > 0)
                 warnings.Add(new("po-used", "customerPoNumber", $"PO {po} is already used on another account.",
@@ -175,7 +175,7 @@ public static partial class CaptureRules
         return true;
     }
 
-    private static void Site(List<CaptureWarning> warnings, Account account, SiteKind kind, string site, string field, string label)
+    private static void Site(List<CaptureWarning> warnings, Customer account, SiteKind kind, string site, string field, string label)
     {
         var known = account.Sites.Where(s => s.Kind == kind).Select(s => s.Name).ToList();
         if (site.Length == 0 || known.Count == 0 || known.Contains(site, StringComparer.OrdinalIgnoreCase)) return;
@@ -183,13 +183,13 @@ public static partial class CaptureRules
             $"Known {label} sites: {string.Join("; ", known)}."));
     }
 
-    private static async Task UsualRangeAsync(OpsBotDbContext db, List<CaptureWarning> warnings, Account account, decimal value, string currency,
+    private static async Task UsualRangeAsync(OpsBotDbContext db, List<CaptureWarning> warnings, Customer account, decimal value, string currency,
         decimal factor, CancellationToken ct)
     {
         decimal? min = account.UsualValueMin, max = account.UsualValueMax;
         if (min is null || max is null)
         {
-            var history = await db.Commitments.Where(c => c.AccountId == account.Id && c.Currency == currency)
+            var history = await db.Commitments.Where(c => c.CustomerId == account.Id && c.Currency == currency)
                 .OrderByDescending(c => c.Id).Take(50).Select(c => c.CommittedValue).ToListAsync(ct);
             if (history.Count < 3) return;
             min ??= history.Min();

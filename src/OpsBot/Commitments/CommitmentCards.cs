@@ -36,7 +36,7 @@ public sealed record CommitmentFormCard(
             warnings.Count > 0 && errors.Count == 0, warnings.Select(w => new WarningItem(w.Message, w.Hint)).ToList(),
             fields,
             options.Currencies.Select(c => new Choice(c, c)).ToList(),
-            Enum.GetNames<AccountSegment>().Select(s => new Choice(s, s)).ToList(),
+            Enum.GetNames<CustomerSegment>().Select(s => new Choice(s, s)).ToList(),
             owners);
     }
 }

@@ -76,7 +76,7 @@ public sealed class CommitmentHandlers(CommitmentService service, CommitmentQuer
     {
         var number = args.Trim().ToUpperInvariant();
         if (number.Length == 0) { await turn.SendTextAsync("Which account? Usage: commitments for <account>", ct); return; }
-        if (await customers.FindAccountAsync(number, Viewer.Of(turn), Now, "commitments for", ct) is null)
+        if (await customers.FindByNumberAsync(number, Viewer.Of(turn), Now, "commitments for", ct) is null)
         {
             await turn.SendTextAsync(CustomerAccess.NotFound("account", number), ct);
             return;
@@ -97,7 +97,7 @@ public sealed class CommitmentHandlers(CommitmentService service, CommitmentQuer
         var list = Str(data, "list") ?? "mine";
         var key = Str(data, "key") ?? "";
         var page = int.TryParse(Str(data, "page"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? Math.Clamp(p, 1, MaxPage) : 1;
-        if (list == "account" && await customers.FindAccountAsync(key, viewer, Now, "commitment.page", ct) is null)
+        if (list == "account" && await customers.FindByNumberAsync(key, viewer, Now, "commitment.page", ct) is null)
             return AdaptiveCardInvoke.Message(CustomerAccess.NotFound("account", key));
         return turn.CardResponse("commitment-list", await ListAsync(viewer, list, key, page, ct));
     }

@@ -23,7 +23,7 @@ public static class CommitmentLiveCards
     }
 
     internal static Task<Commitment?> LoadAsync(OpsBotDbContext db, string opportunityId, CancellationToken ct) =>
-        db.Commitments.AsNoTracking().Include(x => x.Account).Include(x => x.Enrichments).Include(x => x.Forms).AsSplitQuery()
+        db.Commitments.AsNoTracking().Include(x => x.Customer).Include(x => x.Enrichments).Include(x => x.Forms).AsSplitQuery()
             .FirstOrDefaultAsync(x => x.OpportunityId == opportunityId, ct);
 }
 

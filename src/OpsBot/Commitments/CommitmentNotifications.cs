@@ -39,9 +39,9 @@ public static class CommitmentNotifications
         foreach (var a in roles.Where(r => r.Role == role))
         {
             // A restricted account's forms go only to role members who may see the account, never to a channel.
-            if (a.UserId is { Length: > 0 } user && CustomerAccess.CanSee(c.Account, Viewer.Person(user)))
+            if (a.UserId is { Length: > 0 } user && CustomerAccess.CanSee(c.Customer, Viewer.Person(user)))
                 yield return new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, user);
-            else if (a.ChannelId is { Length: > 0 } channel && !c.Account.Restricted)
+            else if (a.ChannelId is { Length: > 0 } channel && !c.Customer.Restricted)
                 yield return new DeliveryTarget.ChannelThread(c.ServiceUrl, c.TenantId, channel);
         }
     }
@@ -59,7 +59,7 @@ public static class CommitmentNotifications
                 $"Reminder: this form was due {Fields.Time(form.DueAt)}. Please confirm it.")))],
         };
         foreach (var user in roles.Where(r => r.Role == form.Role && r.UserId is not null).Select(r => r.UserId!)
-                     .Where(u => CustomerAccess.CanSee(c.Account, Viewer.Person(u))))
+                     .Where(u => CustomerAccess.CanSee(c.Customer, Viewer.Person(u))))
             db.EnqueueSend(new DeliveryTarget.Person(c.ServiceUrl, c.TenantId, user), card,
                 $"cmt:{c.OpportunityId}:{form.Kind}:reminder:{user}", now, "commitment-form-reminder", correlation);
         form.ReminderSentAt = now;

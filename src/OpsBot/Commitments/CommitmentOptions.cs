@@ -32,8 +32,6 @@ public sealed class CommitmentOptions
     /// <summary>A value outside [usual min / factor, usual max × factor] is "far from the usual range".</summary>
     [Range(typeof(decimal), "1", "1000000")]
     public decimal UnusualValueFactor { get; set; } = 3m;
-    /// <summary>API clients (names from <c>Api:Keys</c>) that may read restricted accounts (the ERP itself).</summary>
-    public List<string> TrustedApiClients { get; set; } = [];
     public ErpWebhookOptions ErpWebhook { get; set; } = new();
 }
 

@@ -11,21 +11,21 @@ public sealed class CommitmentQueries(OpsBotDbContext db, CustomerAccess access)
     public IQueryable<Commitment> VisibleTo(Viewer viewer)
     {
         if (viewer.Trusted) return db.Commitments;
-        var visible = db.Accounts.Where(CustomerAccess.Visible(viewer));
-        return db.Commitments.Where(c => visible.Any(a => a.Id == c.AccountId));
+        var visible = db.Customers.Where(CustomerAccess.Visible(viewer));
+        return db.Commitments.Where(c => visible.Any(a => a.Id == c.CustomerId));
     }
 
     /// <summary>Loads a commitment with everything its current view needs, if it exists and <paramref name="viewer"/> may see it; audits a refusal.</summary>
     public async Task<Commitment?> FindAsync(string opportunityId, Viewer viewer, DateTime now, string path, CancellationToken ct)
     {
         var c = await db.Commitments
-            .Include(x => x.Account).ThenInclude(a => a.Members)
+            .Include(x => x.Customer).ThenInclude(a => a.Members)
             .Include(x => x.Enrichments)
             .Include(x => x.Forms)
             .AsSplitQuery()
             .FirstOrDefaultAsync(x => x.OpportunityId == opportunityId, ct);
         if (c is null) return null;
-        if (CustomerAccess.CanSee(c.Account, viewer)) return c;
+        if (CustomerAccess.CanSee(c.Customer, viewer)) return c;
         await access.AuditDenialAsync(now, viewer, "Commitment", opportunityId, path, ct);
         return null;
     }
@@ -45,7 +45,7 @@ public sealed class CommitmentQueries(OpsBotDbContext db, CustomerAccess access)
             .Where(f => VisibleTo(viewer).Any(c => c.Id == f.CommitmentId));
         var total = await forms.CountAsync(ct);
         var rows = await forms.OrderBy(f => f.DueAt).ThenBy(f => f.Id).Skip((page - 1) * CommitmentListCard.PageSize).Take(CommitmentListCard.PageSize)
-            .Include(f => f.Commitment).ThenInclude(c => c.Account)
+            .Include(f => f.Commitment).ThenInclude(c => c.Customer)
             .Include(f => f.Commitment).ThenInclude(c => c.Enrichments).AsSplitQuery().ToListAsync(ct);
         return (total, rows);
     }
@@ -56,11 +56,11 @@ public sealed class CommitmentQueries(OpsBotDbContext db, CustomerAccess access)
         var aad = viewer.AadId ?? viewer.Id;
         var q = VisibleTo(viewer);
         q = accountNumber is not null
-            ? q.Where(c => c.Account.Number == accountNumber)
+            ? q.Where(c => c.Customer.Number == accountNumber)
             : q.Where(c => c.AccountOwnerId == viewer.Id || c.AccountOwnerId == aad || c.CreatedById == viewer.Id);
         var total = await q.CountAsync(ct);
         var rows = await q.OrderByDescending(c => c.Id).Skip((page - 1) * CommitmentListCard.PageSize).Take(CommitmentListCard.PageSize)
-            .Include(c => c.Account).Include(c => c.Enrichments).Include(c => c.Forms).AsSplitQuery().ToListAsync(ct);
+            .Include(c => c.Customer).Include(c => c.Enrichments).Include(c => c.Forms).AsSplitQuery().ToListAsync(ct);
         return (total, rows);
     }
 }

@@ -73,12 +73,12 @@ public sealed partial class CommitmentService(OpsBotDbContext db, CustomerAccess
             CommitDate = input.CommitDate.Length > 0 ? input.CommitDate : Fields.Date(DateOnly.FromDateTime(Now)),
             AccountOwner = viewer.Id,
         };
-        if (input.AccountNumber.Length > 0 && await customers.FindAccountAsync(input.AccountNumber, viewer, Now, "commit shortcut", ct) is { } account)
+        if (input.AccountNumber.Length > 0 && await customers.FindByNumberAsync(input.AccountNumber, viewer, Now, "commit shortcut", ct) is { } account)
             input = Prefill(input, account);
         return (input, unknown);
     }
 
-    private static CaptureInput Prefill(CaptureInput input, Account account)
+    private static CaptureInput Prefill(CaptureInput input, Customer account)
     {
         string Only(SiteKind k) => account.Sites.Count(s => s.Kind == k) == 1 ? account.Sites.Single(s => s.Kind == k).Name : "";
         return input with
@@ -125,7 +125,7 @@ public sealed partial class CommitmentService(OpsBotDbContext db, CustomerAccess
         if (result.Warnings.Any(w => !acceptedWarnings.Contains(w.Code))) return new CaptureOutcome.Refused(checkedInput, null, result.Warnings, ownerName);
 
         var roles = await db.RoleAssignments.AsNoTracking().ToListAsync(ct);
-        var commitment = Create(checkedInput, result.Account!, formId, viewer, ownerName, origin, roles, now);
+        var commitment = Create(checkedInput, result.Customer!, formId, viewer, ownerName, origin, roles, now);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -139,19 +139,19 @@ public sealed partial class CommitmentService(OpsBotDbContext db, CustomerAccess
             var errors = again.IsValid ? new Dictionary<string, string> { ["opportunityId"] = "This commitment was saved by someone else at the same moment. Check and submit again." } : again.Errors;
             return new CaptureOutcome.Refused(input, errors, null, ownerName);
         }
-        LogCaptured(commitment.OpportunityId, commitment.Account.Number);
+        LogCaptured(commitment.OpportunityId, commitment.Customer.Number);
         return new CaptureOutcome.Saved(commitment);
     }
 
-    private Commitment Create(CaptureInput i, Account account, string formId, Viewer viewer, string ownerName, CaptureOrigin origin, List<RoleAssignment> roles, DateTime now)
+    private Commitment Create(CaptureInput i, Customer account, string formId, Viewer viewer, string ownerName, CaptureOrigin origin, List<RoleAssignment> roles, DateTime now)
     {
         Fields.TryParseDate(i.CommitDate, out var commitDate);
         Fields.TryParseDate(i.RequestedDeliveryDate, out var delivery);
         Fields.TryParseMoney(i.CommittedValue, out var value);
         var c = new Commitment
         {
-            OpportunityId = i.OpportunityId, Account = account, AccountId = account.Id, CustomerName = i.CustomerName,
-            Segment = Enum.Parse<AccountSegment>(i.Segment, ignoreCase: true), MasterAgreementRef = i.MasterAgreementRef,
+            OpportunityId = i.OpportunityId, Customer = account, CustomerId = account.Id, CustomerName = i.CustomerName,
+            Segment = Enum.Parse<CustomerSegment>(i.Segment, ignoreCase: true), MasterAgreementRef = i.MasterAgreementRef,
             CustomerPoNumber = i.CustomerPoNumber, CommittedValue = value, Currency = i.Currency.ToUpperInvariant(), CommitDate = commitDate,
             RequestedDeliveryDate = delivery, ShipToSite = i.ShipToSite, BillToSite = i.BillToSite, PaymentTerms = i.PaymentTerms,
             AccountOwnerId = i.AccountOwner, AccountOwnerName = ownerName,
@@ -229,7 +229,7 @@ public sealed partial class CommitmentService(OpsBotDbContext db, CustomerAccess
             case Fields.ValueKind.Text when StoreLimits.TextProblem("The text", value, 1000) is { } text:
                 return text;
         }
-        if (field.Field == Fields.CustomerPoNumber && await db.Commitments.AnyAsync(x => x.CustomerPoNumber == value && x.AccountId == c.AccountId && x.Id != c.Id, ct))
+        if (field.Field == Fields.CustomerPoNumber && await db.Commitments.AnyAsync(x => x.CustomerPoNumber == value && x.CustomerId == c.CustomerId && x.Id != c.Id, ct))
             return $"PO {value} is already used on this account.";
         return null;
     }

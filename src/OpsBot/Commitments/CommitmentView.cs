@@ -9,7 +9,7 @@ public static class Fields
     public const string OpportunityId = "OpportunityId";
     public const string AccountNumber = "AccountNumber";
     public const string CustomerName = "CustomerName";
-    public const string Segment = "AccountSegment";
+    public const string Segment = "CustomerSegment";
     public const string MasterAgreementRef = "MasterAgreementRef";
     public const string CustomerPoNumber = "CustomerPoNumber";
     public const string CommittedValue = "CommittedValue";
@@ -77,16 +77,16 @@ public static class Fields
 
 /// <summary>The current view of a commitment: the captured header with its enrichments applied in order.</summary>
 public sealed record CommitmentView(
-    int Id, string OpportunityId, string AccountNumber, string CustomerName, AccountSegment Segment, string MasterAgreementRef,
+    int Id, string OpportunityId, string AccountNumber, string CustomerName, CustomerSegment Segment, string MasterAgreementRef,
     string CustomerPoNumber, decimal CommittedValue, string Currency, DateOnly CommitDate, DateOnly RequestedDeliveryDate,
     string ShipToSite, string BillToSite, string PaymentTerms, string AccountOwnerId, string AccountOwnerName,
     DateOnly? ConfirmedShipDate, string? Quantity, string? Contact, IReadOnlyList<string> Notes,
     int Version, string CreatedByName, DateTime CreatedAt, string UpdatedByName, DateTime UpdatedAt)
 {
-    /// <summary>Requires <see cref="Commitment.Account"/> and <see cref="Commitment.Enrichments"/> loaded.</summary>
+    /// <summary>Requires <see cref="Commitment.Customer"/> and <see cref="Commitment.Enrichments"/> loaded.</summary>
     public static CommitmentView Of(Commitment c)
     {
-        var v = new CommitmentView(c.Id, c.OpportunityId, c.Account.Number, c.CustomerName, c.Segment, c.MasterAgreementRef,
+        var v = new CommitmentView(c.Id, c.OpportunityId, c.Customer.Number, c.CustomerName, c.Segment, c.MasterAgreementRef,
             c.CustomerPoNumber, c.CommittedValue, c.Currency, c.CommitDate, c.RequestedDeliveryDate, c.ShipToSite, c.BillToSite,
             c.PaymentTerms, c.AccountOwnerId, c.AccountOwnerName, null, null, null, [], c.Version, c.CreatedByName, c.CreatedAt,
             c.UpdatedByName, c.UpdatedAt);

@@ -32,18 +32,12 @@ public static class CommitmentsApi
         return api;
     }
 
-    public static Viewer ApiViewer(ClaimsPrincipal user, CommitmentOptions options)
-    {
-        var client = user.FindFirstValue("client") ?? user.Identity?.Name ?? "api";
-        return new Viewer("api:" + client, null, client, options.TrustedApiClients.Contains(client, StringComparer.Ordinal));
-    }
-
-    private static async Task<IResult> FeedAsync(HttpContext http, OpsBotDbContext db, IOptions<CommitmentOptions> options, TimeProvider time, string? since, int? limit, CancellationToken ct)
+    private static async Task<IResult> FeedAsync(HttpContext http, OpsBotDbContext db, CustomerAccess customers, TimeProvider time, string? since, int? limit, CancellationToken ct)
     {
         var cursor = 0L;
         if (!string.IsNullOrEmpty(since) && !long.TryParse(since, NumberStyles.None, CultureInfo.InvariantCulture, out cursor))
             return Results.Problem(statusCode: 400, title: "Bad cursor", detail: "'since' is the 'next' value of a previous page (or empty to start).");
-        var viewer = ApiViewer(http.User, options.Value);
+        var viewer = customers.ApiViewer(http.User);
         var page = await ErpFeed.ReadAsync(db, cursor, Math.Clamp(limit ?? 100, 1, 500), viewer, ct);
         if (page.Items.Count > 0)
         {
@@ -54,9 +48,9 @@ public static class CommitmentsApi
         return Results.Ok(page);
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, string opportunityId, CommitmentQueries queries, IOptions<CommitmentOptions> options, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> GetAsync(HttpContext http, string opportunityId, CommitmentQueries queries, CustomerAccess customers, TimeProvider time, CancellationToken ct)
     {
-        var viewer = ApiViewer(http.User, options.Value);
+        var viewer = customers.ApiViewer(http.User);
         var c = await queries.FindAsync(opportunityId, viewer, time.GetUtcNow().UtcDateTime, "api", ct);
         return c is null
             ? Results.Problem(statusCode: 404, title: "Not found", detail: CustomerAccess.NotFound("commitment", opportunityId))

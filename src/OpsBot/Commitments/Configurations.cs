@@ -10,12 +10,12 @@ public sealed class CommitmentConfiguration : IEntityTypeConfiguration<Commitmen
         b.ToTable("Commitments");
         b.Property(c => c.OpportunityId).HasMaxLength(64);
         b.HasIndex(c => c.OpportunityId).IsUnique();
-        b.HasOne(c => c.Account).WithMany().HasForeignKey(c => c.AccountId).OnDelete(DeleteBehavior.Restrict);
+        b.HasOne(c => c.Customer).WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.Restrict);
         b.Property(c => c.CustomerName).HasMaxLength(200);
         b.Property(c => c.Segment).HasConversion<string>().HasMaxLength(16);
         b.Property(c => c.MasterAgreementRef).HasMaxLength(64);
         b.Property(c => c.CustomerPoNumber).HasMaxLength(64);
-        b.HasIndex(c => new { c.CustomerPoNumber, c.AccountId });
+        b.HasIndex(c => new { c.CustomerPoNumber, c.CustomerId });
         b.Property(c => c.Currency).HasMaxLength(3);
         b.Property(c => c.ShipToSite).HasMaxLength(200);
         b.Property(c => c.BillToSite).HasMaxLength(200);

@@ -26,7 +26,7 @@ public static class ErpFeed
     public static void Append(OpsBotDbContext db, Commitment c, CommitmentView view, DateTime now) =>
         db.ErpFeed.Add(new ErpFeedEntry
         {
-            Commitment = c, OpportunityId = c.OpportunityId, AccountId = c.AccountId, Version = view.Version, CreatedAt = now,
+            Commitment = c, OpportunityId = c.OpportunityId, CustomerId = c.CustomerId, Version = view.Version, CreatedAt = now,
             PayloadJson = JsonSerializer.Serialize(view, Snapshot),
         });
 
@@ -81,11 +81,11 @@ public static class ErpFeed
     {
         await SequencePendingAsync(db, ct);
         var rows = await db.ErpFeed.AsNoTracking().Where(e => e.Sequence > since).OrderBy(e => e.Sequence).Take(limit)
-            .Select(e => new { e.Sequence, e.OpportunityId, e.Version, e.CreatedAt, e.PayloadJson, e.AccountId }).ToListAsync(ct);
-        var accountIds = rows.Select(r => r.AccountId).Distinct().ToList();
-        var accounts = await db.Accounts.AsNoTracking().Include(a => a.Members).Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
-        var items = rows.Where(r => CustomerAccess.CanSee(accounts[r.AccountId], viewer))
-            .Select(r => new FeedItem(r.Sequence!.Value, r.OpportunityId, accounts[r.AccountId].Number, r.Version, r.CreatedAt, JsonNode.Parse(r.PayloadJson)))
+            .Select(e => new { e.Sequence, e.OpportunityId, e.Version, e.CreatedAt, e.PayloadJson, e.CustomerId }).ToListAsync(ct);
+        var accountIds = rows.Select(r => r.CustomerId).Distinct().ToList();
+        var accounts = await db.Customers.AsNoTracking().Include(a => a.Members).Where(a => accountIds.Contains(a.Id)).ToDictionaryAsync(a => a.Id, ct);
+        var items = rows.Where(r => CustomerAccess.CanSee(accounts[r.CustomerId], viewer))
+            .Select(r => new FeedItem(r.Sequence!.Value, r.OpportunityId, accounts[r.CustomerId].Number, r.Version, r.CreatedAt, JsonNode.Parse(r.PayloadJson)))
             .ToList();
         var next = rows.Count > 0 ? rows[^1].Sequence!.Value : since;
         return new FeedPage(items, next.ToString(CultureInfo.InvariantCulture));

@@ -17,10 +17,10 @@ public sealed class Commitment : IVersioned
 {
     public int Id { get; set; }
     public required string OpportunityId { get; set; }
-    public int AccountId { get; set; }
-    public Account Account { get; set; } = null!;
+    public int CustomerId { get; set; }
+    public Customer Customer { get; set; } = null!;
     public required string CustomerName { get; set; }
-    public AccountSegment Segment { get; set; }
+    public CustomerSegment Segment { get; set; }
     public required string MasterAgreementRef { get; set; }
     public required string CustomerPoNumber { get; set; }
     public decimal CommittedValue { get; set; }
@@ -109,7 +109,7 @@ public sealed class ErpFeedEntry
     public int CommitmentId { get; set; }
     public Commitment Commitment { get; set; } = null!;
     public required string OpportunityId { get; set; }
-    public int AccountId { get; set; }
+    public int CustomerId { get; set; }
     public int Version { get; set; }
     public required string PayloadJson { get; set; }
     public DateTime CreatedAt { get; set; }

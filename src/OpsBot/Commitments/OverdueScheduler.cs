@@ -47,7 +47,7 @@ public sealed partial class OverdueScheduler(IServiceScopeFactory scopes, IOptio
         var due = await db.DownstreamForms
             .Where(f => f.Status == FormStatus.Open && f.DueAt <= now && (f.ReminderSentAt == null || (f.AlertRaisedAt == null && f.DueAt <= alertBefore)))
             .OrderBy(f => f.DueAt).Take(200)
-            .Include(f => f.Commitment).ThenInclude(c => c.Account).ThenInclude(a => a.Members)
+            .Include(f => f.Commitment).ThenInclude(c => c.Customer).ThenInclude(a => a.Members)
             .Include(f => f.Commitment).ThenInclude(c => c.Enrichments)
             .AsSplitQuery().ToListAsync(ct);
         if (due.Count == 0) return 0;
@@ -101,8 +101,8 @@ public static class OverdueFormAlert
                       $"is overdue since {Fields.Time(form.DueAt)}; owner: {CommitmentSummaryCard.RoleLabel(form.Role)}.";
         db.Audit(now, "opsbot", "OpsBot", "overdue-alert-raised", "Account", view.AccountNumber, after: new { view.OpportunityId, form = form.Kind.ToString(), form.DueAt }, note: message);
         var c = form.Commitment;
-        db.Publish(new AlertRequested(c.Account.Name, view.OpportunityId, o.OverdueAlertKind,
+        db.Publish(new AlertRequested(c.Customer.Name, view.OpportunityId, o.OverdueAlertKind,
             $"Order flow stalled: {CommitmentSummaryCard.FormLabel(form.Kind)} overdue since {Fields.Time(form.DueAt)}", o.OverdueAlertSeverity, message,
-            ApiClient, "overdue:" + correlation, c.ServiceUrl.Length > 0 ? c.ServiceUrl : null, c.TenantId, c.Account.Restricted));
+            ApiClient, "overdue:" + correlation, c.ServiceUrl.Length > 0 ? c.ServiceUrl : null, c.TenantId, c.CustomerId));
     }
 }

@@ -9,10 +9,11 @@ public static class CustomersExtensions
     {
         services.AddValidatedOptions<CustomerOptions>(configuration, CustomerOptions.Section);
         services.AddScoped<CustomerAccess>();
-        services.AddScoped<AccountAdmin>();
-        services.AddHostedService<AccountSeeder>();
+        services.AddScoped<CustomerAdmin>();
+        services.AddScoped<CustomerResolver>();
+        services.AddHostedService<CustomerSeeder>();
         services.AddBotRoutes(r => r
-            .Command<AccountAdmin>("account", "Manage accounts (admins)", (h, t, a, ct) => h.RunAsync(t, a, ct), usage: AccountAdmin.Usage, hidden: true));
+              .Command<CustomerAdmin>("account", "Manage accounts (admins)", (h, t, a, ct) => h.RunAsync(t, a, ct), usage: CustomerAdmin.Usage, hidden: true));
         return services;
     }
 }

@@ -6,6 +6,9 @@ namespace OpsBot.Customers;
 /// <summary>Who is asking: a Teams user (id + Entra object id) or an API client (<see cref="Trusted"/> sees restricted accounts).</summary>
 public sealed record Viewer(string Id, string? AadId, string Name, bool Trusted = false)
 {
+    /// <summary>OpsBot itself (seeding, KPI readings): sees every customer.</summary>
+    public static readonly Viewer System = new("opsbot", null, "OpsBot", Trusted: true);
+
     public static Viewer Of(BotTurn turn) => new(turn.UserId, turn.UserAadObjectId, turn.UserName);
 
     /// <summary>A person stored by id only (a route's person, a live card copy's recipient).</summary>

@@ -31,9 +31,13 @@ public abstract class OpsBotDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<ExecutiveDelegate> ExecutiveDelegates => Set<ExecutiveDelegate>();
     public DbSet<ExecutiveTimeOff> ExecutiveTimeOff => Set<ExecutiveTimeOff>();
 
-    public DbSet<Account> Accounts => Set<Account>();
-    public DbSet<AccountMember> AccountMembers => Set<AccountMember>();
-    public DbSet<AccountSite> AccountSites => Set<AccountSite>();
+    public DbSet<Customer> Customers => Set<Customer>();
+    public DbSet<CustomerMember> CustomerMembers => Set<CustomerMember>();
+    public DbSet<CustomerSite> CustomerSites => Set<CustomerSite>();
+    public DbSet<CustomerContact> CustomerContacts => Set<CustomerContact>();
+    public DbSet<CustomerIdentifier> CustomerIdentifiers => Set<CustomerIdentifier>();
+    public DbSet<CustomerNameToken> CustomerNameTokens => Set<CustomerNameToken>();
+    public DbSet<CustomerMerge> CustomerMerges => Set<CustomerMerge>();
     public DbSet<Commitment> Commitments => Set<Commitment>();
     public DbSet<DownstreamForm> DownstreamForms => Set<DownstreamForm>();
     public DbSet<Enrichment> Enrichments => Set<Enrichment>();

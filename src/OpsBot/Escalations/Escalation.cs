@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using OpsBot.Customers;
 using OpsBot.Data;
 
 namespace OpsBot.Escalations;
@@ -10,6 +11,8 @@ public sealed class Escalation : OpsBot.Data.IVersioned
     public long Id { get; set; }
     /// <summary>Business idempotency key of the request that created it (form id or message-action key).</summary>
     public required string IdempotencyKey { get; set; }
+    public int? CustomerId { get; set; }
+    /// <summary>The customer's name as the rep gave it.</summary>
     public required string Account { get; set; }
     public string Contact { get; set; } = "";
     public required string Summary { get; set; }
@@ -102,6 +105,7 @@ public sealed class EscalationConfiguration : IEntityTypeConfiguration<Escalatio
         b.Property(c => c.IdempotencyKey).HasMaxLength(200);
         b.HasIndex(c => c.IdempotencyKey).IsUnique();
         b.Property(c => c.Account).HasMaxLength(200);
+        b.HasOne<Customer>().WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.Restrict);
         b.Property(c => c.Contact).HasMaxLength(200);
         b.Property(c => c.Summary).HasMaxLength(2000);
         b.Property(c => c.Impact).HasMaxLength(1000);
@@ -131,7 +135,7 @@ public sealed class EscalationConfiguration : IEntityTypeConfiguration<Escalatio
         b.Ignore(c => c.IsOpen);
         b.HasIndex(c => new { c.AssigneeId, c.Status });
         b.HasIndex(c => new { c.RepUserId, c.CreatedAt });
-        b.HasIndex(c => new { c.Account, c.CreatedAt });
+        b.HasIndex(c => new { c.CustomerId, c.CreatedAt });
         b.HasIndex(c => c.AssignedAt);
     }
 }

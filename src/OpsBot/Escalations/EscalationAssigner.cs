@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
+using OpsBot.Customers;
 using OpsBot.Data;
 using OpsBot.People;
 
@@ -13,21 +14,26 @@ namespace OpsBot.Escalations;
 /// </summary>
 public sealed class EscalationAssigner(OpsBotDbContext db, ExecutiveDirectory directory)
 {
-    public async Task<Assignment> AssignAsync(string account, string? requestedExecutive, DateTime now, string? excludeExecutiveId, CancellationToken ct)
+    public async Task<Assignment> AssignAsync(Customer customer, string? requestedExecutive, DateTime now, string? excludeExecutiveId, CancellationToken ct)
     {
-        var executives = (await directory.AllAsync(ct)).Where(e => e.Id != excludeExecutiveId).ToList();
+        var account = customer.Name;
+        var all = (await directory.AllAsync(ct)).Where(e => e.Id != excludeExecutiveId).ToList();
+        // Nobody is assigned a customer they may not see: a restricted customer's complaint goes to its members only.
+        var executives = all.Where(e => MaySee(customer, e)).ToList();
         var today = DateOnly.FromDateTime(now);
         var notes = new List<string>();
 
         if (!string.IsNullOrWhiteSpace(requestedExecutive))
         {
             var requested = executives.FirstOrDefault(e => Matches(e, requestedExecutive));
-            if (requested is null) notes.Add($"requested {requestedExecutive} is not an executive");
+            if (requested is null) notes.Add(all.Any(e => Matches(e, requestedExecutive))
+                ? $"requested {requestedExecutive} is not on this customer's team"
+                : $"requested {requestedExecutive} is not an executive");
             else if (requested.AwayOn(today) is { } away) notes.Add($"requested {requested.DisplayName} is away until {away.To:yyyy-MM-dd}");
             else return new Assignment(requested, "requested by the rep");
         }
 
-        var sponsor = executives.FirstOrDefault(e => e.Sponsorships.Any(s => string.Equals(s.Account, account, StringComparison.OrdinalIgnoreCase)));
+        var sponsor = executives.FirstOrDefault(e => e.Sponsorships.Any(s => s.CustomerId == customer.Id));
         if (sponsor is not null)
         {
             if (sponsor.AwayOn(today) is not { } away) return new Assignment(sponsor, With(notes, $"sponsor of {account}"));
@@ -58,6 +64,14 @@ public sealed class EscalationAssigner(OpsBotDbContext db, ExecutiveDirectory di
             return new Assignment(next.Exec, With(notes, string.Create(CultureInfo.InvariantCulture, $"next in rotation, {next.Month + 1}/{next.Exec.MonthlyCapacity} this month")));
         return new Assignment(null, With(notes, "no executive available (all away or at their monthly cap)"));
     }
+
+    /// <summary>Whether <paramref name="e"/> may see <paramref name="customer"/> (loaded with its members).</summary>
+    public static bool MaySee(Customer? customer, Executive e) =>
+        customer is null || CustomerAccess.CanSee(customer, new Viewer(e.UserId, e.AadObjectId, e.DisplayName));
+
+    /// <summary>The customer of an escalation with its members, for <see cref="MaySee"/>; null when it has none.</summary>
+    public static Task<Customer?> CustomerOfAsync(OpsBotDbContext db, Escalation c, CancellationToken ct) =>
+        c.CustomerId is { } id ? db.Customers.AsNoTracking().Include(x => x.Members).FirstOrDefaultAsync(x => x.Id == id, ct) : Task.FromResult<Customer?>(null);
 
     private static bool Matches(Executive e, string key) =>
         string.Equals(e.Id, key.Trim(), StringComparison.OrdinalIgnoreCase) || string.Equals(e.DisplayName, key.Trim(), StringComparison.OrdinalIgnoreCase) || e.Is(key.Trim(), key.Trim());

@@ -145,7 +145,9 @@ public sealed class EscalationCards(OpsBotDbContext db, CardTemplates templates,
         var e = errors ?? new FormErrors();
         var choices = new List<TitleValue> { new("Automatic (sponsor or rotation)", EscalationForm.AutomaticExecutive) };
         choices.AddRange(executives.Select(x => new TitleValue(
-            x.Sponsorships.Count > 0 ? $"{x.DisplayName} (sponsor of {string.Join(", ", x.Sponsorships.Select(s => s.Account))})" : x.DisplayName, x.Id)));
+            x.Sponsorships.Any(s => !s.Customer.Restricted)
+                ? $"{x.DisplayName} (sponsor of {string.Join(", ", x.Sponsorships.Where(s => !s.Customer.Restricted).Select(s => s.Customer.Name))})"
+                : x.DisplayName, x.Id)));
         var source = form.Origin == EscalationOrigin.MessageAction && (form.SourceAuthor.Length > 0 || form.SourceLink.Length > 0)
             ? $"From a message by {Or(form.SourceAuthor)}: {form.SourceLink}".Trim()
             : !string.IsNullOrEmpty(form.AlertId) ? $"From alert {form.AlertId}" : "";
@@ -187,16 +189,16 @@ public sealed record EscalationFormModel(
 
 /// <summary>
 /// A customer's history shown on the executive card: open commitments (a downstream form still open), recent alerts and
-/// earlier escalations of the account (matched by account name or number, any case).
+/// earlier escalations of the same customer.
 /// </summary>
 public sealed class CustomerHistory(OpsBotDbContext db)
 {
     // One statement (UNION ALL of the three parts, each ordered and limited), compiled once: every card render needs it, and
     // separate queries cost a database round trip each.
-    private static readonly PerModel<Func<OpsBotDbContext, long, string, DateTime, IAsyncEnumerable<HistoryRow>>> Query = new(() => EF.CompileAsyncQuery(
-        (OpsBotDbContext db, long id, string account, DateTime until) =>
+    private static readonly PerModel<Func<OpsBotDbContext, long, int, DateTime, IAsyncEnumerable<HistoryRow>>> Query = new(() => EF.CompileAsyncQuery(
+        (OpsBotDbContext db, long id, int customer, DateTime until) =>
             db.Commitments.AsNoTracking()
-                .Where(x => (x.Account.Name.ToLower() == account || x.Account.Number.ToLower() == account) && x.Forms.Any(f => f.Status == OpsBot.Commitments.FormStatus.Open))
+                .Where(x => x.CustomerId == customer && x.Forms.Any(f => f.Status == OpsBot.Commitments.FormStatus.Open))
                 .OrderBy(x => x.RequestedDeliveryDate).Take(5)
                 .Select(x => new HistoryRow
                 {
@@ -204,7 +206,7 @@ public sealed class CustomerHistory(OpsBotDbContext db)
                     At = NoTime, Severity = 0,
                 })
             .Concat(db.Alerts.AsNoTracking()
-                .Where(x => x.Account.ToLower() == account && x.CreatedAt <= until)
+                .Where(x => x.CustomerId == customer && x.CreatedAt <= until)
                 .OrderByDescending(x => x.CreatedAt).Take(5)
                 .Select(x => new HistoryRow
                 {
@@ -212,7 +214,7 @@ public sealed class CustomerHistory(OpsBotDbContext db)
                     At = x.CreatedAt, Severity = (int)x.Severity,
                 }))
             .Concat(db.Escalations.AsNoTracking()
-                .Where(x => x.Id != id && x.Account.ToLower() == account && x.CreatedAt <= until)
+                .Where(x => x.Id != id && x.CustomerId == customer && x.CreatedAt <= until)
                 .OrderByDescending(x => x.CreatedAt).Take(5)
                 .Select(x => new HistoryRow
                 {
@@ -242,7 +244,8 @@ public sealed class CustomerHistory(OpsBotDbContext db)
     public async Task<List<string>> ForAsync(Escalation c, CancellationToken ct)
     {
         var rows = new List<HistoryRow>(15);
-        await foreach (var x in Query.For(db)(db, c.Id, c.Account.ToLower(), c.CreatedAt).WithCancellation(ct)) rows.Add(x);
+        if (c.CustomerId is not { } customer) return [];
+        await foreach (var x in Query.For(db)(db, c.Id, customer, c.CreatedAt).WithCancellation(ct)) rows.Add(x);
         // UNION ALL promises no order: commitments by delivery date, then alerts and escalations newest first (a part's unused
         // date column holds the same placeholder in every row, so it does not reorder; the sort is stable).
         var lines = new List<string>(rows.Count);

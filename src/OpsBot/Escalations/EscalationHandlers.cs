@@ -13,7 +13,7 @@ namespace OpsBot.Escalations;
 /// <summary>Chat commands, card verbs and the message-extension action of the escalation feature.</summary>
 public sealed class EscalationHandlers(
     OpsBotDbContext db, EscalationService service, EscalationCards cards, ExecutiveDirectory directory, EscalationReports reports,
-    IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, IOptions<BotOptions> bot, CustomerAccess customers)
+    IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, IOptions<BotOptions> bot, CustomerResolver resolver)
 {
 
     // ---- entry point 1: the escalate command
@@ -45,9 +45,10 @@ public sealed class EscalationHandlers(
         var executives = await directory.AllAsync(ct);
         var errors = form.Validate(executives);
         if (errors.Any) return AdaptiveCardInvoke.Card(cards.Form(form, errors, executives, false, null));
-        if (await HiddenAccountAsync(form, turn, ct) is { } notFound) return AdaptiveCardInvoke.Error(404, "NotFound", notFound);
+        var (customer, notFound) = await ResolveCustomerAsync(form, turn, ct);
+        if (customer is null) return AdaptiveCardInvoke.Card(cards.Form(form, new FormErrors { Account = notFound }, executives, false, null));
         var key = form.FormId.Length > 0 ? $"form:{form.FormId}" : $"activity:{turn.Activity.Id}";
-        var result = await service.CreateAsync(form, key, Requester(turn), turn.ConversationId, turn.Activity.ReplyToId, sendRepCopy: false, ct);
+        var result = await service.CreateAsync(form, customer, key, Requester(turn), turn.ConversationId, turn.Activity.ReplyToId, sendRepCopy: false, ct);
         var viewer = await service.ViewerAsync(result.Escalation, turn.UserId, turn.UserAadObjectId, turn.UserName, ct);
         return AdaptiveCardInvoke.Card(await cards.RenderAsync(result.Escalation, viewer, Confirmation(result), ct));
     }
@@ -70,21 +71,23 @@ public sealed class EscalationHandlers(
 
         var errors = form.Validate(executives);
         if (errors.Any) return Task(cards.Form(form, errors, executives, true, null));
-        if (await HiddenAccountAsync(form, turn, ct) is { } hidden) return Task(cards.Form(form, new FormErrors { Account = hidden }, executives, true, null));
+        var (customer, hidden) = await ResolveCustomerAsync(form, turn, ct);
+        if (customer is null) return Task(cards.Form(form, new FormErrors { Account = hidden }, executives, true, null));
         var messageId = value["messagePayload"]?["id"]?.GetValue<string>();
         var key = form.FormId.Length > 0 ? $"msg:{form.FormId}" : $"msg:{messageId ?? turn.Activity.Id}:{turn.UserId}";
-        var result = await service.CreateAsync(form, key, Requester(turn), null, null, sendRepCopy: true, ct);
+        var result = await service.CreateAsync(form, customer, key, Requester(turn), null, null, sendRepCopy: true, ct);
         return new InvokeResponse(200, new JsonObject { ["task"] = new JsonObject { ["type"] = "message", ["value"] = Confirmation(result) } });
     }
 
     /// <summary>
-    /// Restricted accounts (<see cref="CustomerAccess"/>): only their members may escalate; everyone else gets the same "not found"
-    /// as Commitments gives for an account that does not exist.
+    /// The customer the form names (<see cref="CustomerResolver"/>): a restricted customer exists only for its members, so anyone
+    /// else gets the same "not found" (with the same kind of suggestions) as for a customer that does not exist.
     /// </summary>
-    private async Task<string?> HiddenAccountAsync(EscalationForm form, BotTurn turn, CancellationToken ct) =>
-        !await customers.MaySeeAsync(form.Account, Customers.Viewer.Of(turn), ct)
-            ? CustomerAccess.NotFound("account", form.Account.Trim())
-            : null;
+    private async Task<(Customer? Customer, string? Error)> ResolveCustomerAsync(EscalationForm form, BotTurn turn, CancellationToken ct)
+    {
+        var resolved = await resolver.ResolveAsync(form.Account, Customers.Viewer.Of(turn), ct);
+        return resolved.Customer is { } c ? (c, null) : (null, CustomerResolver.NotFoundText(form.Account.Trim(), resolved.Suggestions));
+    }
 
     // ---- executive and rep actions on the escalation card
     public async Task<InvokeResponse> ActAsync(string verb, BotTurn turn, JsonObject data, CancellationToken ct)
@@ -98,13 +101,13 @@ public sealed class EscalationHandlers(
     {
         var digits = new string(args.Where(char.IsDigit).ToArray());
         var c = long.TryParse(digits, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? await db.Escalations.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct) : null;
-        if (c is null)
+        var viewer = c is null ? EscalationViewer.Nobody : await service.ViewerAsync(c, turn.UserId, turn.UserAadObjectId, turn.UserName, ct);
+        if (c is null || !viewer.CanSee)
         {
             await turn.SendTextAsync($"I can't find complaint \"{args.Trim()}\". Try `my escalations` for your list.", ct);
             return;
         }
-        var viewer = await service.ViewerAsync(c, turn.UserId, turn.UserAadObjectId, turn.UserName, ct);
-        var card = viewer.CanSee ? await cards.RenderAsync(c, viewer, null, ct) : cards.Restricted(c);
+        var card = await cards.RenderAsync(c, viewer, null, ct);
         await turn.Context.SendActivityAsync(EscalationService.CardActivity(card, c), ct);
     }
 
@@ -136,7 +139,7 @@ public sealed class EscalationHandlers(
             await turn.SendTextAsync($"{error}\n\nUsage: `escalations report [yyyy-MM]`, e.g. `escalations report 2026-11`.", ct);
             return;
         }
-        var report = await reports.BuildAsync(month, ct);
+        var report = await reports.BuildAsync(month, Customers.Viewer.Of(turn), ct);
         var baseUrl = options.Value.PublicBaseUrl is { Length: > 0 } b ? b : "http://localhost:3978";
         var csv = $"{baseUrl.TrimEnd('/')}/api/escalations/report.csv?month={report.Month}";
         await turn.SendCardAsync("escalation-report", reports.CardModel(report, csv), $"Escalations {report.Month}", ct);

@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using OpsBot.Customers;
 using OpsBot.Data;
 
 namespace OpsBot.Escalations;
 
 /// <summary>The monthly leadership view: per executive and per account, as a card (with a small chart) and as CSV.</summary>
-public sealed class EscalationReports(OpsBotDbContext db, TimeProvider time)
+public sealed class EscalationReports(OpsBotDbContext db, TimeProvider time, CustomerAccess customers)
 {
     public static readonly DateOnly FirstMonth = new(2000, 1, 1);
     public static readonly DateOnly LastMonth = new(2999, 12, 1);
@@ -36,7 +37,8 @@ public sealed class EscalationReports(OpsBotDbContext db, TimeProvider time)
         return true;
     }
 
-    public async Task<EscalationReport> BuildAsync(DateOnly month, CancellationToken ct)
+    /// <remarks>Complaints on customers hidden from <paramref name="viewer"/> are not counted (<see cref="CustomerAccess"/>).</remarks>
+    public async Task<EscalationReport> BuildAsync(DateOnly month, Viewer viewer, CancellationToken ct)
     {
         if (month == DateOnly.MinValue)
         {
@@ -45,7 +47,8 @@ public sealed class EscalationReports(OpsBotDbContext db, TimeProvider time)
         }
         var from = month.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
         var to = from.AddMonths(1);
-        var rows = await db.Escalations.AsNoTracking().Where(c => c.CreatedAt >= from && c.CreatedAt < to)
+        var hidden = (await customers.HiddenFromAsync(viewer, ct)).ToList();
+        var rows = await db.Escalations.AsNoTracking().Where(c => c.CreatedAt >= from && c.CreatedAt < to && (c.CustomerId == null || !hidden.Contains(c.CustomerId.Value)))
             .Select(c => new { c.AssigneeId, c.Account, c.Status, c.AcknowledgedInSla, c.CreatedAt, c.ResolvedAt, c.CustomerSatisfied })
             .ToListAsync(ct);
         var names = await db.Executives.AsNoTracking().ToDictionaryAsync(e => e.Id, e => e.DisplayName, ct);

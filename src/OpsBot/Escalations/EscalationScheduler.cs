@@ -100,7 +100,8 @@ public sealed partial class EscalationSla(OpsBotDbContext db, EscalationService 
     {
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var candidates = new[] { c.BackupExecutiveId, assignee?.BackupExecutiveId, options.Value.BackupExecutiveId }.Where(x => !string.IsNullOrEmpty(x)).ToList();
-        var execs = await db.Executives.AsNoTracking().Include(e => e.TimeOff).Where(e => e.Active).ToListAsync(ct);
+        var customer = await EscalationAssigner.CustomerOfAsync(db, c, ct);
+        var execs = (await db.Executives.AsNoTracking().Include(e => e.TimeOff).Where(e => e.Active).ToListAsync(ct)).Where(e => EscalationAssigner.MaySee(customer, e)).ToList();
         foreach (var id in candidates)
             if (execs.FirstOrDefault(e => e.Id == id && e.Id != c.AssigneeId && !e.IsAway(today)) is { } b) return b;
         return assignee?.ManagerAadObjectId is { } m ? execs.FirstOrDefault(e => e.AadObjectId == m && e.Id != c.AssigneeId && !e.IsAway(today)) : null;

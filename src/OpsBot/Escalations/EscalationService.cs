@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
+using OpsBot.Customers;
 using OpsBot.Data;
 using OpsBot.People;
 using OpsBot.Messaging;
@@ -19,25 +20,27 @@ public sealed record ActionResult(Escalation? Escalation, EscalationViewer Viewe
 /// <summary>Creates escalations and applies executive/rep actions: authorise, write with the version check, enqueue the fan-out.</summary>
 public sealed partial class EscalationService(
     OpsBotDbContext db, EscalationAssigner assigner, ExecutiveDirectory directory, BusinessCalendar calendar, EscalationCards cards,
-    TimeProvider time, IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, ILogger<EscalationService> log)
+    TimeProvider time, IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, CustomerAccess customers, ILogger<EscalationService> log)
 {
     public const string CorrelationType = "escalation";
     public const string NoteCorrelationType = "escalation-note";
     private EscalationOptions O => options.Value;
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
-    public async Task<CreateResult> CreateAsync(EscalationForm form, string idempotencyKey, Requester rep, string? repConversationId, string? repCardActivityId,
+    /// <remarks><paramref name="customer"/> is the customer the form names, resolved for the rep (<see cref="CustomerResolver"/>), with its members.</remarks>
+    public async Task<CreateResult> CreateAsync(EscalationForm form, Customer customer, string idempotencyKey, Requester rep, string? repConversationId, string? repCardActivityId,
         bool sendRepCopy, CancellationToken ct)
     {
         if (await db.Escalations.AsNoTracking().FirstOrDefaultAsync(c => c.IdempotencyKey == idempotencyKey, ct) is { } existing)
             return new CreateResult(existing, false);
 
         var now = Now;
-        var assignment = await assigner.AssignAsync(form.Account.Trim(), form.Executive, now, null, ct);
+        var assignment = await assigner.AssignAsync(customer, form.Executive, now, null, ct);
         var escalation = new Escalation
         {
             IdempotencyKey = idempotencyKey,
-            Account = form.Account.Trim(),
+            CustomerId = customer.Id,
+            Account = customer.Name,
             Contact = form.Contact.Trim(),
             Summary = form.Summary.Trim(),
             Impact = form.Impact.Trim(),
@@ -103,8 +106,14 @@ public sealed partial class EscalationService(
         return new CreateResult(escalation, true, assignment.Executive?.DisplayName);
     }
 
+    /// <summary>What the person may do; nothing at all (as if it did not exist) when the complaint's customer is hidden from them.</summary>
     public async Task<EscalationViewer> ViewerAsync(Escalation c, string userId, string? aadObjectId, string name, CancellationToken ct) =>
-        ViewerOf(c, await cards.ExecutivesAsync(ct), people.Value, userId, aadObjectId, name);
+        await customers.MaySeeAsync(c.CustomerId, new Viewer(userId, aadObjectId, name), ct)
+            ? ViewerOf(c, await cards.ExecutivesAsync(ct), people.Value, userId, aadObjectId, name)
+            : EscalationViewer.Nobody;
+
+    /// <summary>The one answer for a complaint that does not exist or that the person may not see.</summary>
+    public static string NotFound(long id) => $"ESC-{id} does not exist (any more).";
 
     public static EscalationViewer ViewerOf(Escalation c, IReadOnlyList<Executive> execs, PeopleOptions people, string userId, string? aadObjectId, string name)
     {
@@ -129,9 +138,9 @@ public sealed partial class EscalationService(
         // it goes back to the pool with the DbContext at the end of the request.
         await db.Database.OpenConnectionAsync(ct);
         var c = await ById.For(db)(db, id);
-        if (c is null) return new ActionResult(null, EscalationViewer.Nobody, null, $"ESC-{id} does not exist (any more).");
+        if (c is null) return new ActionResult(null, EscalationViewer.Nobody, null, NotFound(id));
         var viewer = await ViewerAsync(c, actor.UserId, actor.AadObjectId, actor.Name, ct);
-        if (!viewer.CanSee) return new ActionResult(c, viewer, cards.Restricted(c), null);
+        if (!viewer.CanSee) return new ActionResult(null, EscalationViewer.Nobody, null, NotFound(id));
 
         if (verb == "escalation.view" || Str(data, "trigger") == "automatic")
             return new ActionResult(c, viewer, await cards.RenderAsync(c, viewer, null, ct), null);
@@ -164,7 +173,8 @@ public sealed partial class EscalationService(
         if (verb == "escalation.reassign")
         {
             newAssignee = await directory.FindAsync(Str(data, "reassignTo"), ct);
-            if (newAssignee is null || !newAssignee.Active) return await CurrentAsync(c, viewer, $"'{Str(data, "reassignTo")}' is not an executive.", ct);
+            if (newAssignee is null || !newAssignee.Active || !EscalationAssigner.MaySee(await EscalationAssigner.CustomerOfAsync(db, c, ct), newAssignee))
+                return await CurrentAsync(c, viewer, $"'{Str(data, "reassignTo")}' is not an executive who can take this customer.", ct);
             if (newAssignee.Id == c.AssigneeId) return await CurrentAsync(c, viewer, $"{newAssignee.DisplayName} already owns it.", ct);
         }
 

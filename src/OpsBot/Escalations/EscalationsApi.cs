@@ -15,11 +15,11 @@ public static class EscalationsApi
         return api;
     }
 
-    private static async Task<IResult> ReportAsync(string? month, EscalationReports reports, CancellationToken ct)
+    private static async Task<IResult> ReportAsync(string? month, HttpContext http, EscalationReports reports, OpsBot.Customers.CustomerAccess customers, CancellationToken ct)
     {
         if (!EscalationReports.TryParseMonth(month, out var m, out var error))
             return Results.Problem(statusCode: 400, title: "Invalid month", detail: error);
-        var report = await reports.BuildAsync(m, ct);
+        var report = await reports.BuildAsync(m, customers.ApiViewer(http.User), ct);
         return Results.Text(EscalationReports.Csv(report), "text/csv; charset=utf-8");
     }
 }

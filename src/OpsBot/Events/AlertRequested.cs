@@ -7,4 +7,4 @@ namespace OpsBot.Events;
 /// </summary>
 public sealed record AlertRequested(
     string Account, string Reference, string Kind, string Impact, int Severity, string Description,
-    string Requester, string IdempotencyKey, string? ServiceUrl, string? TenantId, bool Restricted) : IDomainEvent;
+    string Requester, string IdempotencyKey, string? ServiceUrl, string? TenantId, int? CustomerId) : IDomainEvent;

@@ -35,8 +35,8 @@ public static class OpsBotHosting
         builder.Services.AddBotFramework();
         builder.Services.AddConversations();
         builder.Services.AddHttpApi(builder.Configuration);
-        builder.Services.AddPeople(builder.Configuration);
         builder.Services.AddCustomers(builder.Configuration);
+        builder.Services.AddPeople(builder.Configuration);
         builder.Services.AddEscalations(builder.Configuration);
         builder.Services.AddCommitments(builder.Configuration);
         builder.Services.AddMessaging(builder.Configuration);

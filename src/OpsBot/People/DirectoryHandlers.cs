@@ -2,11 +2,12 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using OpsBot.Conversations;
 using OpsBot.Data;
+using OpsBot.Customers;
 
 namespace OpsBot.People;
 
 /// <summary>Admin commands that edit the executive directory (<c>People:Admins</c> only).</summary>
-public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory directory, GraphDirectorySync graph, TimeProvider time)
+public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory directory, GraphDirectorySync graph, TimeProvider time, CustomerResolver resolver)
 {
     public const string Usage = "exec add <id> <user id> <monthly cap> <name> · exec away <exec> <from> <to> · exec sponsor <exec> <account> · exec delegate <exec> <user id> · exec backup <exec> <backup> · exec list · exec sync";
 
@@ -28,7 +29,7 @@ public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory dir
         {
             "add" => await AddAsync(words, ct),
             "away" => await AwayAsync(words, ct),
-            "sponsor" => await SponsorAsync(words, ct),
+            "sponsor" => await SponsorAsync(turn, words, ct),
             "delegate" => await DelegateAsync(words, ct),
             "backup" => await BackupAsync(words, ct),
             "sync" => await SyncAsync(ct),
@@ -44,7 +45,7 @@ public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory dir
         var today = directory.Today;
         return string.Join("\n\n", all.Select(e =>
             $"**{e.DisplayName}** ({e.Id}) · cap {e.MonthlyCapacity}/month" +
-            (e.Sponsorships.Count > 0 ? $" · sponsors {string.Join(", ", e.Sponsorships.Select(s => s.Account))}" : "") +
+            (e.Sponsorships.Any(s => !s.Customer.Restricted) ? $" · sponsors {string.Join(", ", e.Sponsorships.Where(s => !s.Customer.Restricted).Select(s => s.Customer.Name))}" : "") +
             (e.AwayOn(today) is { } a ? $" · away until {a.To:yyyy-MM-dd}" : "") +
             (e.Delegates.Count > 0 ? $" · {e.Delegates.Count} delegate(s)" : "")));
     }
@@ -82,18 +83,18 @@ public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory dir
         return $"{exec.DisplayName} is away {from:yyyy-MM-dd} – {to:yyyy-MM-dd}; no complaints will be assigned to them then.";
     }
 
-    private async Task<string> SponsorAsync(string[] w, CancellationToken ct)
+    private async Task<string> SponsorAsync(BotTurn turn, string[] w, CancellationToken ct)
     {
         if (w.Length < 3) return "Usage: exec sponsor <exec> <account>.";
         if (await directory.FindAsync(w[1], ct) is not { } exec) return $"No executive '{w[1]}'.";
         var account = string.Join(' ', w.Skip(2));
-        if (account.Length > 200) return "The account name is too long.";
-        var lower = account.ToLowerInvariant();
-        var current = await db.ExecutiveSponsorships.FirstOrDefaultAsync(s => s.Account.ToLower() == lower, ct);
+        var resolved = await resolver.ResolveAsync(account, Viewer.Of(turn), ct);
+        if (resolved.Customer is not { } customer) return CustomerResolver.NotFoundText(account, resolved.Suggestions);
+        var current = await db.ExecutiveSponsorships.FirstOrDefaultAsync(s => s.CustomerId == customer.Id, ct);
         if (current is not null) db.ExecutiveSponsorships.Remove(current);
-        db.ExecutiveSponsorships.Add(new ExecutiveSponsorship { ExecutiveId = exec.Id, Account = account });
+        db.ExecutiveSponsorships.Add(new ExecutiveSponsorship { ExecutiveId = exec.Id, CustomerId = customer.Id });
         await db.SaveChangesAsync(ct);
-        return $"{exec.DisplayName} now sponsors {account}.";
+        return $"{exec.DisplayName} now sponsors {customer.Name} ({customer.Number}).";
     }
 
     private async Task<string> DelegateAsync(string[] w, CancellationToken ct)

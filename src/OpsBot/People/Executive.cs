@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OpsBot.People;
+using OpsBot.Customers;
 
 namespace OpsBot.People;
 
@@ -45,7 +46,8 @@ public sealed class ExecutiveSponsorship
 {
     public long Id { get; set; }
     public required string ExecutiveId { get; set; }
-    public required string Account { get; set; }
+    public int CustomerId { get; set; }
+    public Customer Customer { get; set; } = null!;
 }
 
 public sealed class ExecutiveDelegate
@@ -93,8 +95,8 @@ public sealed class ExecutiveSponsorshipConfiguration : IEntityTypeConfiguration
     {
         b.ToTable("ExecutiveSponsorships");
         b.Property(s => s.ExecutiveId).HasMaxLength(64);
-        b.Property(s => s.Account).HasMaxLength(200);
-        b.HasIndex(s => s.Account).IsUnique();
+        b.HasIndex(s => s.CustomerId).IsUnique();
+        b.HasOne(s => s.Customer).WithMany().HasForeignKey(s => s.CustomerId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

@@ -1,23 +1,24 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpsBot.Customers;
 using OpsBot.Data;
 
 namespace OpsBot.People;
 
 /// <summary>Reads and edits the executive directory table.</summary>
-public sealed class ExecutiveDirectory(OpsBotDbContext db, TimeProvider time, IOptions<PeopleOptions> options)
+public sealed partial class ExecutiveDirectory(OpsBotDbContext db, TimeProvider time, IOptions<PeopleOptions> options, ILogger<ExecutiveDirectory> log)
 {
     public PeopleOptions Options => options.Value;
 
     public Task<List<Executive>> AllAsync(CancellationToken ct) =>
-        db.Executives.Include(e => e.Sponsorships).Include(e => e.Delegates).Include(e => e.TimeOff)
+        db.Executives.Include(e => e.Sponsorships).ThenInclude(s => s.Customer).Include(e => e.Delegates).Include(e => e.TimeOff)
             .AsSplitQuery().Where(e => e.Active).OrderBy(e => e.Id).ToListAsync(ct);
 
     public Task<Executive?> FindAsync(string idOrName, CancellationToken ct)
     {
         var key = idOrName.Trim();
         var lower = key.ToLowerInvariant();
-        return db.Executives.Include(e => e.Sponsorships).Include(e => e.Delegates).Include(e => e.TimeOff).AsSplitQuery()
+        return db.Executives.Include(e => e.Sponsorships).ThenInclude(s => s.Customer).Include(e => e.Delegates).Include(e => e.TimeOff).AsSplitQuery()
             .FirstOrDefaultAsync(e => e.Id == key || e.Id.ToLower() == lower || e.DisplayName.ToLower() == lower || e.UserId == key || e.AadObjectId == key, ct);
     }
 
@@ -33,6 +34,7 @@ public sealed class ExecutiveDirectory(OpsBotDbContext db, TimeProvider time, IO
         if (Options.Executives.Count == 0) return;
         var existing = await db.Executives.Select(e => e.Id).ToListAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
+        var sponsored = await SponsoredCustomersAsync(ct);
         foreach (var seed in Options.Executives.Where(s => !string.IsNullOrWhiteSpace(s.Id) && !existing.Contains(s.Id)))
         {
             db.Executives.Add(new Executive
@@ -46,13 +48,36 @@ public sealed class ExecutiveDirectory(OpsBotDbContext db, TimeProvider time, IO
                 BackupExecutiveId = seed.Backup,
                 Source = DirectorySource.Config,
                 UpdatedAt = now,
-                Sponsorships = seed.Sponsors.Select(a => new ExecutiveSponsorship { ExecutiveId = seed.Id, Account = a }).ToList(),
+                Sponsorships = seed.Sponsors.Where(sponsored.ContainsKey).Select(a => new ExecutiveSponsorship { ExecutiveId = seed.Id, CustomerId = sponsored[a] }).DistinctBy(s => s.CustomerId).ToList(),
                 Delegates = seed.Delegates.Select(d => new ExecutiveDelegate { ExecutiveId = seed.Id, UserId = d }).ToList(),
                 TimeOff = seed.TimeOff.Select(t => new ExecutiveTimeOff { ExecutiveId = seed.Id, From = t.From, To = t.To }).ToList(),
             });
         }
         await db.SaveChangesAsync(ct);
     }
+
+    /// <summary>The customers configured sponsors name (by number or name, any case); an unknown one is skipped with a warning.</summary>
+    private async Task<Dictionary<string, int>> SponsoredCustomersAsync(CancellationToken ct)
+    {
+        var keys = Options.Executives.SelectMany(e => e.Sponsors).Select(k => k.Trim()).Where(k => k.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var found = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        if (keys.Count == 0) return found;
+        var upper = keys.Select(k => k.ToUpperInvariant()).ToList();
+        var lower = keys.Select(k => k.ToLowerInvariant()).ToList();
+        var customers = await db.Customers.AsNoTracking().Where(c => upper.Contains(c.Number) || lower.Contains(c.Name.ToLower()))
+            .Select(c => new { c.Id, c.Number, c.Name }).ToListAsync(ct);
+        foreach (var key in keys)
+        {
+            var match = customers.FirstOrDefault(c => string.Equals(c.Number, key, StringComparison.OrdinalIgnoreCase))
+                ?? customers.FirstOrDefault(c => string.Equals(c.Name, key, StringComparison.OrdinalIgnoreCase));
+            if (match is null) LogUnknownSponsored(key);
+            else found[key] = match.Id;
+        }
+        return found;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "People:Executives names sponsored customer '{Customer}', which is not a customer; that sponsorship is skipped. Add the customer (Customers:Seed, import or `account add`) first.")]
+    private partial void LogUnknownSponsored(string customer);
 }
 
 /// <summary>Seeds the directory table from configuration at start-up (after migrations).</summary>

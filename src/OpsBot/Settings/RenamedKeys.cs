@@ -23,11 +23,15 @@ public static partial class RenamedKeys
         new("Directory:Graph", "People:Directory:Graph"),
         new("Directory:CacheSeconds", "People:Directory:CacheDuration", "a TimeSpan, e.g. 00:00:30", Seconds),
         new("Alerts:TimerSeconds", "Alerts:TimerInterval", "a TimeSpan, e.g. 00:01:00", Seconds),
+        new("Commitments:Accounts", "Customers:Seed", "read once, on a store with no customers yet"),
+        new("Commitments:TrustedApiClients", "Customers:TrustedApiClients"),
         new("Alerts:RemindEveryHours", "Alerts:RemindAfter", "a TimeSpan, e.g. 1.00:00:00", Hours),
     ];
 
     /// <summary>Alerts' own executive list is gone: executives come from the directory. Read only while the directory has none configured.</summary>
     private const string AlertExecutives = "Alerts:Executives";
+
+    private const string RetiredAlertAccounts = "Alerts:Accounts";
 
     /// <summary>Copies the values of old keys present in <paramref name="configuration"/> to their new keys; returns the old keys found.</summary>
     public static IReadOnlyList<string> Apply(IConfigurationManager configuration)
@@ -71,6 +75,10 @@ public static partial class RenamedKeys
                 }
             }
         }
+
+        if (config.GetSection(RetiredAlertAccounts).Exists())
+            found.Add($"Configuration section {RetiredAlertAccounts} is retired and ignored: a customer's segment, restriction, allowed people and channels " +
+                      "live on the customer (Customers:Seed on an empty store, `account restrict|channel` in Teams, or the customer import).");
 
         if (added.Count > 0) configuration.AddInMemoryCollection(added);
         return found;

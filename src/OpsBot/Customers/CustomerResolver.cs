@@ -1,0 +1,131 @@
+using Microsoft.EntityFrameworkCore;
+using OpsBot.Data;
+
+namespace OpsBot.Customers;
+
+/// <summary>A customer offered instead of a guess: why it came up and how close it is (0–1).</summary>
+public sealed record CustomerSuggestion(int Id, string Number, string Name, double Score, string Reason);
+
+/// <summary>What a customer reference resolved to: the customer, or up to five suggestions (none when nothing is close).</summary>
+public sealed record CustomerResolution(Customer? Customer, IReadOnlyList<CustomerSuggestion> Suggestions)
+{
+    public static readonly CustomerResolution None = new(null, []);
+}
+
+/// <summary>
+/// Turns what someone gave for a customer — a number, a typed identifier (<c>ERP:100234</c>), an e-mail address or domain, a
+/// phone number, a CRM id, a name typed by a rep — into one customer, for every entry point. An exact identifier, number or
+/// normalised name resolves; anything else answers suggestions, never a silent guess. Customers the viewer may not see do
+/// not exist here.
+/// </summary>
+public sealed class CustomerResolver(OpsBotDbContext db)
+{
+    public const int MaxSuggestions = 5;
+    private const double SuggestFrom = 0.35;
+    private const int CandidateLimit = 300;
+
+    public async Task<CustomerResolution> ResolveAsync(string? text, Viewer viewer, CancellationToken ct)
+    {
+        var key = text?.Trim() ?? "";
+        if (key.Length is 0 or > 256) return CustomerResolution.None;
+        var visible = CustomerAccess.Visible(viewer);
+
+        if (await ExactAsync(key, ct) is { } id)
+        {
+            var exact = await LoadVisibleAsync(id, viewer, ct);
+            return exact is null ? CustomerResolution.None : new(exact, []);
+        }
+
+        var name = CustomerNames.Normalize(key);
+        if (name.Length == 0) return CustomerResolution.None;
+        var named = await db.Customers.AsNoTracking().Where(c => c.SearchName == name && c.MergedIntoId == null).Where(visible)
+            .Select(c => c.Id).Take(2).ToListAsync(ct);
+        if (named.Count == 1) return new(await LoadVisibleAsync(named[0], viewer, ct), []);
+        return new(null, await SuggestAsync(key, name, viewer, ct));
+    }
+
+    /// <summary>The customer an identifier, number or contact e-mail names exactly, before any access check.</summary>
+    private async Task<int?> ExactAsync(string key, CancellationToken ct)
+    {
+        if (CustomerIdentifiers.TryParseTyped(key, out var kind, out var value))
+            return await db.CustomerIdentifiers.AsNoTracking().Where(i => i.Kind == kind && i.Value == value).Select(i => (int?)i.CustomerId).FirstOrDefaultAsync(ct);
+        var number = key.ToUpperInvariant();
+        if (number.Length <= 32 && await db.Customers.AsNoTracking().Where(c => c.Number == number).Select(c => (int?)c.Id).FirstOrDefaultAsync(ct) is { } byNumber)
+            return byNumber;
+        if (key.Contains('@'))
+        {
+            var email = key.ToLowerInvariant();
+            if (await db.CustomerContacts.AsNoTracking().Where(c => c.Email == email).Select(c => (int?)c.CustomerId).FirstOrDefaultAsync(ct) is { } byContact)
+                return byContact;
+        }
+        var guesses = CustomerIdentifiers.Guess(key);
+        if (guesses.Count == 0) return null;
+        var values = guesses.Select(g => g.Value).Distinct().ToList();
+        var hits = await db.CustomerIdentifiers.AsNoTracking().Where(i => values.Contains(i.Value)).Select(i => new { i.Kind, i.Value, i.CustomerId }).ToListAsync(ct);
+        var ids = hits.Where(h => guesses.Contains((h.Kind, h.Value))).Select(h => h.CustomerId).Distinct().ToList();
+        return ids.Count == 1 ? ids[0] : null;
+    }
+
+    /// <summary>The customer (a merged one's survivor) with members and sites, or null when missing or hidden from the viewer.</summary>
+    private async Task<Customer?> LoadVisibleAsync(int id, Viewer viewer, CancellationToken ct)
+    {
+        for (var hops = 0; hops < 5; hops++)
+        {
+            var customer = await db.Customers.Include(c => c.Members).Include(c => c.Sites).AsSingleQuery().FirstOrDefaultAsync(c => c.Id == id, ct);
+            if (customer is null) return null;
+            if (customer.MergedIntoId is { } survivor) { id = survivor; continue; }
+            return CustomerAccess.CanSee(customer, viewer) ? customer : null;
+        }
+        return null;
+    }
+
+    /// <summary>Up to five visible customers whose name is close to <paramref name="key"/>, best first.</summary>
+    public async Task<IReadOnlyList<CustomerSuggestion>> SuggestAsync(string key, string normalised, Viewer viewer, CancellationToken ct)
+    {
+        var tokens = CustomerNames.Tokens(key).Where(t => t.Length >= 2).Take(6).ToList();
+        if (tokens.Count == 0) return [];
+        var prefixes = tokens.Where(t => t.Length >= 4).Select(t => t[..4]).Distinct().ToList();
+        var tokenHits = db.CustomerNameTokens.AsNoTracking().Where(t => tokens.Contains(t.Token)).Select(t => t.CustomerId);
+        foreach (var prefix in prefixes)
+        {
+            var p = prefix;
+            tokenHits = tokenHits.Union(db.CustomerNameTokens.AsNoTracking().Where(t => t.Token.StartsWith(p)).Select(t => t.CustomerId));
+        }
+        var candidates = await db.Customers.AsNoTracking()
+            .Where(c => c.MergedIntoId == null && tokenHits.Contains(c.Id)).Where(CustomerAccess.Visible(viewer))
+            .Select(c => new { c.Id, c.Number, c.Name, c.SearchName }).Take(CandidateLimit).ToListAsync(ct);
+        return candidates
+            .Select(c => new CustomerSuggestion(c.Id, c.Number, c.Name, Math.Round(CustomerNames.Similarity(normalised, c.SearchName), 2), "similar name"))
+            .Where(s => s.Score >= SuggestFrom)
+            .OrderByDescending(s => s.Score).ThenBy(s => s.Name, StringComparer.OrdinalIgnoreCase)
+            .Take(MaxSuggestions).ToList();
+    }
+
+    /// <summary>Typeahead: visible customers whose number, name or identifier starts with <paramref name="query"/>.</summary>
+    public async Task<IReadOnlyList<CustomerSuggestion>> SearchAsync(string? query, Viewer viewer, int limit, CancellationToken ct)
+    {
+        var q = query?.Trim() ?? "";
+        var visible = CustomerAccess.Visible(viewer);
+        var live = db.Customers.AsNoTracking().Where(c => c.MergedIntoId == null).Where(visible);
+        if (q.Length == 0)
+            return (await live.OrderBy(c => c.Name).Take(limit).Select(c => new { c.Id, c.Number, c.Name }).ToListAsync(ct))
+                .Select(c => new CustomerSuggestion(c.Id, c.Number, c.Name, 1, "")).ToList();
+        if (q.Length > 100) return [];
+        var number = q.ToUpperInvariant();
+        var name = CustomerNames.Normalize(q);
+        var idValue = q.ToLowerInvariant();
+        var byNumber = live.Where(c => c.Number.StartsWith(number));
+        var byName = name.Length > 0 ? live.Where(c => c.SearchName.StartsWith(name)) : live.Where(c => false);
+        var byToken = name.Length > 0 ? live.Where(c => c.NameTokens.Any(t => t.Token.StartsWith(name))) : live.Where(c => false);
+        var byIdentifier = live.Where(c => c.Identifiers.Any(i => i.Value.StartsWith(number) || i.Value.StartsWith(idValue)));
+        var found = await byNumber.Union(byName).Union(byToken).Union(byIdentifier)
+            .OrderBy(c => c.Name).Take(limit).Select(c => new { c.Id, c.Number, c.Name }).ToListAsync(ct);
+        return found.Select(c => new CustomerSuggestion(c.Id, c.Number, c.Name, 1, "")).ToList();
+    }
+
+    /// <summary>The answer for an unresolved customer: not found, with the suggestions to pick from when there are some.</summary>
+    public static string NotFoundText(string key, IReadOnlyList<CustomerSuggestion> suggestions) =>
+        suggestions.Count == 0
+            ? CustomerAccess.NotFound(key)
+            : $"I couldn't find customer '{key}'. Did you mean: {string.Join(", ", suggestions.Select(s => $"{s.Name} ({s.Number})"))}?";
+}
