@@ -26,6 +26,34 @@ public static class CustomerIndex
         }
     }
 
+    /// <summary>
+    /// Before a save: a new customer gets its name index with it; a renamed one its new <see cref="Customer.SearchName"/> and, when
+    /// its tokens are loaded, its new tokens (the rename paths call <see cref="IndexAsync"/>, which also covers unloaded tokens).
+    /// </summary>
+    public static void IndexChanged(Microsoft.EntityFrameworkCore.ChangeTracking.ChangeTracker tracker)
+    {
+        foreach (var entry in tracker.Entries<Customer>())
+        {
+            var c = entry.Entity;
+            if (entry.State == EntityState.Added)
+            {
+                c.SearchName = SearchName(c);
+                if (c.NameTokens.Count == 0) c.NameTokens.AddRange(TokensOf(c).Select(t => new CustomerNameToken { Token = t }));
+            }
+            else if (entry.State == EntityState.Modified && (entry.Property(x => x.Name).IsModified || entry.Property(x => x.LegalName).IsModified))
+            {
+                c.SearchName = SearchName(c);
+                if (entry.Collection(x => x.NameTokens).IsLoaded)
+                {
+                    var tokens = TokensOf(c);
+                    c.NameTokens.RemoveAll(t => !tokens.Contains(t.Token));
+                    tokens.ExceptWith(c.NameTokens.Select(t => t.Token));
+                    c.NameTokens.AddRange(tokens.Select(t => new CustomerNameToken { Token = t }));
+                }
+            }
+        }
+    }
+
     /// <summary>Indexes customers written without an index (by the upgrade migration, by SQL): those whose SearchName is empty.</summary>
     public static async Task<int> IndexPendingAsync(OpsBotDbContext db, CancellationToken ct)
     {

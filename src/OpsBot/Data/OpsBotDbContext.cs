@@ -100,6 +100,7 @@ public abstract class OpsBotDbContext(DbContextOptions options) : DbContext(opti
         if (_events.Count > 0) throw new InvalidOperationException("Domain events are published with SaveChangesAsync.");
         StoreLimits.Check(ChangeTracker);
         BumpVersions();
+        CustomerIndex.IndexChanged(ChangeTracker);
         return base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
@@ -121,6 +122,7 @@ public abstract class OpsBotDbContext(DbContextOptions options) : DbContext(opti
     {
         StoreLimits.Check(ChangeTracker);
         BumpVersions();
+        CustomerIndex.IndexChanged(ChangeTracker);
         if (PendingLiveCards.Count == 0) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
         var keys = PendingLiveCards.ToArray();
         PendingLiveCards.Clear();

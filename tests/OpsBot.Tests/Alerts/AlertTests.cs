@@ -296,7 +296,7 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
     {
         await _app.WithDbAsync(async db =>
         {
-            db.Accounts.Add(new OpsBot.Customers.Account { Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { UserId = "29:plant-manager" }] });
+            db.Customers.Add(new OpsBot.Customers.Customer { Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { Key = "29:plant-manager" }] });
             return await db.SaveChangesAsync();
         });
         var id = await RaiseAsync("Initech", "line-down", 3);
@@ -319,9 +319,9 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         // The one identity rule: a member is named by Teams user id or Entra object id, in any case (Alerts once compared the Teams id only).
         await _app.WithDbAsync(async db =>
         {
-            db.Accounts.Add(new OpsBot.Customers.Account
+            db.Customers.Add(new OpsBot.Customers.Customer
             {
-                Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { UserId = Activities.AadId("29:plant-manager").ToUpperInvariant() }],
+                Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { Key = Activities.AadId("29:plant-manager").ToUpperInvariant() }],
             });
             return await db.SaveChangesAsync();
         });

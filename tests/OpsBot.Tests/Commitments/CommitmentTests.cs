@@ -25,9 +25,9 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
 
         await App.WithDbAsync(async db =>
         {
-            var c = await db.Commitments.Include(x => x.Forms).Include(x => x.Account).SingleAsync(x => x.OpportunityId == "OPP-1");
+            var c = await db.Commitments.Include(x => x.Forms).Include(x => x.Customer).SingleAsync(x => x.OpportunityId == "OPP-1");
             Assert.Equal(1, c.Version);
-            Assert.Equal("ACME-001", c.Account.Number);
+            Assert.Equal("ACME-001", c.Customer.Number);
             Assert.Equal(250000m, c.CommittedValue);
             Assert.Equal("card-OPP-1", c.SummaryActivityId);
             Assert.Equal(4, c.Forms.Count);
@@ -158,7 +158,7 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         foreach (var kind in Enum.GetValues<FormKind>())
         {
             var form = await App.WithDbAsync(db => db.DownstreamForms.Include(f => f.Commitment).ThenInclude(c => c.Enrichments)
-                .Include(f => f.Commitment).ThenInclude(c => c.Account).SingleAsync(f => f.Commitment.OpportunityId == "OPP-H" && f.Kind == kind));
+                .Include(f => f.Commitment).ThenInclude(c => c.Customer).SingleAsync(f => f.Commitment.OpportunityId == "OPP-H" && f.Kind == kind));
             Assert.Equal(300000m, CommitmentView.Of(form.Commitment).CommittedValue);
         }
         var updates = await App.WithDbAsync(db => db.OutboxMessages.Where(m => m.Kind == OutboxKind.Update && m.CorrelationId == "OPP-H").ToListAsync());
@@ -233,7 +233,7 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
 
         await App.WithDbAsync(async db =>
         {
-            var c = await db.Commitments.Include(x => x.Enrichments).Include(x => x.Account).SingleAsync(x => x.OpportunityId == "OPP-E");
+            var c = await db.Commitments.Include(x => x.Enrichments).Include(x => x.Customer).SingleAsync(x => x.OpportunityId == "OPP-E");
             Assert.Equal(250000m, c.CommittedValue);
             Assert.Equal(4, c.Enrichments.Count);
             Assert.Equal(5, c.Version);
@@ -266,7 +266,7 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         Assert.Contains("reload", text, StringComparison.Ordinal);
         Assert.Equal("commitment.edit", ((JsonObject)Walk(lost).First(o => o["title"]?.ToString() == "Reload"))["verb"]!.ToString());
 
-        var view = await App.WithDbAsync(async db => CommitmentView.Of(await db.Commitments.Include(c => c.Account).Include(c => c.Enrichments).SingleAsync(c => c.OpportunityId == "OPP-C")));
+        var view = await App.WithDbAsync(async db => CommitmentView.Of(await db.Commitments.Include(c => c.Customer).Include(c => c.Enrichments).SingleAsync(c => c.OpportunityId == "OPP-C")));
         Assert.Equal(275000m, view.CommittedValue);
         Assert.Equal(new DateOnly(2027, 1, 15), view.RequestedDeliveryDate);
         Assert.Equal(2, view.Version);

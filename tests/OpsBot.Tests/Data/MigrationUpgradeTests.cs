@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using OpsBot.Customers;
 using OpsBot.Data;
 using OpsBot.Escalations;
 using OpsBot.Messaging;
@@ -124,7 +125,7 @@ public abstract class MigrationUpgradeTests(DatabaseProvider provider) : IAsyncL
                        ('Send', 'alert:7:ch', 'alert', '7', 'https://smba.trafficmanager.net/teams/', 't1', 'a:channel', 'live', 'Sent', 1,
                         {At("2026-11-30 10:00:00")}, {At("2026-11-30 10:00:00")}, {no}, 1, 'alert:7', 1, 1, 'alert-activity', 0)
                 """);
-            await db.GetService<IMigrator>().MigrateAsync(Migration(db, "_EscalationNames"));
+            await db.GetService<IMigrator>().MigrateAsync();
             return 0;
         });
 
@@ -206,6 +207,107 @@ public abstract class MigrationUpgradeTests(DatabaseProvider provider) : IAsyncL
                 : await db.Database.SqlQuery<string>($"SELECT name AS Value FROM sqlite_master WHERE type = 'index' AND tbl_name = {table} AND name NOT LIKE 'sqlite_%'").ToListAsync();
             return names.Order(StringComparer.Ordinal).ToList();
         });
+    }
+
+    [Fact]
+    public async Task The_customers_migration_moves_accounts_and_every_free_text_account_name_into_customers_without_losing_a_row()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("opsbot-migrate-").FullName;
+        var connection = _connection ?? $"Data Source={Path.Combine(dataDir, "opsbot.db")}";
+        Task<T> WithDbAsync<T>(Func<OpsBotDbContext, Task<T>> work) => Open(connection, work);
+        var q = provider == DatabaseProvider.Postgres ? "\"" : "";
+        var (no, yes) = provider == DatabaseProvider.Postgres ? ("false", "true") : ("0", "1");
+        string At(string utc) => provider == DatabaseProvider.Postgres ? $"'{utc}+00'" : $"'{utc}'";
+        string Columns(params string[] names) => string.Join(", ", names.Select(n => q + n + q));
+        const string Url = "'https://smba.trafficmanager.net/teams/'";
+        var noPeople = provider == DatabaseProvider.Postgres ? "'{{}}'" : "'[]'";
+
+        await WithDbAsync(async db =>
+        {
+            await db.GetService<IMigrator>().MigrateAsync(Migration(db, "_EscalationNames"));
+            await ExecAsync(db, $"""
+                INSERT INTO {q}Accounts{q} ({Columns("Number", "Name", "Segment", "Restricted", "MasterAgreementRef", "PaymentTerms", "UsualValueMin", "UsualValueMax", "CreatedAt")})
+                VALUES ('ACME-001', 'ACME Corp', 'Strategic', {yes}, 'MSA-2024-001', 'Net 60', 100000, 500000, {At("2026-11-01 09:00:00")}),
+                       ('GLX-7', 'Globex', 'Key', {no}, NULL, NULL, NULL, NULL, {At("2026-11-02 09:00:00")})
+                """);
+            await ExecAsync(db, $"INSERT INTO {q}AccountMembers{q} ({Columns("AccountId", "UserId")}) VALUES (1, '29:amy'), (1, 'aad-bob')");
+            await ExecAsync(db, $"INSERT INTO {q}AccountSites{q} ({Columns("AccountId", "Kind", "Name")}) VALUES (1, 'ShipTo', 'Rotterdam DC'), (1, 'BillTo', 'ACME HQ')");
+            await ExecAsync(db, $"""
+                INSERT INTO {q}Commitments{q} ({Columns("OpportunityId", "AccountId", "AccountOwnerId", "AccountOwnerName", "BillToSite", "CommitDate", "CommittedValue",
+                    "CreatedAt", "CreatedById", "CreatedByName", "Currency", "CustomerName", "CustomerPoNumber", "MasterAgreementRef", "PaymentTerms",
+                    "RequestedDeliveryDate", "Segment", "ServiceUrl", "ShipToSite", "TenantId", "UpdatedAt", "UpdatedById", "UpdatedByName", "Version")})
+                VALUES ('OPP-1', 1, '29:amy', 'Amy', 'ACME HQ', '2026-11-01', 250000, {At("2026-11-01 09:00:00")}, '29:amy', 'Amy', 'USD', 'ACME Corp', '4471',
+                    'MSA-2024-001', 'Net 60', '2027-01-15', 'Strategic', {Url}, 'Rotterdam DC', 't1', {At("2026-11-01 09:00:00")}, '29:amy', 'Amy', 1)
+                """);
+            await ExecAsync(db, $"INSERT INTO {q}ErpFeed{q} ({Columns("Sequence", "CommitmentId", "OpportunityId", "AccountId", "Version", "PayloadJson", "CreatedAt")}) VALUES (1, 1, 'OPP-1', 1, 1, '[1]', {At("2026-11-01 09:00:00")})");
+            await ExecAsync(db, $"""
+                INSERT INTO {q}Executives{q} ({Columns("Id", "DisplayName", "UserId", "MonthlyCapacity", "Source", "Active", "UpdatedAt", "Version")})
+                VALUES ('ann', 'Ann Lee', '29:ann', 4, 'Config', {yes}, {At("2026-11-01 09:00:00")}, 0)
+                """);
+            await ExecAsync(db, $"INSERT INTO {q}ExecutiveSponsorships{q} ({Columns("ExecutiveId", "Account")}) VALUES ('ann', 'acme corp')");
+            await ExecAsync(db, $"""
+                INSERT INTO {q}Alerts{q} ({Columns("Account", "Kind", "Impact", "Severity", "Description", "Status", "Source", "RaisedById", "RaisedByName",
+                    "CreatedAt", "Restricted", "GroupKey", "ServiceUrl", "Version")})
+                VALUES ('acme corp', 'late-shipment', 'Line 3 waits', 2, '', 'Open', 'Chat', '29:amy', 'Amy', {At("2026-11-30 10:00:00")}, {yes}, 'acme corp|', {Url}, 0),
+                       ('Initech', 'order-error', 'Wrong parts', 3, '', 'Resolved', 'Api', 'api:erp', 'erp', {At("2026-11-30 11:00:00")}, {no}, 'initech|', {Url}, 1)
+                """);
+            await ExecAsync(db, $"""
+                INSERT INTO {q}Escalations{q} ({Columns("IdempotencyKey", "Account", "Contact", "Summary", "Impact", "DesiredOutcome", "Severity", "Origin",
+                    "RepUserId", "RepName", "ServiceUrl", "TenantId", "AssignmentReason", "Status", "CreatedAt", "AssignedAt", "AcknowledgeDueAt", "ContactDueAt",
+                    "ResolveDueAt", "AcknowledgedInSla", "LastAction", "LastActionAt", "Version")})
+                VALUES ('form-1', 'ACME-001', '', 'Pallets stuck', '', '', 'High', 'Command', '29:amy', 'Amy', {Url}, 't1', 'sponsor', 'Assigned',
+                        {At("2026-11-30 10:00:00")}, {At("2026-11-30 10:00:00")}, {At("2026-11-30 14:00:00")}, {At("2026-12-01 10:00:00")},
+                        {At("2026-12-07 10:00:00")}, {no}, 'Escalated', {At("2026-11-30 10:00:00")}, 0),
+                       ('form-2', '  Initech ', '', 'Late again', '', '', 'Medium', 'Command', '29:rep', 'Rita', {Url}, 't1', 'rotation', 'Assigned',
+                        {At("2026-11-30 12:00:00")}, {At("2026-11-30 12:00:00")}, {At("2026-11-30 16:00:00")}, {At("2026-12-01 12:00:00")},
+                        {At("2026-12-07 12:00:00")}, {no}, 'Escalated', {At("2026-11-30 12:00:00")}, 0)
+                """);
+            await ExecAsync(db, $"INSERT INTO {q}AlertRoutes{q} ({Columns("Name", "Account", "MaxSeverity", "People")}) VALUES ('globex-desk', 'GLX-7', 4, {noPeople}), ('all', NULL, 2, {noPeople})");
+            await db.GetService<IMigrator>().MigrateAsync();
+            return await CustomerIndex.IndexPendingAsync(db, default);
+        });
+
+        var customers = await WithDbAsync(db => db.Customers.AsNoTracking().Include(c => c.Members).Include(c => c.Sites).OrderBy(c => c.Id).ToListAsync());
+        Assert.Equal([(1, "ACME-001", "ACME Corp", CustomerSegment.Strategic, true, false), (2, "GLX-7", "Globex", CustomerSegment.Key, false, false),
+                (3, "INITECH", "Initech", CustomerSegment.Standard, false, true)],
+            customers.Select(c => (c.Id, c.Number, c.Name, c.Segment, c.Restricted, c.NeedsReview)));
+        var acme = customers[0];
+        Assert.Equal(("MSA-2024-001", "Net 60", 100000m, 500000m), (acme.MasterAgreementRef, acme.PaymentTerms, acme.UsualValueMin!.Value, acme.UsualValueMax!.Value));
+        Assert.Equal(["29:amy", "aad-bob"], acme.Members.Where(m => m.Kind == MemberKind.Person).Select(m => m.Key).Order());
+        Assert.Equal([(SiteKind.ShipTo, "Rotterdam DC"), (SiteKind.BillTo, "ACME HQ")], acme.Sites.Select(s => (s.Kind, s.Name)).Order());
+        Assert.All(customers, c => Assert.NotEqual("", c.SearchName));
+        Assert.Equal([1, 3], await WithDbAsync(db => db.Alerts.AsNoTracking().OrderBy(a => a.Id).Select(a => a.CustomerId!.Value).ToListAsync()));
+        Assert.Equal([(1, "ACME-001"), (3, "  Initech ")], await WithDbAsync(async db =>
+            (await db.Escalations.AsNoTracking().OrderBy(e => e.Id).Select(e => new { e.CustomerId, e.Account }).ToListAsync()).Select(e => (e.CustomerId!.Value, e.Account)).ToList()));
+        Assert.Equal(1, (await WithDbAsync(db => db.ExecutiveSponsorships.AsNoTracking().SingleAsync())).CustomerId);
+        Assert.Equal([2, null], await WithDbAsync(db => db.AlertRoutes.AsNoTracking().OrderBy(r => r.Id).Select(r => r.CustomerId).ToListAsync()));
+        Assert.Equal("Strategic", (await WithDbAsync(db => db.Alerts.AsNoTracking().FirstAsync())).Segment);
+        var commitment = await WithDbAsync(db => db.Commitments.AsNoTracking().Include(c => c.Customer).SingleAsync());
+        Assert.Equal(("OPP-1", "ACME-001", 250000m), (commitment.OpportunityId, commitment.Customer.Number, commitment.CommittedValue));
+        Assert.Equal(1, (await WithDbAsync(db => db.ErpFeed.AsNoTracking().SingleAsync())).CustomerId);
+
+        // New customers go on after the kept ids; the number stays unique.
+        var added = await WithDbAsync(async db =>
+        {
+            var c = new Customer { Number = "NEW-1", Name = "Newco" };
+            db.Customers.Add(c);
+            await db.SaveChangesAsync();
+            return c.Id;
+        });
+        Assert.Equal(4, added);
+
+        // Down gives the previous release its accounts and names back.
+        await WithDbAsync(async db =>
+        {
+            await db.GetService<IMigrator>().MigrateAsync(Migration(db, "_EscalationNames"));
+            return 0;
+        });
+        Assert.Equal(["ACME-001", "GLX-7", "INITECH", "NEW-1"],
+            await WithDbAsync(db => QueryAsync<string>(db, $"SELECT {q}Number{q} AS {q}Value{q} FROM {q}Accounts{q} ORDER BY {q}Id{q}")));
+        Assert.Equal(["ACME Corp"], await WithDbAsync(db => QueryAsync<string>(db, $"SELECT {q}Account{q} AS {q}Value{q} FROM {q}ExecutiveSponsorships{q}")));
+        Assert.Equal(2, (await WithDbAsync(db => QueryAsync<string>(db, $"SELECT {q}UserId{q} AS {q}Value{q} FROM {q}AccountMembers{q}"))).Count);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dataDir, true);
     }
 
     private static Task<int> ExecAsync(OpsBotDbContext db, string sql) => db.Database.ExecuteSqlRawAsync(sql);

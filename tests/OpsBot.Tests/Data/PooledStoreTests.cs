@@ -32,7 +32,7 @@ public abstract class PooledStoreTests(DatabaseProvider provider) : IAsyncLifeti
         {
             await using var abandoned = _app.Services.CreateAsyncScope();
             var db = abandoned.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-            db.Publish(new AlertRequested("Acme Industrial", "OPP-LEAK", "order-error", "leaked", 2, "", "tests", "leak-" + i, null, null, false));
+            db.Publish(new AlertRequested("Acme Industrial", "OPP-LEAK", "order-error", "leaked", 2, "", "tests", "leak-" + i, null, null, null));
             db.RefreshLiveCard("alert:999999");
         }
 

@@ -17,7 +17,7 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
     {
         await App.WithDbAsync(async db =>
         {
-            db.Accounts.Add(new OpsBot.Customers.Account { Number = "SECRET-007", Name = "Secret Strategic Co", Restricted = true, Members = [new() { UserId = Rep }] });
+            db.Customers.Add(new OpsBot.Customers.Customer { Number = "SECRET-007", Name = "Secret Strategic Co", Restricted = true, Members = [new() { Key = Rep }] });
             return await db.SaveChangesAsync();
         });
 
@@ -36,7 +36,7 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
     {
         await App.WithDbAsync(async db =>
         {
-            db.Accounts.Add(new OpsBot.Customers.Account { Number = "SECRET-007", Name = "Secret Strategic Co", Restricted = true, Members = [new() { UserId = Rep }] });
+            db.Customers.Add(new OpsBot.Customers.Customer { Number = "SECRET-007", Name = "Secret Strategic Co", Restricted = true, Members = [new() { Key = Rep }] });
             return await db.SaveChangesAsync();
         });
         JsonObject Submit() => new()

@@ -17,12 +17,12 @@ public abstract class EscalationFlowTests(DatabaseProvider provider) : Escalatio
         var now = Clock.GetUtcNow().UtcDateTime;
         await App.WithDbAsync(async db =>
         {
-            var account = new OpsBot.Customers.Account { Number = "ACME-001", Name = "ACME Corp" };
+            var account = new OpsBot.Customers.Customer { Number = "ACME-001", Name = "ACME Corp" };
             void AddOpen(string opportunity, string po, decimal value, string currency, DateOnly delivery)
             {
                 var open = new OpsBot.Commitments.Commitment
                 {
-                    OpportunityId = opportunity, Account = account, CustomerName = "ACME Corp", MasterAgreementRef = "MSA-1", CustomerPoNumber = po,
+                    OpportunityId = opportunity, Customer = account, CustomerName = "ACME Corp", MasterAgreementRef = "MSA-1", CustomerPoNumber = po,
                     CommittedValue = value, Currency = currency, CommitDate = new DateOnly(2026, 11, 1), RequestedDeliveryDate = delivery,
                     ShipToSite = "Plant 3", BillToSite = "HQ", PaymentTerms = "Net 60", AccountOwnerId = Rep, AccountOwnerName = "Rep One",
                     CreatedById = Rep, CreatedByName = "Rep One", UpdatedById = Rep, UpdatedByName = "Rep One", CreatedAt = now, UpdatedAt = now,

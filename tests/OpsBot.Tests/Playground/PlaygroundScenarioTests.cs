@@ -47,9 +47,9 @@ public sealed class PlaygroundScenarioTests(PlaygroundScenarioFixture playground
         var summary = CardValue(answer).ToJsonString();
         Assert.Contains("4471", summary, StringComparison.Ordinal);
         Assert.Contains("Acme Industrial", summary, StringComparison.Ordinal);
-        var saved = await playground.App.WithDbAsync(db => db.Commitments.AsNoTracking().Include(c => c.Account).SingleAsync(c => c.CustomerPoNumber == "4471"));
+        var saved = await playground.App.WithDbAsync(db => db.Commitments.AsNoTracking().Include(c => c.Customer).SingleAsync(c => c.CustomerPoNumber == "4471"));
         Assert.Equal(250000m, saved.CommittedValue);
-        Assert.Equal("ACME-001", saved.Account.Number);
+        Assert.Equal("ACME-001", saved.Customer.Number);
     }
 
     [Fact]

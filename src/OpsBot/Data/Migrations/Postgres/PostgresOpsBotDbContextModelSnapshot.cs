@@ -46,6 +46,9 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(4000)
@@ -145,12 +148,14 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CustomerId");
+
                     b.HasIndex("ApiClient", "IdempotencyKey")
                         .IsUnique();
 
                     b.HasIndex("GroupKey", "Status");
 
-                    b.HasIndex("Status", "Account");
+                    b.HasIndex("Status", "CustomerId");
 
                     b.ToTable("Alerts", (string)null);
                 });
@@ -259,9 +264,8 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<string>("Account")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Kind")
                         .HasMaxLength(32)
@@ -284,6 +288,8 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasColumnType("character varying(100)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
 
                     b.HasIndex("Name")
                         .IsUnique();
@@ -338,6 +344,9 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.Property<DateTime>("At")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Level")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -354,6 +363,8 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CustomerId");
+
                     b.HasIndex("Name", "At");
 
                     b.ToTable("KpiReadings", (string)null);
@@ -367,6 +378,9 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.Property<long?>("AlertId")
                         .HasColumnType("bigint");
+
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("integer");
 
                     b.Property<DateTime>("LastAt")
                         .HasColumnType("timestamp with time zone");
@@ -385,6 +399,8 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.HasKey("Name");
+
+                    b.HasIndex("CustomerId");
 
                     b.ToTable("KpiStates", (string)null);
                 });
@@ -443,112 +459,6 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.ToTable("AuditEntries", (string)null);
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.Account", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("MasterAgreementRef")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.Property<string>("Number")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<string>("PaymentTerms")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<bool>("Restricted")
-                        .HasColumnType("boolean");
-
-                    b.Property<string>("Segment")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<decimal?>("UsualValueMax")
-                        .HasPrecision(18, 4)
-                        .HasColumnType("numeric(18,4)");
-
-                    b.Property<decimal?>("UsualValueMin")
-                        .HasPrecision(18, 4)
-                        .HasColumnType("numeric(18,4)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Number")
-                        .IsUnique();
-
-                    b.ToTable("Accounts", (string)null);
-                });
-
-            modelBuilder.Entity("OpsBot.Commitments.AccountMember", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
-                    b.Property<int>("AccountId")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("UserId")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AccountId", "UserId")
-                        .IsUnique();
-
-                    b.ToTable("AccountMembers", (string)null);
-                });
-
-            modelBuilder.Entity("OpsBot.Commitments.AccountSite", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("integer");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
-                    b.Property<int>("AccountId")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AccountId", "Kind", "Name")
-                        .IsUnique();
-
-                    b.ToTable("AccountSites", (string)null);
-                });
-
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
                     b.Property<int>("Id")
@@ -556,9 +466,6 @@ namespace OpsBot.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
-                    b.Property<int>("AccountId")
-                        .HasColumnType("integer");
 
                     b.Property<string>("AccountOwnerId")
                         .IsRequired()
@@ -603,6 +510,9 @@ namespace OpsBot.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(3)
                         .HasColumnType("character varying(3)");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("integer");
 
                     b.Property<string>("CustomerName")
                         .IsRequired()
@@ -679,8 +589,6 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AccountId");
-
                     b.HasIndex("AccountOwnerId");
 
                     b.HasIndex("CaptureFormId")
@@ -688,10 +596,12 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasIndex("CreatedById");
 
+                    b.HasIndex("CustomerId");
+
                     b.HasIndex("OpportunityId")
                         .IsUnique();
 
-                    b.HasIndex("CustomerPoNumber", "AccountId");
+                    b.HasIndex("CustomerPoNumber", "CustomerId");
 
                     b.ToTable("Commitments", (string)null);
                 });
@@ -847,14 +757,14 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<int>("AccountId")
-                        .HasColumnType("integer");
-
                     b.Property<int>("CommitmentId")
                         .HasColumnType("integer");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("integer");
 
                     b.Property<string>("OpportunityId")
                         .IsRequired()
@@ -1035,6 +945,290 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.ToTable("ProcessedActivities", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Customers.Customer", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Industry")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("LegalName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("MasterAgreementRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int?>("MergedIntoId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("NeedsReview")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Number")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("OwnerName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int?>("ParentId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("PaymentTerms")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<bool>("Restricted")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("SearchName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Segment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<decimal?>("UsualValueMax")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("numeric(18,4)");
+
+                    b.Property<decimal?>("UsualValueMin")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("numeric(18,4)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MergedIntoId");
+
+                    b.HasIndex("Number")
+                        .IsUnique();
+
+                    b.HasIndex("ParentId");
+
+                    b.HasIndex("SearchName");
+
+                    b.ToTable("Customers", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerContact", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("Email");
+
+                    b.ToTable("CustomerContacts", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerIdentifier", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("Kind", "Value")
+                        .IsUnique();
+
+                    b.HasIndex("Value", "CustomerId");
+
+                    b.ToTable("CustomerIdentifiers", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMember", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId", "Kind", "Key")
+                        .IsUnique();
+
+                    b.ToTable("CustomerMembers", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMerge", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ById")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("MergedId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("MovedJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("SurvivorId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("UndoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SurvivorId");
+
+                    b.HasIndex("MergedId", "UndoneAt");
+
+                    b.ToTable("CustomerMerges", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerNameToken", b =>
+                {
+                    b.Property<string>("Token")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Token", "CustomerId");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("CustomerNameTokens", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerSite", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId", "Kind", "Name")
+                        .IsUnique();
+
+                    b.ToTable("CustomerSites", (string)null);
+                });
+
             modelBuilder.Entity("OpsBot.Escalations.Escalation", b =>
                 {
                     b.Property<long>("Id")
@@ -1087,6 +1281,9 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("integer");
 
                     b.Property<bool?>("CustomerSatisfied")
                         .HasColumnType("boolean");
@@ -1210,9 +1407,9 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
 
-                    b.HasIndex("Account", "CreatedAt");
-
                     b.HasIndex("AssigneeId", "Status");
+
+                    b.HasIndex("CustomerId", "CreatedAt");
 
                     b.HasIndex("RepUserId", "CreatedAt");
 
@@ -1590,10 +1787,8 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<string>("Account")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("integer");
 
                     b.Property<string>("ExecutiveId")
                         .IsRequired()
@@ -1602,7 +1797,7 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Account")
+                    b.HasIndex("CustomerId")
                         .IsUnique();
 
                     b.HasIndex("ExecutiveId");
@@ -1636,6 +1831,14 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.ToTable("ExecutiveTimeOff", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Alerts.Alert", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("OpsBot.Alerts.AlertEvent", b =>
                 {
                     b.HasOne("OpsBot.Alerts.Alert", null)
@@ -1654,6 +1857,14 @@ namespace OpsBot.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("OpsBot.Alerts.AlertRoute", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("OpsBot.Alerts.AlertRouteChannel", b =>
                 {
                     b.HasOne("OpsBot.Alerts.AlertRoute", null)
@@ -1663,33 +1874,31 @@ namespace OpsBot.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.AccountMember", b =>
+            modelBuilder.Entity("OpsBot.Alerts.KpiReading", b =>
                 {
-                    b.HasOne("OpsBot.Commitments.Account", null)
-                        .WithMany("Members")
-                        .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.AccountSite", b =>
+            modelBuilder.Entity("OpsBot.Alerts.KpiState", b =>
                 {
-                    b.HasOne("OpsBot.Commitments.Account", null)
-                        .WithMany("Sites")
-                        .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
-                    b.HasOne("OpsBot.Commitments.Account", "Account")
+                    b.HasOne("OpsBot.Customers.Customer", "Customer")
                         .WithMany()
-                        .HasForeignKey("AccountId")
+                        .HasForeignKey("CustomerId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
-                    b.Navigation("Account");
+                    b.Navigation("Customer");
                 });
 
             modelBuilder.Entity("OpsBot.Commitments.DownstreamForm", b =>
@@ -1723,6 +1932,87 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.Navigation("Commitment");
                 });
 
+            modelBuilder.Entity("OpsBot.Customers.Customer", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("MergedIntoId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerContact", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Contacts")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerIdentifier", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Identifiers")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMember", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Members")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMerge", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("MergedId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("SurvivorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerNameToken", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("NameTokens")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerSite", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Sites")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Escalations.Escalation", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("OpsBot.People.ExecutiveDelegate", b =>
                 {
                     b.HasOne("OpsBot.People.Executive", null)
@@ -1734,11 +2024,19 @@ namespace OpsBot.Data.Migrations.Postgres
 
             modelBuilder.Entity("OpsBot.People.ExecutiveSponsorship", b =>
                 {
+                    b.HasOne("OpsBot.Customers.Customer", "Customer")
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("OpsBot.People.Executive", null)
                         .WithMany("Sponsorships")
                         .HasForeignKey("ExecutiveId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.Navigation("Customer");
                 });
 
             modelBuilder.Entity("OpsBot.People.ExecutiveTimeOff", b =>
@@ -1762,18 +2060,24 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.Navigation("Channels");
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.Account", b =>
-                {
-                    b.Navigation("Members");
-
-                    b.Navigation("Sites");
-                });
-
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
                     b.Navigation("Enrichments");
 
                     b.Navigation("Forms");
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.Customer", b =>
+                {
+                    b.Navigation("Contacts");
+
+                    b.Navigation("Identifiers");
+
+                    b.Navigation("Members");
+
+                    b.Navigation("NameTokens");
+
+                    b.Navigation("Sites");
                 });
 
             modelBuilder.Entity("OpsBot.People.Executive", b =>

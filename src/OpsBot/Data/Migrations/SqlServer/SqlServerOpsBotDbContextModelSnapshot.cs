@@ -45,6 +45,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("int");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(4000)
@@ -144,13 +147,15 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CustomerId");
+
                     b.HasIndex("ApiClient", "IdempotencyKey")
                         .IsUnique()
                         .HasFilter("[ApiClient] IS NOT NULL AND [IdempotencyKey] IS NOT NULL");
 
                     b.HasIndex("GroupKey", "Status");
 
-                    b.HasIndex("Status", "Account");
+                    b.HasIndex("Status", "CustomerId");
 
                     b.ToTable("Alerts", (string)null);
                 });
@@ -259,9 +264,8 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
-                    b.Property<string>("Account")
-                        .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)");
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("int");
 
                     b.Property<string>("Kind")
                         .HasMaxLength(32)
@@ -284,6 +288,8 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasColumnType("nvarchar(100)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
 
                     b.HasIndex("Name")
                         .IsUnique();
@@ -338,6 +344,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.Property<DateTime>("At")
                         .HasColumnType("datetime2");
 
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("int");
+
                     b.Property<string>("Level")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -354,6 +363,8 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CustomerId");
+
                     b.HasIndex("Name", "At");
 
                     b.ToTable("KpiReadings", (string)null);
@@ -367,6 +378,9 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.Property<long?>("AlertId")
                         .HasColumnType("bigint");
+
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("int");
 
                     b.Property<DateTime>("LastAt")
                         .HasColumnType("datetime2");
@@ -385,6 +399,8 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasColumnType("int");
 
                     b.HasKey("Name");
+
+                    b.HasIndex("CustomerId");
 
                     b.ToTable("KpiStates", (string)null);
                 });
@@ -443,112 +459,6 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.ToTable("AuditEntries", (string)null);
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.Account", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("int");
-
-                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("datetime2");
-
-                    b.Property<string>("MasterAgreementRef")
-                        .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)");
-
-                    b.Property<string>("Number")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)");
-
-                    b.Property<string>("PaymentTerms")
-                        .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
-
-                    b.Property<bool>("Restricted")
-                        .HasColumnType("bit");
-
-                    b.Property<string>("Segment")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("nvarchar(16)");
-
-                    b.Property<decimal?>("UsualValueMax")
-                        .HasPrecision(18, 4)
-                        .HasColumnType("decimal(18,4)");
-
-                    b.Property<decimal?>("UsualValueMin")
-                        .HasPrecision(18, 4)
-                        .HasColumnType("decimal(18,4)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Number")
-                        .IsUnique();
-
-                    b.ToTable("Accounts", (string)null);
-                });
-
-            modelBuilder.Entity("OpsBot.Commitments.AccountMember", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("int");
-
-                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
-
-                    b.Property<int>("AccountId")
-                        .HasColumnType("int");
-
-                    b.Property<string>("UserId")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("nvarchar(256)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AccountId", "UserId")
-                        .IsUnique();
-
-                    b.ToTable("AccountMembers", (string)null);
-                });
-
-            modelBuilder.Entity("OpsBot.Commitments.AccountSite", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("int");
-
-                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
-
-                    b.Property<int>("AccountId")
-                        .HasColumnType("int");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("nvarchar(16)");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AccountId", "Kind", "Name")
-                        .IsUnique();
-
-                    b.ToTable("AccountSites", (string)null);
-                });
-
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
                     b.Property<int>("Id")
@@ -556,9 +466,6 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .HasColumnType("int");
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
-
-                    b.Property<int>("AccountId")
-                        .HasColumnType("int");
 
                     b.Property<string>("AccountOwnerId")
                         .IsRequired()
@@ -603,6 +510,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(3)
                         .HasColumnType("nvarchar(3)");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("int");
 
                     b.Property<string>("CustomerName")
                         .IsRequired()
@@ -679,8 +589,6 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AccountId");
-
                     b.HasIndex("AccountOwnerId");
 
                     b.HasIndex("CaptureFormId")
@@ -689,10 +597,12 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasIndex("CreatedById");
 
+                    b.HasIndex("CustomerId");
+
                     b.HasIndex("OpportunityId")
                         .IsUnique();
 
-                    b.HasIndex("CustomerPoNumber", "AccountId");
+                    b.HasIndex("CustomerPoNumber", "CustomerId");
 
                     b.ToTable("Commitments", (string)null);
                 });
@@ -848,14 +758,14 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
-                    b.Property<int>("AccountId")
-                        .HasColumnType("int");
-
                     b.Property<int>("CommitmentId")
                         .HasColumnType("int");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("datetime2");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("int");
 
                     b.Property<string>("OpportunityId")
                         .IsRequired()
@@ -1037,6 +947,290 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.ToTable("ProcessedActivities", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Customers.Customer", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Industry")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<string>("LegalName")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("MasterAgreementRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int?>("MergedIntoId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<bool>("NeedsReview")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("Number")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("OwnerName")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<int?>("ParentId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("PaymentTerms")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<bool>("Restricted")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("SearchName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("Segment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<decimal?>("UsualValueMax")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("decimal(18,4)");
+
+                    b.Property<decimal?>("UsualValueMin")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("decimal(18,4)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MergedIntoId");
+
+                    b.HasIndex("Number")
+                        .IsUnique();
+
+                    b.HasIndex("ParentId");
+
+                    b.HasIndex("SearchName");
+
+                    b.ToTable("Customers", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerContact", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("Email");
+
+                    b.ToTable("CustomerContacts", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerIdentifier", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("Kind", "Value")
+                        .IsUnique();
+
+                    b.HasIndex("Value", "CustomerId");
+
+                    b.ToTable("CustomerIdentifiers", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMember", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId", "Kind", "Key")
+                        .IsUnique();
+
+                    b.ToTable("CustomerMembers", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMerge", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("ById")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<int>("MergedId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("MovedJson")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<int>("SurvivorId")
+                        .HasColumnType("int");
+
+                    b.Property<DateTime?>("UndoneAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SurvivorId");
+
+                    b.HasIndex("MergedId", "UndoneAt");
+
+                    b.ToTable("CustomerMerges", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerNameToken", b =>
+                {
+                    b.Property<string>("Token")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("int");
+
+                    b.HasKey("Token", "CustomerId");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("CustomerNameTokens", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerSite", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId", "Kind", "Name")
+                        .IsUnique();
+
+                    b.ToTable("CustomerSites", (string)null);
+                });
+
             modelBuilder.Entity("OpsBot.Escalations.Escalation", b =>
                 {
                     b.Property<long>("Id")
@@ -1089,6 +1283,9 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("datetime2");
+
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("int");
 
                     b.Property<bool?>("CustomerSatisfied")
                         .HasColumnType("bit");
@@ -1212,9 +1409,9 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
 
-                    b.HasIndex("Account", "CreatedAt");
-
                     b.HasIndex("AssigneeId", "Status");
+
+                    b.HasIndex("CustomerId", "CreatedAt");
 
                     b.HasIndex("RepUserId", "CreatedAt");
 
@@ -1592,10 +1789,8 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
-                    b.Property<string>("Account")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)");
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("int");
 
                     b.Property<string>("ExecutiveId")
                         .IsRequired()
@@ -1604,7 +1799,7 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Account")
+                    b.HasIndex("CustomerId")
                         .IsUnique();
 
                     b.HasIndex("ExecutiveId");
@@ -1638,6 +1833,14 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.ToTable("ExecutiveTimeOff", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Alerts.Alert", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("OpsBot.Alerts.AlertEvent", b =>
                 {
                     b.HasOne("OpsBot.Alerts.Alert", null)
@@ -1656,6 +1859,14 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("OpsBot.Alerts.AlertRoute", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("OpsBot.Alerts.AlertRouteChannel", b =>
                 {
                     b.HasOne("OpsBot.Alerts.AlertRoute", null)
@@ -1665,33 +1876,31 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.AccountMember", b =>
+            modelBuilder.Entity("OpsBot.Alerts.KpiReading", b =>
                 {
-                    b.HasOne("OpsBot.Commitments.Account", null)
-                        .WithMany("Members")
-                        .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.AccountSite", b =>
+            modelBuilder.Entity("OpsBot.Alerts.KpiState", b =>
                 {
-                    b.HasOne("OpsBot.Commitments.Account", null)
-                        .WithMany("Sites")
-                        .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
-                    b.HasOne("OpsBot.Commitments.Account", "Account")
+                    b.HasOne("OpsBot.Customers.Customer", "Customer")
                         .WithMany()
-                        .HasForeignKey("AccountId")
+                        .HasForeignKey("CustomerId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
-                    b.Navigation("Account");
+                    b.Navigation("Customer");
                 });
 
             modelBuilder.Entity("OpsBot.Commitments.DownstreamForm", b =>
@@ -1725,6 +1934,87 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.Navigation("Commitment");
                 });
 
+            modelBuilder.Entity("OpsBot.Customers.Customer", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("MergedIntoId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerContact", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Contacts")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerIdentifier", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Identifiers")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMember", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Members")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMerge", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("MergedId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("SurvivorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerNameToken", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("NameTokens")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerSite", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Sites")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Escalations.Escalation", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("OpsBot.People.ExecutiveDelegate", b =>
                 {
                     b.HasOne("OpsBot.People.Executive", null)
@@ -1736,11 +2026,19 @@ namespace OpsBot.Data.Migrations.SqlServer
 
             modelBuilder.Entity("OpsBot.People.ExecutiveSponsorship", b =>
                 {
+                    b.HasOne("OpsBot.Customers.Customer", "Customer")
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("OpsBot.People.Executive", null)
                         .WithMany("Sponsorships")
                         .HasForeignKey("ExecutiveId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.Navigation("Customer");
                 });
 
             modelBuilder.Entity("OpsBot.People.ExecutiveTimeOff", b =>
@@ -1764,18 +2062,24 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.Navigation("Channels");
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.Account", b =>
-                {
-                    b.Navigation("Members");
-
-                    b.Navigation("Sites");
-                });
-
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
                     b.Navigation("Enrichments");
 
                     b.Navigation("Forms");
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.Customer", b =>
+                {
+                    b.Navigation("Contacts");
+
+                    b.Navigation("Identifiers");
+
+                    b.Navigation("Members");
+
+                    b.Navigation("NameTokens");
+
+                    b.Navigation("Sites");
                 });
 
             modelBuilder.Entity("OpsBot.People.Executive", b =>

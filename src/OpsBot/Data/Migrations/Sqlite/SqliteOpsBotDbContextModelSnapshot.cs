@@ -38,6 +38,9 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(4000)
@@ -137,12 +140,14 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CustomerId");
+
                     b.HasIndex("ApiClient", "IdempotencyKey")
                         .IsUnique();
 
                     b.HasIndex("GroupKey", "Status");
 
-                    b.HasIndex("Status", "Account");
+                    b.HasIndex("Status", "CustomerId");
 
                     b.ToTable("Alerts", (string)null);
                 });
@@ -245,9 +250,8 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Account")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT");
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Kind")
                         .HasMaxLength(32)
@@ -270,6 +274,8 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
 
                     b.HasIndex("Name")
                         .IsUnique();
@@ -320,6 +326,9 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.Property<DateTime>("At")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Level")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -336,6 +345,8 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CustomerId");
+
                     b.HasIndex("Name", "At");
 
                     b.ToTable("KpiReadings", (string)null);
@@ -348,6 +359,9 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("AlertId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("CustomerId")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("LastAt")
@@ -367,6 +381,8 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Name");
+
+                    b.HasIndex("CustomerId");
 
                     b.ToTable("KpiStates", (string)null);
                 });
@@ -423,113 +439,10 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.ToTable("AuditEntries", (string)null);
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.Account", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("MasterAgreementRef")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Number")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("PaymentTerms")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool>("Restricted")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Segment")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<decimal?>("UsualValueMax")
-                        .HasPrecision(18, 4)
-                        .HasColumnType("TEXT");
-
-                    b.Property<decimal?>("UsualValueMin")
-                        .HasPrecision(18, 4)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Number")
-                        .IsUnique();
-
-                    b.ToTable("Accounts", (string)null);
-                });
-
-            modelBuilder.Entity("OpsBot.Commitments.AccountMember", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("AccountId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("UserId")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AccountId", "UserId")
-                        .IsUnique();
-
-                    b.ToTable("AccountMembers", (string)null);
-                });
-
-            modelBuilder.Entity("OpsBot.Commitments.AccountSite", b =>
-                {
-                    b.Property<int>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("AccountId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AccountId", "Kind", "Name")
-                        .IsUnique();
-
-                    b.ToTable("AccountSites", (string)null);
-                });
-
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("AccountId")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("AccountOwnerId")
@@ -575,6 +488,9 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(3)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("CustomerName")
                         .IsRequired()
@@ -651,8 +567,6 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("AccountId");
-
                     b.HasIndex("AccountOwnerId");
 
                     b.HasIndex("CaptureFormId")
@@ -660,10 +574,12 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasIndex("CreatedById");
 
+                    b.HasIndex("CustomerId");
+
                     b.HasIndex("OpportunityId")
                         .IsUnique();
 
-                    b.HasIndex("CustomerPoNumber", "AccountId");
+                    b.HasIndex("CustomerPoNumber", "CustomerId");
 
                     b.ToTable("Commitments", (string)null);
                 });
@@ -813,14 +729,14 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("AccountId")
-                        .HasColumnType("INTEGER");
-
                     b.Property<int>("CommitmentId")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("OpportunityId")
                         .IsRequired()
@@ -997,6 +913,278 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.ToTable("ProcessedActivities", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Customers.Customer", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Industry")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LegalName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MasterAgreementRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("MergedIntoId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("NeedsReview")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Number")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OwnerName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ParentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PaymentTerms")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Restricted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SearchName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Segment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal?>("UsualValueMax")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal?>("UsualValueMin")
+                        .HasPrecision(18, 4)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MergedIntoId");
+
+                    b.HasIndex("Number")
+                        .IsUnique();
+
+                    b.HasIndex("ParentId");
+
+                    b.HasIndex("SearchName");
+
+                    b.ToTable("Customers", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerContact", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("Email");
+
+                    b.ToTable("CustomerContacts", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerIdentifier", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("Kind", "Value")
+                        .IsUnique();
+
+                    b.HasIndex("Value", "CustomerId");
+
+                    b.ToTable("CustomerIdentifiers", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMember", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId", "Kind", "Key")
+                        .IsUnique();
+
+                    b.ToTable("CustomerMembers", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMerge", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ById")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MergedId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MovedJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SurvivorId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("UndoneAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SurvivorId");
+
+                    b.HasIndex("MergedId", "UndoneAt");
+
+                    b.ToTable("CustomerMerges", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerNameToken", b =>
+                {
+                    b.Property<string>("Token")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Token", "CustomerId");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("CustomerNameTokens", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerSite", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Country")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId", "Kind", "Name")
+                        .IsUnique();
+
+                    b.ToTable("CustomerSites", (string)null);
+                });
+
             modelBuilder.Entity("OpsBot.Escalations.Escalation", b =>
                 {
                     b.Property<long>("Id")
@@ -1047,6 +1235,9 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<bool?>("CustomerSatisfied")
                         .HasColumnType("INTEGER");
@@ -1170,9 +1361,9 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
 
-                    b.HasIndex("Account", "CreatedAt");
-
                     b.HasIndex("AssigneeId", "Status");
+
+                    b.HasIndex("CustomerId", "CreatedAt");
 
                     b.HasIndex("RepUserId", "CreatedAt");
 
@@ -1540,10 +1731,8 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Account")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
+                    b.Property<int>("CustomerId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("ExecutiveId")
                         .IsRequired()
@@ -1552,7 +1741,7 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Account")
+                    b.HasIndex("CustomerId")
                         .IsUnique();
 
                     b.HasIndex("ExecutiveId");
@@ -1584,6 +1773,14 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.ToTable("ExecutiveTimeOff", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Alerts.Alert", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("OpsBot.Alerts.AlertEvent", b =>
                 {
                     b.HasOne("OpsBot.Alerts.Alert", null)
@@ -1602,6 +1799,14 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("OpsBot.Alerts.AlertRoute", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("OpsBot.Alerts.AlertRouteChannel", b =>
                 {
                     b.HasOne("OpsBot.Alerts.AlertRoute", null)
@@ -1611,33 +1816,31 @@ namespace OpsBot.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.AccountMember", b =>
+            modelBuilder.Entity("OpsBot.Alerts.KpiReading", b =>
                 {
-                    b.HasOne("OpsBot.Commitments.Account", null)
-                        .WithMany("Members")
-                        .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.AccountSite", b =>
+            modelBuilder.Entity("OpsBot.Alerts.KpiState", b =>
                 {
-                    b.HasOne("OpsBot.Commitments.Account", null)
-                        .WithMany("Sites")
-                        .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
-                    b.HasOne("OpsBot.Commitments.Account", "Account")
+                    b.HasOne("OpsBot.Customers.Customer", "Customer")
                         .WithMany()
-                        .HasForeignKey("AccountId")
+                        .HasForeignKey("CustomerId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
-                    b.Navigation("Account");
+                    b.Navigation("Customer");
                 });
 
             modelBuilder.Entity("OpsBot.Commitments.DownstreamForm", b =>
@@ -1671,6 +1874,87 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.Navigation("Commitment");
                 });
 
+            modelBuilder.Entity("OpsBot.Customers.Customer", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("MergedIntoId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerContact", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Contacts")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerIdentifier", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Identifiers")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMember", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Members")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerMerge", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("MergedId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("SurvivorId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerNameToken", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("NameTokens")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.CustomerSite", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany("Sites")
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsBot.Escalations.Escalation", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("OpsBot.People.ExecutiveDelegate", b =>
                 {
                     b.HasOne("OpsBot.People.Executive", null)
@@ -1682,11 +1966,19 @@ namespace OpsBot.Data.Migrations.Sqlite
 
             modelBuilder.Entity("OpsBot.People.ExecutiveSponsorship", b =>
                 {
+                    b.HasOne("OpsBot.Customers.Customer", "Customer")
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
                     b.HasOne("OpsBot.People.Executive", null)
                         .WithMany("Sponsorships")
                         .HasForeignKey("ExecutiveId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.Navigation("Customer");
                 });
 
             modelBuilder.Entity("OpsBot.People.ExecutiveTimeOff", b =>
@@ -1710,18 +2002,24 @@ namespace OpsBot.Data.Migrations.Sqlite
                     b.Navigation("Channels");
                 });
 
-            modelBuilder.Entity("OpsBot.Commitments.Account", b =>
-                {
-                    b.Navigation("Members");
-
-                    b.Navigation("Sites");
-                });
-
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
                     b.Navigation("Enrichments");
 
                     b.Navigation("Forms");
+                });
+
+            modelBuilder.Entity("OpsBot.Customers.Customer", b =>
+                {
+                    b.Navigation("Contacts");
+
+                    b.Navigation("Identifiers");
+
+                    b.Navigation("Members");
+
+                    b.Navigation("NameTokens");
+
+                    b.Navigation("Sites");
                 });
 
             modelBuilder.Entity("OpsBot.People.Executive", b =>
