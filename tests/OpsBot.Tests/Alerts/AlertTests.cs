@@ -54,9 +54,11 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         s["Alerts:Routes:2:Name"] = "plants";
         s["Alerts:Routes:2:Kind"] = "line-down";
         s["Alerts:Routes:2:People:0"] = "29:plant-manager";
-        s["Alerts:Accounts:Secretco:Restricted"] = "true";
-        s["Alerts:Accounts:Secretco:AllowedUsers:0"] = "29:ops-lead";
-        s["Alerts:Accounts:Contoso:Segment"] = "Enterprise";
+        s["Customers:Seed:0:Number"] = "SECRETCO";
+        s["Customers:Seed:0:Name"] = "Secretco";
+        s["Customers:Seed:0:Restricted"] = "true";
+        s["Customers:Seed:0:AllowedUsers:0"] = "29:ops-lead";
+        s["Customers:TrustedApiClients:0"] = "erp";
         s["Alerts:Kpis:on-time-delivery:Direction"] = "Below";
         s["Alerts:Kpis:on-time-delivery:Warning"] = "95";
         s["Alerts:Kpis:on-time-delivery:Critical"] = "90";
@@ -296,10 +298,10 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
     {
         await _app.WithDbAsync(async db =>
         {
-            db.Customers.Add(new OpsBot.Customers.Customer { Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { Key = "29:plant-manager" }] });
+            db.Customers.Add(new OpsBot.Customers.Customer { Number = "INI-001", Name = "Initrode", Restricted = true, Members = [new() { Key = "29:plant-manager" }] });
             return await db.SaveChangesAsync();
         });
-        var id = await RaiseAsync("Initech", "line-down", 3);
+        var id = await RaiseAsync("Initrode", "line-down", 3);
         var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         Assert.True(await _app.WithDbAsync(db => db.Alerts.Where(a => a.Id == id).Select(a => a.Restricted).SingleAsync()));
@@ -321,11 +323,11 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
         {
             db.Customers.Add(new OpsBot.Customers.Customer
             {
-                Number = "INI-001", Name = "Initech", Restricted = true, Members = [new() { Key = Activities.AadId("29:plant-manager").ToUpperInvariant() }],
+                Number = "INI-001", Name = "Initrode", Restricted = true, Members = [new() { Key = Activities.AadId("29:plant-manager").ToUpperInvariant() }],
             });
             return await db.SaveChangesAsync();
         });
-        var id = await RaiseAsync("Initech", "line-down", 3);
+        var id = await RaiseAsync("Initrode", "line-down", 3);
         var idText = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         await _bot.PostActivityAsync(Activities.Message(_connector.ServiceUrl, $"alert status {id}", "29:plant-manager"));

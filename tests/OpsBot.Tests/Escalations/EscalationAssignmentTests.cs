@@ -47,7 +47,7 @@ public sealed class EscalationAssignmentTests() : EscalationTestBase(DatabasePro
     public async Task The_sponsor_gets_their_account_even_at_cap_and_an_away_sponsor_falls_back_to_rotation_with_the_reason()
     {
         var acme = await EscalateAsync("acme corp");
-        Assert.Equal(("ann", "sponsor of acme corp"), (acme.AssigneeId, acme.AssignmentReason));
+        Assert.Equal(("ann", "sponsor of ACME Corp"), (acme.AssigneeId, acme.AssignmentReason));
 
         var umbrella = await EscalateAsync("Umbrella");
         Assert.Equal("bob", umbrella.AssigneeId);

@@ -21,10 +21,12 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
             return await db.SaveChangesAsync();
         });
 
-        var refused = await InvokeAsync(Execute("escalation.submit", ValidForm("secret strategic co"), "29:outsider"));
-        Assert.Equal(AdaptiveCardInvoke.ErrorType, refused["type"]!.GetValue<string>());
-        Assert.Equal(404, refused["statusCode"]!.GetValue<int>());
-        Assert.StartsWith("I couldn't find account 'secret strategic co'", refused["value"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        // An outsider gets the form back with the same words as for a customer that does not exist, their input kept.
+        var refused = CardOf(await InvokeAsync(Execute("escalation.submit", ValidForm("secret strategic co", formId: "f-outsider"), "29:outsider"))).ToJsonString(Relaxed);
+        var missing = CardOf(await InvokeAsync(Execute("escalation.submit", ValidForm("secret strategic cx", formId: "f-outsider"), "29:outsider"))).ToJsonString(Relaxed);
+        Assert.Contains("I couldn't find customer 'secret strategic co'", refused, StringComparison.Ordinal);
+        Assert.Equal(missing.Replace("cx", "co", StringComparison.Ordinal), refused.Replace("cx", "co", StringComparison.Ordinal));
+        Assert.DoesNotContain("SECRET-007", refused, StringComparison.Ordinal);
         Assert.Equal(0, await App.WithDbAsync(db => db.Escalations.CountAsync()));
 
         var escalation = await EscalateAsync("Secret Strategic Co", rep: Rep);
@@ -52,7 +54,7 @@ public sealed class EscalationEntryPointTests() : EscalationTestBase(DatabasePro
         var refused = await InvokeAsync(MessageAction("composeExtension/submitAction", Submit(), "29:outsider", id: "ma-1"));
         Assert.Equal("continue", refused["task"]!["type"]!.GetValue<string>());
         var text = refused["task"]!["value"]!["card"]!["content"]!.ToJsonString(Relaxed);
-        Assert.Contains("I couldn't find account 'SECRET-007'", text, StringComparison.Ordinal);
+        Assert.Contains("I couldn't find customer 'SECRET-007'", text, StringComparison.Ordinal);
         Assert.Contains("\"value\":\"Their line stopped after our delivery.\"", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Secret Strategic Co", text, StringComparison.Ordinal);
         Assert.Equal(0, await App.WithDbAsync(db => db.Escalations.CountAsync()));

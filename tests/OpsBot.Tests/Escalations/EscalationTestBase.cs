@@ -105,6 +105,10 @@ public abstract class EscalationTestBase(DatabaseProvider provider) : IAsyncLife
     }
 
     /// <summary>An Action.Execute answer's card (asserts the answer is a card).</summary>
+    /// <summary>The status and message of an invoke answered with an error (<c>application/vnd.microsoft.error</c>).</summary>
+    protected static (int Status, string Message) ErrorOf(JsonObject invokeBody) =>
+        (invokeBody["statusCode"]!.GetValue<int>(), invokeBody["value"]!["message"]!.GetValue<string>());
+
     protected static JsonObject CardOf(JsonObject invokeBody)
     {
         Assert.Equal(AdaptiveCardInvoke.CardType, invokeBody["type"]?.GetValue<string>());

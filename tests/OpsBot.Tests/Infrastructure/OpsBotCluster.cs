@@ -33,6 +33,8 @@ public static class AlertFanout
             ["Alerts:TimerInterval"] = "01:00:00",
             ["Alerts:Routes:0:Name"] = "fanout",
             ["Alerts:Routes:0:Account"] = Account,
+            ["Customers:Seed:0:Number"] = "FANOUT-1",
+            ["Customers:Seed:0:Name"] = Account,
         };
         for (var n = 0; n < channels; n++) s[$"Alerts:Routes:0:Channels:{n}:ChannelId"] = Channel(n);
         return s;

@@ -28,7 +28,21 @@ public class OpsBotFactory : WebApplicationFactory<Program>
         // Console output only for warnings and errors; test logger providers still receive every level.
         Settings["Logging:Console:LogLevel:Default"] = "Warning";
         Settings["Cards:Folder"] = Path.Combine(AppContext.BaseDirectory, "cards");
+        // The customers the tests name in passing (a complaint "about Contoso"): every feature resolves its customer first.
+        // Numbered from 100 so a test's own Customers:Seed:0… (or Commitments:Accounts) adds to them.
+        for (var i = 0; i < CommonCustomers.Length; i++)
+        {
+            Settings[$"Customers:Seed:{100 + i}:Number"] = CommonCustomers[i].Number;
+            Settings[$"Customers:Seed:{100 + i}:Name"] = CommonCustomers[i].Name;
+        }
     }
+
+    public static readonly (string Number, string Name)[] CommonCustomers =
+    [
+        ("ACME-CORP", "ACME Corp"), ("CONTOSO", "Contoso"), ("CONTOSO-FOODS", "Contoso Foods"), ("GLOBEX", "Globex"), ("FABRIKAM", "Fabrikam"),
+        ("UMBRELLA", "Umbrella"), ("NORTHWIND", "Northwind"), ("FANOUT", "Fanout"), ("INITECH", "Initech"), ("HOOLI", "Hooli"), ("STARK", "Stark"),
+        ("WAYNE", "Wayne"), ("WONKA", "Wonka"), ("TYRELL", "Tyrell"), ("CYBERDYNE", "Cyberdyne"), ("SOYLENT", "Soylent"),
+    ];
 
     public Dictionary<string, string?> Settings { get; } = new();
 
