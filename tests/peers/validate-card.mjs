@@ -22,6 +22,8 @@ const results = cards.map((json) => {
     card.parse(json, context);
     for (let i = 0; i < context.eventCount; i++) {
       const e = context.getEventAt(i);
+      // Teams typeahead / people picker (choices.data = Data.Query): a Teams extension of 1.5 cards, known to this parser only from 1.6.
+      if (/^Property "choices\.data" is supported in version 1\.6/.test(e.message)) continue;
       events.push({ phase: AC.ValidationPhase[e.phase], event: AC.ValidationEvent[e.event], message: e.message });
     }
     const validation = card.validateProperties();

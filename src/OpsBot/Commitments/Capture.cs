@@ -36,7 +36,7 @@ public sealed record CaptureInput
         string S(string key) => data[key] is JsonValue v ? (v.TryGetValue<string>(out var s) ? s : v.ToJsonString()).Trim() : "";
         return new CaptureInput
         {
-            OpportunityId = S("opportunityId"), AccountNumber = S("accountNumber").ToUpperInvariant(), CustomerName = S("customerName"),
+            OpportunityId = S("opportunityId"), AccountNumber = S("accountNumber"), CustomerName = S("customerName"),
             Segment = S("segment"), MasterAgreementRef = S("masterAgreementRef"), CustomerPoNumber = S("customerPoNumber"),
             CommittedValue = S("committedValue"), Currency = S("currency").ToUpperInvariant(), CommitDate = S("commitDate"),
             RequestedDeliveryDate = S("requestedDeliveryDate"), ShipToSite = S("shipToSite"), BillToSite = S("billToSite"),
@@ -94,8 +94,14 @@ public static partial class CaptureRules
         if (input.AccountNumber.Length == 0) errors["accountNumber"] = "Enter the customer's account number.";
         else
         {
+            // A number is the usual answer (the typeahead submits it); a name, an identifier or a contact's e-mail also resolve.
             account = await customers.FindByNumberAsync(input.AccountNumber, viewer, now, "capture", ct);
-            if (account is null) errors["accountNumber"] = $"Account '{input.AccountNumber}' not found.";
+            if (account is null)
+            {
+                var resolved = await new CustomerResolver(db).ResolveAsync(input.AccountNumber, viewer, ct);
+                account = resolved.Customer;
+                if (account is null) errors["accountNumber"] = CustomerResolver.NotFoundText(input.AccountNumber, resolved.Suggestions);
+            }
         }
         if (account is not null)
         {

@@ -181,6 +181,8 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
             {
                 case "adaptiveCard/action":
                     return await OnCardActionAsync(turn, value, ct);
+                case "application/search":
+                    return await OnSearchAsync(turn, value, ct);
                 case "composeExtension/fetchTask" or "composeExtension/submitAction":
                     var commandId = value?["commandId"]?.GetValue<string>();
                     if (value is null || commandId is null || _routes.FindMessageAction(commandId) is not { } action) return null;
@@ -201,6 +203,36 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
             LogHandlerFailed(ex, turn.Activity.Name, turn.Activity.Id);
             return AdaptiveCardInvoke.Error(500, "InternalError", "Something went wrong on our side. The team has the details; please try again.");
         }
+    }
+
+    /// <summary>Maximum choices per answer: Teams shows at most 15 in the dropdown.</summary>
+    public const int MaxSearchResults = 15;
+
+    /// <summary>
+    /// Typeahead (<c>application/search</c>): <c>value.dataset</c> names the registered search, <c>value.queryText</c> is what the
+    /// user typed, <c>value.queryOptions</c> pages (<c>skip</c>, <c>top</c>). Answers a <c>searchResponse</c> with title/value choices.
+    /// </summary>
+    private async Task<InvokeResponse> OnSearchAsync(BotTurn turn, JsonObject? value, CancellationToken ct)
+    {
+        if (value is null) return AdaptiveCardInvoke.BadRequest("BadRequest", "Missing value property for the search.");
+        var dataset = value["dataset"] is JsonValue d && d.TryGetValue<string>(out var ds) ? ds : null;
+        if (dataset is null || _routes.FindSearch(dataset) is not { } search)
+            return AdaptiveCardInvoke.BadRequest("BadRequest", $"OpsBot has no search dataset '{dataset}'. The card may be out of date.");
+        var query = value["queryText"] is JsonValue q && q.TryGetValue<string>(out var text) ? text : "";
+        if (query.Length > 200) return AdaptiveCardInvoke.BadRequest("BadRequest", "The search text is longer than 200 characters.");
+        var options = value["queryOptions"] as JsonObject;
+        var skip = Math.Max(0, Int(options?["skip"]) ?? 0);
+        var top = Math.Clamp(Int(options?["top"]) ?? MaxSearchResults, 1, MaxSearchResults);
+        var results = await search(turn, query, skip, top, ct);
+        var items = new JsonArray();
+        foreach (var r in results) items.Add(new JsonObject { ["title"] = r.Title, ["value"] = r.Value });
+        return new InvokeResponse(200, new JsonObject
+        {
+            ["type"] = "application/vnd.microsoft.search.searchResponse",
+            ["value"] = new JsonObject { ["results"] = items },
+        });
+
+        static int? Int(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var n) ? n : null;
     }
 
     private async Task<InvokeResponse> OnCardActionAsync(BotTurn turn, JsonObject? value, CancellationToken ct)

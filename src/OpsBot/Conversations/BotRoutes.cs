@@ -6,6 +6,10 @@ namespace OpsBot.Conversations;
 public delegate Task CommandHandler(BotTurn turn, string args, CancellationToken ct);
 public delegate Task<InvokeResponse> VerbHandler(BotTurn turn, JsonObject data, CancellationToken ct);
 public delegate Task<InvokeResponse> InvokeHandler(BotTurn turn, JsonObject value, CancellationToken ct);
+public delegate Task<IReadOnlyList<SearchResult>> SearchHandler(BotTurn turn, string queryText, int skip, int top, CancellationToken ct);
+
+/// <summary>One choice of a typeahead search answer: what the user sees and the value the input submits.</summary>
+public sealed record SearchResult(string Title, string Value);
 
 /// <summary>
 /// The declarative route table features register with, e.g. in <c>AddCommitments()</c>:
@@ -16,6 +20,7 @@ public sealed class BotRoutes
     private readonly List<CommandRoute> _commands = [];
     private readonly Dictionary<string, VerbHandler> _verbs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, (InvokeHandler Fetch, InvokeHandler Submit)> _messageActions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, SearchHandler> _searches = new(StringComparer.OrdinalIgnoreCase);
 
     public IReadOnlyList<CommandRoute> Commands => _commands;
 
@@ -53,6 +58,22 @@ public sealed class BotRoutes
             throw new InvalidOperationException($"Message action '{commandId}' is registered twice.");
         return this;
     }
+
+    /// <summary>
+    /// A dataset for Teams typeahead search: an <c>Input.ChoiceSet</c> whose <c>choices.data</c> is
+    /// <c>{"type":"Data.Query","dataset":"…"}</c> asks the bot with an <c>application/search</c> invoke as the user types.
+    /// </summary>
+    public BotRoutes Search(string dataset, SearchHandler handler)
+    {
+        if (!_searches.TryAdd(dataset, handler)) throw new InvalidOperationException($"Search dataset '{dataset}' is registered twice.");
+        return this;
+    }
+
+    public BotRoutes Search<THandler>(string dataset, Func<THandler, BotTurn, string, int, int, CancellationToken, Task<IReadOnlyList<SearchResult>>> handler)
+        where THandler : notnull =>
+        Search(dataset, (turn, q, skip, top, ct) => handler(turn.GetService<THandler>(), turn, q, skip, top, ct));
+
+    public SearchHandler? FindSearch(string dataset) => _searches.GetValueOrDefault(dataset);
 
     public VerbHandler? FindVerb(string verb) => _verbs.GetValueOrDefault(verb);
 

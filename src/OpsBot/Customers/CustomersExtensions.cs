@@ -11,9 +11,11 @@ public static class CustomersExtensions
         services.AddScoped<CustomerAccess>();
         services.AddScoped<CustomerAdmin>();
         services.AddScoped<CustomerResolver>();
+        services.AddScoped<CustomerSearch>();
         services.AddHostedService<CustomerSeeder>();
         services.AddBotRoutes(r => r
-              .Command<CustomerAdmin>("account", "Manage accounts (admins)", (h, t, a, ct) => h.RunAsync(t, a, ct), usage: CustomerAdmin.Usage, hidden: true));
+            .Command<CustomerAdmin>("account", "Manage accounts (admins)", (h, t, a, ct) => h.RunAsync(t, a, ct), usage: CustomerAdmin.Usage, hidden: true)
+            .Search<CustomerSearch>(CustomerSearch.Dataset, (h, t, q, skip, top, ct) => h.SearchAsync(t, q, skip, top, ct)));
         return services;
     }
 }

@@ -90,7 +90,7 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         {
             ("opportunityId", "", "Enter the CRM opportunity id"),
             ("opportunityId", "OPP-TAKEN", "already has a commitment"),
-            ("accountNumber", "NOPE-404", "Account 'NOPE-404' not found"),
+            ("accountNumber", "NOPE-404", "I couldn't find customer 'NOPE-404'"),
             ("accountNumber", "", "Enter the customer's account number"),
             ("customerPoNumber", "PO-USED", "already used on this account"),
             ("committedValue", "-5", "more than zero"),
@@ -327,7 +327,7 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         }
         Assert.Equal(Missing("account", "SECRET-007"), MessageOf(await ExecuteAsync("commitment.page", new JsonObject { ["list"] = "account", ["key"] = "SECRET-007", ["page"] = 1 })));
         var capture = CardOf(await ExecuteAsync("commitment.submit", ValidInput("OPP-S2", "SECRET-007", "77")));
-        Assert.Equal("Account 'SECRET-007' not found.", AfterInput(capture, "accountNumber")!["text"]!.ToString());
+        Assert.Equal(Missing("customer", "SECRET-007"), AfterInput(capture, "accountNumber")!["text"]!.ToString());
 
         var partner = ApiClient(PartnerKey);
         Assert.Equal(HttpStatusCode.NotFound, (await partner.GetAsync("/api/commitments/OPP-S")).StatusCode);

@@ -212,7 +212,7 @@ public abstract class StoreLimitTests(DatabaseProvider provider) : CommitmentTes
             try
             {
                 var response = i % 2 == 0
-                    ? await PostAlertAsync(AlertBody(account: "Valid " + i), key: "valid-" + i)
+                    ? await PostAlertAsync(AlertBody(impact: "Valid " + i), key: "valid-" + i)
                     : await Client.PostActivityAsync(Activities.Message(Connector.ServiceUrl, "show OPP-P1"));
                 if (!response.IsSuccessStatusCode) failures.Add($"{i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }

@@ -12,10 +12,6 @@ namespace OpsBot.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropForeignKey(
-                name: "FK_Commitments_Accounts_AccountId",
-                table: "Commitments");
-
             migrationBuilder.AddColumn<int>(
                 name: "CustomerId",
                 table: "KpiStates",
@@ -233,6 +229,10 @@ namespace OpsBot.Data.Migrations.Postgres
 
             // Moves the accounts and the free-text account names into customers before the old tables and columns go.
             CustomersUpgrade.Up(migrationBuilder);
+
+            migrationBuilder.DropForeignKey(
+                name: "FK_Commitments_Accounts_AccountId",
+                table: "Commitments");
 
             migrationBuilder.DropTable(
                 name: "AccountMembers");
@@ -453,34 +453,6 @@ namespace OpsBot.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropForeignKey(
-                name: "FK_AlertRoutes_Customers_CustomerId",
-                table: "AlertRoutes");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_Alerts_Customers_CustomerId",
-                table: "Alerts");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_Commitments_Customers_CustomerId",
-                table: "Commitments");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_Escalations_Customers_CustomerId",
-                table: "Escalations");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_ExecutiveSponsorships_Customers_CustomerId",
-                table: "ExecutiveSponsorships");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_KpiReadings_Customers_CustomerId",
-                table: "KpiReadings");
-
-            migrationBuilder.DropForeignKey(
-                name: "FK_KpiStates_Customers_CustomerId",
-                table: "KpiStates");
-
             migrationBuilder.AddColumn<string>(
                 name: "Account",
                 table: "ExecutiveSponsorships",
@@ -560,6 +532,34 @@ namespace OpsBot.Data.Migrations.Postgres
 
             // Gives the previous release its accounts and account names back before the customer tables go.
             CustomersUpgrade.Down(migrationBuilder);
+
+            migrationBuilder.DropForeignKey(
+                name: "FK_AlertRoutes_Customers_CustomerId",
+                table: "AlertRoutes");
+
+            migrationBuilder.DropForeignKey(
+                name: "FK_Alerts_Customers_CustomerId",
+                table: "Alerts");
+
+            migrationBuilder.DropForeignKey(
+                name: "FK_Commitments_Customers_CustomerId",
+                table: "Commitments");
+
+            migrationBuilder.DropForeignKey(
+                name: "FK_Escalations_Customers_CustomerId",
+                table: "Escalations");
+
+            migrationBuilder.DropForeignKey(
+                name: "FK_ExecutiveSponsorships_Customers_CustomerId",
+                table: "ExecutiveSponsorships");
+
+            migrationBuilder.DropForeignKey(
+                name: "FK_KpiReadings_Customers_CustomerId",
+                table: "KpiReadings");
+
+            migrationBuilder.DropForeignKey(
+                name: "FK_KpiStates_Customers_CustomerId",
+                table: "KpiStates");
 
             migrationBuilder.DropTable(
                 name: "CustomerContacts");
