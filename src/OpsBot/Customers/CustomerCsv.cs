@@ -267,7 +267,10 @@ public static class CustomerCsv
         }
         else if (Formula(raw) is { } why) return why;
         foreach (var c in raw)
-            if (char.IsControl(c)) return $"Contains the control character U+{(int)c:X4}; remove it (line breaks and tabs are not allowed in a value).";
+        {
+            if (c is '\r' or '\n') return "Contains a line break: a value must fit on one line.";
+            if (char.IsControl(c)) return $"Contains the control character U+{(int)c:X4}{(c == '\t' ? " (a tab)" : "")}; remove it.";
+        }
         return null;
     }
 

@@ -20,7 +20,7 @@ public static class CustomerNames
     private static readonly string[][] Suffixes = new[]
     {
         "inc", "incorporated", "ltd", "limited", "llc", "l l c", "llp", "lp", "plc", "gmbh", "mbh", "ag", "kg", "kgaa", "ohg", "ug",
-        "sa", "s a", "sas", "s a s", "sarl", "s a r l", "srl", "s r l", "spa", "s p a", "sl", "s l", "sau", "s a u", "sa de cv", "s a de c v",
+        "sa", "s a", "sas", "s a s", "sarl", "s a r l", "srl", "s r l", "spa", "s p a", "sl", "s l", "sau", "s a u", "sa de cv", "s a de c v", "sab de cv", "s a b de c v", "sab",
         "ltda", "bv", "b v", "nv", "n v", "vof", "kk", "k k", "gk", "yk", "co", "corp", "corporation", "company",
         "and co", "and company", "oy", "oyj", "ab", "as", "a s", "asa", "aps", "a p s", "pty", "pte", "pvt", "private", "se",
         "sdn bhd", "bhd", "sp z o o", "spzoo", "sro", "s r o", "zrt", "kft", "doo", "d o o", "ou", "sae", "jsc", "pjsc", "ooo",
@@ -140,7 +140,7 @@ public static class CustomerNames
     /// <see cref="Similarity"/> of two names already passed through <see cref="Normalize"/> (normalise the query once, store the
     /// candidates normalised): no allocation. Blends word overlap (Jaccard and containment, a word matching its closest
     /// counterpart by Jaro-Winkler so "zenith" ≈ "zenit", generic words such as "group" weighing a quarter) with Jaro-Winkler on
-    /// the whole strings.
+    /// the distinctive words.
     /// </summary>
     public static double SimilarityOfNormalized(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
     {
@@ -148,15 +148,34 @@ public static class CustomerNames
         if (a.SequenceEqual(b)) return 1;
         if (a.Length > MaxChars) a = a[..MaxChars];
         if (b.Length > MaxChars) b = b[..MaxChars];
-        if (SameWithoutSpaces(a, b)) return 0.97;
+        if (SameWithoutSpaces(a, b)) return 0.98;
         Span<Range> wa = stackalloc Range[MaxTokens];
         Span<Range> wb = stackalloc Range[MaxTokens];
         var na = Math.Min(a.Split(wa, ' '), MaxTokens);
         var nb = Math.Min(b.Split(wb, ' '), MaxTokens);
         var tokens = TokenOverlap(a, wa[..na], b, wb[..nb]);
-        if (tokens >= 0.999) return 0.95;
-        var chars = JaroWinkler(a, b);
-        return Math.Clamp(0.6 * tokens + 0.4 * chars, 0, 0.95);
+        if (tokens >= 0.999) return 0.97;
+        // Characters are compared on the distinctive words, so "Acme Industries" and "Globex Industries" do not look alike.
+        Span<char> da = stackalloc char[a.Length];
+        Span<char> db = stackalloc char[b.Length];
+        var la = Distinctive(a, wa[..na], da);
+        var lb = Distinctive(b, wb[..nb], db);
+        var chars = JaroWinkler(la > 0 ? da[..la] : a, lb > 0 ? db[..lb] : b);
+        return Math.Min(0.98, 0.6 * tokens + 0.4 * chars);
+    }
+
+    private static int Distinctive(ReadOnlySpan<char> text, ReadOnlySpan<Range> words, Span<char> into)
+    {
+        var n = 0;
+        foreach (var r in words)
+        {
+            var word = text[r];
+            if (GenericSpan.Contains(word)) continue;
+            if (n > 0) into[n++] = ' ';
+            word.CopyTo(into[n..]);
+            n += word.Length;
+        }
+        return n;
     }
 
     private static bool SameWithoutSpaces(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
