@@ -118,6 +118,11 @@ public static class CustomerCsv
                 continue;
             }
             var name = reader.Fields[i].Trim().ToLowerInvariant();
+            if (name.Length == 0)
+            {
+                errors.Add(new CsvError(reader.Line, "", $"Column {i + 1} of the header has no name (a trailing comma?)."));
+                continue;
+            }
             var index = Array.IndexOf(ColumnNames, name);
             if (index < 0)
             {

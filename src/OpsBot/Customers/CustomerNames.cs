@@ -45,7 +45,7 @@ public static class CustomerNames
     {
         if (string.IsNullOrWhiteSpace(name)) return "";
         var decomposed = (name.Length > MaxChars ? name[..MaxChars] : name).Normalize(NormalizationForm.FormD);
-        var buffer = ArrayPool<char>.Shared.Rent(decomposed.Length * 2 + 8);
+        var buffer = ArrayPool<char>.Shared.Rent(decomposed.Length * 5 + 8);
         try
         {
             var n = 0;

@@ -99,6 +99,7 @@ public sealed class CustomerCsvTests
     [InlineData("1,Acme\n2,Globex\n", "line 1, 1: Unknown column '1'")]
     [InlineData("number,name,colour\n1,Acme,red\n", "line 1, colour: Unknown column 'colour'. The columns are number,name,legal_name,")]
     [InlineData("number,name,Name\n1,Acme,Acme\n", "line 1, name: Column 'name' appears twice")]
+    [InlineData("number,name,\n1,Acme,\n", "line 1: Column 3 of the header has no name (a trailing comma?).")]
     public async Task A_bad_header_gives_one_error_row_for_line_1_and_nothing_else(string text, string error)
     {
         var row = Assert.Single(await ReadAsync(text));

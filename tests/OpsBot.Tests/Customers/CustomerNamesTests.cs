@@ -45,6 +45,8 @@ public sealed class CustomerNamesTests
     [InlineData("株式会社 Sony", "株式会社 sony")]
     [InlineData("", "")]
     [InlineData("  ...  ", "")]
+    [InlineData("&&&&&&&&&&&&&&&&&&&&", "and and and and and and and and and and and and and and and and and and and and")]
+    [InlineData("ßßßßßß Æsir", "ssssssssssss aesir")]
     public void A_name_normalises_without_case_accents_punctuation_or_legal_form(string name, string expected) =>
         Assert.Equal(expected, CustomerNames.Normalize(name));
 
