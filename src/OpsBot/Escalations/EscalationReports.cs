@@ -84,16 +84,10 @@ public sealed class EscalationReports(OpsBotDbContext db, TimeProvider time, Cus
         var sb = new StringBuilder();
         sb.Append("section,name,assigned,acknowledged_in_sla,resolved,median_hours_to_resolve,customer_satisfied\r\n");
         foreach (var e in r.Executives)
-            sb.Append(inv, $"executive,{Field(e.Executive)},{e.Assigned},{e.AcknowledgedInSla},{e.Resolved},{e.MedianHoursToResolve?.ToString("0.0", inv) ?? ""},{e.Satisfied}\r\n");
+            sb.Append(inv, $"executive,{CsvSafe.Cell(e.Executive)},{e.Assigned},{e.AcknowledgedInSla},{e.Resolved},{e.MedianHoursToResolve?.ToString("0.0", inv) ?? ""},{e.Satisfied}\r\n");
         foreach (var a in r.Accounts)
-            sb.Append(inv, $"account,{Field(a.Account)},{a.Escalations},,{a.Resolved},,{a.Satisfied}\r\n");
+            sb.Append(inv, $"account,{CsvSafe.Cell(a.Account)},{a.Escalations},,{a.Resolved},,{a.Satisfied}\r\n");
         return sb.ToString();
-    }
-
-    private static string Field(string s)
-    {
-        var safe = s.Length > 0 && "=+-@".Contains(s[0]) ? "'" + s : s;
-        return safe.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + safe.Replace("\"", "\"\"") + "\"" : safe;
     }
 
     private static string Hours(double? h) => h is null ? "—" : h < 48 ? $"{h:0.0} h" : $"{h / 24:0.0} d";
