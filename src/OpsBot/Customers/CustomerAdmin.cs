@@ -79,7 +79,7 @@ public sealed class CustomerAdmin(OpsBotDbContext db, IOptions<PeopleOptions> pe
 
     private async Task<string> IdentifierAsync(string number, string typed, Viewer viewer, DateTime now, CancellationToken ct)
     {
-        if (!CustomerIdentifiers.TryParseTyped(typed, out var kind, out var value)) return "Give the identifier as KIND:value, e.g. ERP:100234 or Domain:acme.com.";
+        if (!CustomerIdentifiers.TryParseValue(typed, out var kind, out var value)) return "Give the identifier as KIND:value, e.g. ERP:100234 or Domain:acme.com.";
         var account = await db.Customers.Include(a => a.Identifiers).FirstOrDefaultAsync(a => a.Number == number, ct);
         if (account is null) return $"Account {number} not found.";
         var owner = await db.CustomerIdentifiers.Where(i => i.Kind == kind && i.Value == value).Select(i => (int?)i.CustomerId).FirstOrDefaultAsync(ct);

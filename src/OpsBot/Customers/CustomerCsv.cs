@@ -35,7 +35,7 @@ public sealed record CustomerImportRow(
     string? Timezone)
 {
     /// <summary>Every identifier of the line, for uniqueness checks against the store.</summary>
-    public IEnumerable<CustomerIdentifier> Identifiers()
+    public IEnumerable<TypedIdentifier> Identifiers()
     {
         if (Erp is not null) yield return new(IdentifierKind.Erp, Erp);
         if (Crm is not null) yield return new(IdentifierKind.Crm, Crm);

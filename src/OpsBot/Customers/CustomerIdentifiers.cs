@@ -3,9 +3,8 @@ using System.Globalization;
 namespace OpsBot.Customers;
 
 /// <summary>The ways a customer is known outside OpsBot; each value is stored normalised (<see cref="CustomerIdentifiers.Normalize"/>), unique per kind.</summary>
-public enum IdentifierKind { Erp, Crm, Domain, Phone, Tenant, Tax }
 
-public readonly record struct CustomerIdentifier(IdentifierKind Kind, string Value)
+public readonly record struct TypedIdentifier(IdentifierKind Kind, string Value)
 {
     /// <summary>The typed form <see cref="CustomerIdentifiers.TryParseTyped"/> reads back, e.g. <c>ERP:100234</c>.</summary>
     public override string ToString() => $"{CustomerIdentifiers.Prefix(Kind)}:{Value}";
@@ -63,7 +62,16 @@ public static class CustomerIdentifiers
     /// true with <paramref name="identifier"/> null when the prefix is there but the value is not valid for it
     /// (<paramref name="kind"/> tells which, for <see cref="Expected"/>).
     /// </summary>
-    public static bool TryParseTyped(string? text, out IdentifierKind kind, out CustomerIdentifier? identifier)
+    /// <summary><paramref name="text"/> is a typed identifier with a valid value (<c>ERP:100234</c>): its kind and normalised value.</summary>
+    public static bool TryParseValue(string? text, out IdentifierKind kind, out string value)
+    {
+        value = "";
+        if (!TryParseTyped(text, out kind, out TypedIdentifier? identifier) || identifier is not { } id) return false;
+        value = id.Value;
+        return true;
+    }
+
+    public static bool TryParseTyped(string? text, out IdentifierKind kind, out TypedIdentifier? identifier)
     {
         kind = default;
         identifier = null;
@@ -83,7 +91,7 @@ public static class CustomerIdentifiers
         if (k is null) return false;
         kind = k.Value;
         var value = Normalize(kind, t[(colon + 1)..].ToString());
-        if (value is not null) identifier = new CustomerIdentifier(kind, value);
+        if (value is not null) identifier = new TypedIdentifier(kind, value);
         return true;
     }
 
@@ -92,15 +100,15 @@ public static class CustomerIdentifiers
     /// tenant, a phone-looking number → a phone (a bare number of 7 to 15 digits may also be an ERP / CRM / tax id), any other
     /// code with a digit → ERP, CRM and tax candidates. Words without a digit are names, not identifiers: none.
     /// </summary>
-    public static IReadOnlyList<CustomerIdentifier> Guess(string? raw)
+    public static IReadOnlyList<TypedIdentifier> Guess(string? raw)
     {
         if (string.IsNullOrWhiteSpace(raw)) return [];
         var t = raw.Trim();
         if (TryParseTyped(t, out _, out var typed)) return typed is { } id ? [id] : [];
-        var found = new List<CustomerIdentifier>(4);
+        var found = new List<TypedIdentifier>(4);
         void Add(IdentifierKind kind)
         {
-            if (Normalize(kind, t) is { } v && !found.Contains(new CustomerIdentifier(kind, v))) found.Add(new CustomerIdentifier(kind, v));
+            if (Normalize(kind, t) is { } v && !found.Contains(new TypedIdentifier(kind, v))) found.Add(new TypedIdentifier(kind, v));
         }
         if (t.Contains('@'))
         {

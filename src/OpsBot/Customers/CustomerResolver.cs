@@ -47,7 +47,7 @@ public sealed class CustomerResolver(OpsBotDbContext db)
     /// <summary>The customer an identifier, number or contact e-mail names exactly, before any access check.</summary>
     private async Task<int?> ExactAsync(string key, CancellationToken ct)
     {
-        if (CustomerIdentifiers.TryParseTyped(key, out var kind, out var value))
+        if (CustomerIdentifiers.TryParseValue(key, out var kind, out var value))
             return await db.CustomerIdentifiers.AsNoTracking().Where(i => i.Kind == kind && i.Value == value).Select(i => (int?)i.CustomerId).FirstOrDefaultAsync(ct);
         var number = key.ToUpperInvariant();
         if (number.Length <= 32 && await db.Customers.AsNoTracking().Where(c => c.Number == number).Select(c => (int?)c.Id).FirstOrDefaultAsync(ct) is { } byNumber)
@@ -62,7 +62,7 @@ public sealed class CustomerResolver(OpsBotDbContext db)
         if (guesses.Count == 0) return null;
         var values = guesses.Select(g => g.Value).Distinct().ToList();
         var hits = await db.CustomerIdentifiers.AsNoTracking().Where(i => values.Contains(i.Value)).Select(i => new { i.Kind, i.Value, i.CustomerId }).ToListAsync(ct);
-        var ids = hits.Where(h => guesses.Contains((h.Kind, h.Value))).Select(h => h.CustomerId).Distinct().ToList();
+        var ids = hits.Where(h => guesses.Contains(new TypedIdentifier(h.Kind, h.Value))).Select(h => h.CustomerId).Distinct().ToList();
         return ids.Count == 1 ? ids[0] : null;
     }
 

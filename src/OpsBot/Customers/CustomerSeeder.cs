@@ -53,7 +53,7 @@ public sealed class CustomerSeeder(IServiceScopeFactory scopes, IOptions<Custome
             AddSites(customer, SiteKind.ShipTo, seed.ShipToSites);
             AddSites(customer, SiteKind.BillTo, seed.BillToSites);
             foreach (var typed in seed.Identifiers)
-                if (CustomerIdentifiers.TryParseTyped(typed, out var kind, out var value) && !customer.Identifiers.Any(i => i.Kind == kind && i.Value == value))
+                if (CustomerIdentifiers.TryParseValue(typed, out var kind, out var value) && !customer.Identifiers.Any(i => i.Kind == kind && i.Value == value))
                     customer.Identifiers.Add(new CustomerIdentifier { Kind = kind, Value = value });
             db.Customers.Add(customer);
             byNumber[number] = customer;

@@ -92,7 +92,7 @@ public sealed class CustomerIdentifiersTests
     {
         Assert.True(CustomerIdentifiers.TryParseTyped(text, out var k, out var id));
         Assert.Equal(kind, k);
-        Assert.Equal(new CustomerIdentifier(kind, value), id);
+        Assert.Equal(new TypedIdentifier(kind, value), id);
         Assert.Equal($"{CustomerIdentifiers.Prefix(kind)}:{value}", id!.Value.ToString());
         Assert.True(CustomerIdentifiers.TryParseTyped(id.Value.ToString(), out _, out var again));
         Assert.Equal(id, again);
