@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using OpsBot.Audit;
 using OpsBot.Conversations;
 using OpsBot.Data;
@@ -7,8 +6,8 @@ using OpsBot.People;
 
 namespace OpsBot.Customers;
 
-/// <summary><c>account add | restrict | site</c> — for the admins listed in <c>People:Admins</c> only.</summary>
-public sealed class AccountAdmin(OpsBotDbContext db, IOptions<PeopleOptions> people, TimeProvider time)
+/// <summary><c>account add | restrict | site</c> — for OpsBot admins (<see cref="AdminCheck"/>) only.</summary>
+public sealed class AccountAdmin(OpsBotDbContext db, AdminCheck admins, TimeProvider time)
 {
     public const string Usage = "account add <number> <Strategic|Key|Standard> <name> · account restrict <number> <user id> · account site <number> <ship-to|bill-to> <site>";
 
@@ -16,11 +15,11 @@ public sealed class AccountAdmin(OpsBotDbContext db, IOptions<PeopleOptions> peo
     {
         var viewer = Viewer.Of(turn);
         var now = time.GetUtcNow().UtcDateTime;
-        if (!people.Value.IsAdmin(viewer.Id, viewer.AadId))
+        if (!await admins.IsAdminAsync(viewer.Id, viewer.AadId, ct))
         {
             db.Audit(now, viewer.Id, viewer.Name, "access-denied", "Account", "admin", note: "account " + args);
             await db.SaveChangesAsync(ct);
-            await turn.SendTextAsync("Only OpsBot admins can change accounts.", ct);
+            await turn.SendTextAsync(await admins.OnlyAdminsAsync("change accounts", ct), ct);
             return;
         }
         var p = args.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

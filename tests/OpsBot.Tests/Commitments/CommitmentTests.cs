@@ -440,7 +440,7 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
     [Fact]
     public async Task Admin_commands_are_for_admins_only()
     {
-        Assert.Equal("Only OpsBot admins can change accounts.", (await SayAsync("account add NEW-1 Key New Co", "29:rep-one"))["text"]!.ToString());
+        Assert.Equal("Only OpsBot admins can change accounts; the admins are: 29:admin.", (await SayAsync("account add NEW-1 Key New Co", "29:rep-one"))["text"]!.ToString());
         Assert.Contains("added", (await SayAsync("account add NEW-1 Key New Co Ltd", "29:admin"))["text"]!.ToString(), StringComparison.Ordinal);
         Assert.Contains("restricted", (await SayAsync("account restrict NEW-1 29:rep-two", "29:admin"))["text"]!.ToString(), StringComparison.Ordinal);
         Assert.Equal(CustomerAccess.NotFound("account", "NEW-1"), (await SayAsync("commitments for NEW-1", "29:rep-one"))["text"]!.ToString());
