@@ -31,7 +31,7 @@ public static class Cli
             case "migrate":
                 await MigrateAsync(args[1..]);
                 return 0;
-            case "demo" when args.Length == 2 && args[1] == "reset":
+            case "demo" when args.Length >= 2 && args[1] == "reset":
                 return await DemoResetAsync(args[2..], output);
             case "demo":
                 error.WriteLine("Usage: OpsBot demo reset");

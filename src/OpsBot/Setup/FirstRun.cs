@@ -12,10 +12,13 @@ public sealed class FirstRun(OpsBotDbContext db, AdminCheck admins, DemoPerson d
     public async Task OnTurnAsync(string? userId, string? aadObjectId, string? name, string? tenantId, bool installed, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(userId)) return;
+        if (demo.Enabled && !demo.Settled)
+        {
+            // The demo's person first: the admin it makes is the demo's, removed by `demo reset`.
+            await DemoData.ClaimAsync(db, new PersonRef(userId, aadObjectId), name, time.GetUtcNow().UtcDateTime, ct);
+            demo.Settled = true;
+        }
         if (installed) await admins.ClaimFirstAdminAsync(userId, aadObjectId, name, tenantId, ct);
-        if (!demo.Enabled || demo.Settled) return;
-        await DemoData.ClaimAsync(db, new PersonRef(userId, aadObjectId), name, time.GetUtcNow().UtcDateTime, ct);
-        demo.Settled = true;
     }
 }
 
