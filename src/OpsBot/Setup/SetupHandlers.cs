@@ -26,7 +26,7 @@ public sealed class SetupHandlers(OpsBotDbContext db, AdminCheck admins, TimePro
             await turn.SendTextAsync(await admins.OnlyAdminsAsync("set OpsBot up", ct), ct);
             return;
         }
-        await turn.SendCardAsync("setup", await ModelAsync(null, ct), "Set up OpsBot", ct);
+        await turn.SendCardAsync("setup", await ModelAsync(turn, null, ct), "Set up OpsBot", ct);
     }
 
     public Task<InvokeResponse> RefreshAsync(BotTurn turn, CancellationToken ct) => AsAdminAsync(turn, "set OpsBot up", () => Task.FromResult<string?>(null), ct);
@@ -51,7 +51,7 @@ public sealed class SetupHandlers(OpsBotDbContext db, AdminCheck admins, TimePro
         var now = Now;
         var known = await db.Executives.Select(e => e.Id).ToListAsync(ct);
         foreach (var id in picked.Where(p => !known.Contains(p)))
-            db.Executives.Add(new Executive { Id = id, DisplayName = id, UserId = id, AadObjectId = id, Source = DirectorySource.Admin, UpdatedAt = now });
+            db.Executives.Add(new Executive { Id = id, DisplayName = new PersonRef(turn.UserId, turn.UserAadObjectId).Matches(id, null) ? turn.UserName.Truncate(200) : id, UserId = id, AadObjectId = id, Source = DirectorySource.Admin, UpdatedAt = now });
         db.Audit(now, turn.UserId, turn.UserName, "executives-added", "Executive", string.Join(",", picked).Truncate(256), after: picked, note: "setup card");
         await db.SaveChangesAsync(ct);
         return $"{picked.Count} executive(s) added; complaints are assigned to them in rotation.";
@@ -94,11 +94,11 @@ public sealed class SetupHandlers(OpsBotDbContext db, AdminCheck admins, TimePro
             return AdaptiveCardInvoke.Message(await admins.OnlyAdminsAsync(what, ct));
         }
         var notice = await change();
-        return turn.CardResponse("setup", await ModelAsync(notice, ct));
+        return turn.CardResponse("setup", await ModelAsync(turn, notice, ct));
     }
 
     /// <summary>What is missing, feature by feature.</summary>
-    public async Task<SetupCardModel> ModelAsync(string? notice, CancellationToken ct)
+    public async Task<SetupCardModel> ModelAsync(BotTurn turn, string? notice, CancellationToken ct)
     {
         var customerGap = !await db.Accounts.AnyAsync(ct);
         var executiveGap = !await db.Executives.AnyAsync(e => e.Active, ct);
@@ -107,7 +107,8 @@ public sealed class SetupHandlers(OpsBotDbContext db, AdminCheck admins, TimePro
         var roleGaps = Enum.GetValues<OwnerRole>().Where(r => !owned.Contains(r)).Select(r => new SetupRoleGap(r.ToString(), Label(r))).ToList();
         var gaps = (customerGap ? 1 : 0) + (executiveGap ? 1 : 0) + (routeGap ? 1 : 0) + roleGaps.Count;
         var summary = gaps == 0 ? "Nothing is missing." : $"{gaps} thing{(gaps == 1 ? " is" : "s are")} missing. Each button closes one.";
-        return new SetupCardModel(notice ?? "", notice is not null, summary, customerGap, executiveGap, routeGap, roleGaps, gaps == 0);
+        return new SetupCardModel(notice ?? "", notice is not null, summary, customerGap, executiveGap, routeGap, roleGaps, gaps == 0,
+            turn.UserName + " (you)", turn.UserAadObjectId is { Length: > 0 } aad ? aad : turn.UserId);
     }
 
     public static string Label(OwnerRole role) => role switch
@@ -118,7 +119,7 @@ public sealed class SetupHandlers(OpsBotDbContext db, AdminCheck admins, TimePro
         _ => "service",
     };
 
-    /// <summary>The people picker's value: comma-separated Entra object ids.</summary>
+    /// <summary>The people picker's value: comma-separated Entra object ids (the card's own choice: the admin, by Entra or Teams id).</summary>
     private static List<string> Picked(JsonObject data, string key) =>
         (Str(data, key) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(id => id.Length <= 64).Distinct(StringComparer.OrdinalIgnoreCase).Take(MaxPicked).ToList();
@@ -132,7 +133,7 @@ public sealed class SetupHandlers(OpsBotDbContext db, AdminCheck admins, TimePro
 public sealed record SetupRoleGap(string Role, string Label);
 
 public sealed record SetupCardModel(string Notice, bool HasNotice, string Summary, bool HasCustomerGap, bool HasExecutiveGap, bool HasRouteGap,
-    IReadOnlyList<SetupRoleGap> RoleGaps, bool Complete);
+    IReadOnlyList<SetupRoleGap> RoleGaps, bool Complete, string MeTitle, string MeId);
 
 internal static class SetupText
 {

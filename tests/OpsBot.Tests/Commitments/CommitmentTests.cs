@@ -327,7 +327,10 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         }
         Assert.Equal(Missing("account", "SECRET-007"), MessageOf(await ExecuteAsync("commitment.page", new JsonObject { ["list"] = "account", ["key"] = "SECRET-007", ["page"] = 1 })));
         var capture = CardOf(await ExecuteAsync("commitment.submit", ValidInput("OPP-S2", "SECRET-007", "77")));
-        Assert.Equal("Account 'SECRET-007' not found.", AfterInput(capture, "accountNumber")!["text"]!.ToString());
+        var hidden = AfterInput(capture, "accountNumber")!["text"]!.ToString();
+        Assert.Equal("Account 'SECRET-007' not found. An OpsBot admin can add customers with the setup card; the admins are: 29:admin.", hidden);
+        var missing = CardOf(await ExecuteAsync("commitment.submit", ValidInput("OPP-S3", "NOPE-9", "78")));
+        Assert.Equal(AfterInput(missing, "accountNumber")!["text"]!.ToString().Replace("NOPE-9", "SECRET-007", StringComparison.Ordinal), hidden);
 
         var partner = ApiClient(PartnerKey);
         Assert.Equal(HttpStatusCode.NotFound, (await partner.GetAsync("/api/commitments/OPP-S")).StatusCode);
