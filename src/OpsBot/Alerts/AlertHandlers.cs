@@ -12,7 +12,7 @@ using OpsBot.People;
 namespace OpsBot.Alerts;
 
 /// <summary>Chat commands and card verbs of the Alerts feature.</summary>
-public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOptions<PeopleOptions> people, TimeProvider clock, CustomerResolver resolver, CustomerAccess customers)
+public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, AdminCheck admins, TimeProvider clock, CustomerResolver resolver, CustomerAccess customers)
 {
     public Task FormAsync(BotTurn turn, string args, CancellationToken ct) =>
         turn.SendCardAsync("alert-form", FormModel.Empty(args.Trim()), "Raise an alert", ct);
@@ -50,7 +50,10 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
             var raised = await db.Alerts.AsNoTracking().FirstAsync(a => a.ApiClient == client && a.IdempotencyKey == formId, ct);
             return AdaptiveCardInvoke.Card(await alerts.CardAsync(raised, "This alert was already raised from this form.", ct));
         }
-        return AdaptiveCardInvoke.Card(await alerts.CardAsync(alert, null, ct));
+        var unrouted = (await AlertDeliveries.CountAsync(db, alert.Id, ct)).Total == 0
+            ? "No alert route matches this alert, so it reached no one. " + await admins.FixHintAsync("route alerts", turn.UserId, turn.UserAadObjectId, ct)
+            : null;
+        return AdaptiveCardInvoke.Card(await alerts.CardAsync(alert, unrouted, ct));
     }
 
     public Task<InvokeResponse> AckAsync(BotTurn turn, JsonObject data, CancellationToken ct) => ActAsync(turn, data, "ack", null, ct);
@@ -213,9 +216,9 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, IOpti
                 ])).ToList()), "Alert routes", ct);
             return;
         }
-        if (!people.Value.IsAdmin(turn.UserId, turn.UserAadObjectId))
+        if (!await admins.IsAdminAsync(turn.UserId, turn.UserAadObjectId, ct))
         {
-            await turn.SendTextAsync("Only alert admins can change routing rules.", ct);
+            await turn.SendTextAsync(await admins.OnlyAdminsAsync("change alert routes", ct), ct);
             return;
         }
         if (verb == "remove" && words.Length == 2 && long.TryParse(words[1].TrimStart('#'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var rid))

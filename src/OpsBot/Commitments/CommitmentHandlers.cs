@@ -4,11 +4,12 @@ using Microsoft.Extensions.Options;
 using OpsBot.BotFramework.Schema;
 using OpsBot.Conversations;
 using OpsBot.Customers;
+using OpsBot.People;
 
 namespace OpsBot.Commitments;
 
 /// <summary>Every command and card verb of the Commitments feature: reads the input, asks <see cref="CommitmentService"/> or <see cref="CommitmentQueries"/>, answers with a card.</summary>
-public sealed class CommitmentHandlers(CommitmentService service, CommitmentQueries queries, CustomerAccess customers, IOptions<CommitmentOptions> options, TimeProvider time)
+public sealed class CommitmentHandlers(CommitmentService service, CommitmentQueries queries, CustomerAccess customers, IOptions<CommitmentOptions> options, AdminCheck admins, TimeProvider time)
 {
     private CommitmentOptions Options => options.Value;
     private DateTime Now => time.GetUtcNow().UtcDateTime;
@@ -39,11 +40,18 @@ public sealed class CommitmentHandlers(CommitmentService service, CommitmentQuer
             CaptureOutcome.AlreadySaved saved => await SummaryResponseAsync(turn, saved.OpportunityId, viewer, null, ct),
             CaptureOutcome.Refused { Warnings: { } warnings } r => turn.CardResponse("commitment-form", CommitmentFormCard.Build(r.Input, formId, null, warnings,
                 "Please check the warnings below: correct the fields and submit again, or confirm if they are right.", Options, viewer, r.OwnerName)),
-            CaptureOutcome.Refused r => turn.CardResponse("commitment-form", CommitmentFormCard.Build(r.Input, formId, r.Errors, null, null, Options, viewer, r.OwnerName)),
+            CaptureOutcome.Refused r => turn.CardResponse("commitment-form", CommitmentFormCard.Build(r.Input, formId, await WithFixAsync(r.Errors, viewer, ct), null, null, Options, viewer, r.OwnerName)),
             CaptureOutcome.Saved { Commitment: var c } => turn.CardResponse("commitment-summary",
                 CommitmentSummaryCard.Build(CommitmentView.Of(c), c.Forms, Now, "Saved. The downstream forms went to their owners.")),
             _ => throw new InvalidOperationException("Unknown capture outcome."),
         };
+    }
+
+    /// <summary>An unknown account (or one the person may not see: the same words) says who adds customers.</summary>
+    private async Task<IReadOnlyDictionary<string, string>?> WithFixAsync(IReadOnlyDictionary<string, string>? errors, Viewer viewer, CancellationToken ct)
+    {
+        if (errors is null || !errors.TryGetValue("accountNumber", out var error) || !error.EndsWith(" not found.", StringComparison.Ordinal)) return errors;
+        return new Dictionary<string, string>(errors, StringComparer.Ordinal) { ["accountNumber"] = error + " " + await admins.FixHintAsync("add customers", viewer.Id, viewer.AadId, ct) };
     }
 
     // ---- lookups -------------------------------------------------------------------------------------------------

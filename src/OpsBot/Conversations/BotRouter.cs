@@ -44,6 +44,7 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         await using var scope = services.CreateAsyncScope();
         var turn = new BotTurn(context, scope.ServiceProvider, cards);
         var welcome = await CaptureReferenceAsync(turn, ct);
+        await FirstRunAsync(turn, ct);
         switch (context.Activity.Type)
         {
             case ActivityTypes.Message:
@@ -73,6 +74,20 @@ public sealed partial class BotRouter(IOptions<BotRoutes> routes, IServiceProvid
         {
             LogReferenceFailed(ex, turn.Activity.Type, turn.Activity.Id);
             return false;
+        }
+    }
+
+    /// <summary>The installer may become the first admin; in Development the first person becomes the demo's person.</summary>
+    private async Task FirstRunAsync(BotTurn turn, CancellationToken ct)
+    {
+        try
+        {
+            await turn.GetService<Setup.FirstRun>().OnTurnAsync(turn.UserId, turn.UserAadObjectId, turn.Activity.From?.Name, turn.TenantId,
+                ReferenceEventOf(turn.Activity) == ReferenceEvent.Installed, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !StoreErrors.IsUnavailable(ex))
+        {
+            LogHandlerFailed(ex, "first run", turn.Activity.Id);
         }
     }
 

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using OpsBot.Audit;
 using OpsBot.Conversations;
 using OpsBot.Data;
@@ -8,7 +7,7 @@ using OpsBot.People;
 namespace OpsBot.Customers;
 
 /// <summary><c>account add | restrict | channel | site | id | contact | parent</c> — for OpsBot admins only.</summary>
-public sealed class CustomerAdmin(OpsBotDbContext db, IOptions<PeopleOptions> people, TimeProvider time)
+public sealed class CustomerAdmin(OpsBotDbContext db, AdminCheck admins, TimeProvider time)
 {
     public const string Usage = "account add <number> <Strategic|Key|Standard> <name> · account restrict <number> <user id> · account channel <number> <channel id> · account site <number> <ship-to|bill-to|service> <site> · account id <number> <ERP|CRM|Domain|Phone|Tenant|Tax>:<value> · account contact <number> <e-mail> <name> · account parent <number> <parent number>";
 
@@ -16,11 +15,11 @@ public sealed class CustomerAdmin(OpsBotDbContext db, IOptions<PeopleOptions> pe
     {
         var viewer = Viewer.Of(turn);
         var now = time.GetUtcNow().UtcDateTime;
-        if (!people.Value.IsAdmin(viewer.Id, viewer.AadId))
+        if (!await admins.IsAdminAsync(viewer.Id, viewer.AadId, ct))
         {
             db.Audit(now, viewer.Id, viewer.Name, "access-denied", "Account", "admin", note: "account " + args);
             await db.SaveChangesAsync(ct);
-            await turn.SendTextAsync("Only OpsBot admins can change accounts.", ct);
+            await turn.SendTextAsync(await admins.OnlyAdminsAsync("change accounts", ct), ct);
             return;
         }
         var p = args.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

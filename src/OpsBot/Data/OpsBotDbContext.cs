@@ -8,6 +8,7 @@ using OpsBot.Escalations;
 using OpsBot.Events;
 using OpsBot.Messaging;
 using OpsBot.People;
+using OpsBot.Setup;
 
 namespace OpsBot.Data;
 
@@ -25,6 +26,9 @@ public abstract class OpsBotDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<OutboxThrottle> OutboxThrottles => Set<OutboxThrottle>();
     public DbSet<UnreachableRecipient> UnreachableRecipients => Set<UnreachableRecipient>();
     public DbSet<DispatcherInstance> DispatcherInstances => Set<DispatcherInstance>();
+
+    public DbSet<Admin> Admins => Set<Admin>();
+    public DbSet<DemoRecord> DemoRecords => Set<DemoRecord>();
 
     public DbSet<Executive> Executives => Set<Executive>();
     public DbSet<ExecutiveSponsorship> ExecutiveSponsorships => Set<ExecutiveSponsorship>();

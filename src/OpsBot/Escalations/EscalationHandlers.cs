@@ -13,7 +13,7 @@ namespace OpsBot.Escalations;
 /// <summary>Chat commands, card verbs and the message-extension action of the escalation feature.</summary>
 public sealed class EscalationHandlers(
     OpsBotDbContext db, EscalationService service, EscalationCards cards, ExecutiveDirectory directory, EscalationReports reports,
-    IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, IOptions<BotOptions> bot, CustomerResolver resolver)
+    IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, IOptions<BotOptions> bot, CustomerResolver resolver, AdminCheck admins)
 {
 
     // ---- entry point 1: the escalate command
@@ -50,7 +50,7 @@ public sealed class EscalationHandlers(
         var key = form.FormId.Length > 0 ? $"form:{form.FormId}" : $"activity:{turn.Activity.Id}";
         var result = await service.CreateAsync(form, customer, key, Requester(turn), turn.ConversationId, turn.Activity.ReplyToId, sendRepCopy: false, ct);
         var viewer = await service.ViewerAsync(result.Escalation, turn.UserId, turn.UserAadObjectId, turn.UserName, ct);
-        return AdaptiveCardInvoke.Card(await cards.RenderAsync(result.Escalation, viewer, Confirmation(result), ct));
+        return AdaptiveCardInvoke.Card(await cards.RenderAsync(result.Escalation, viewer, await ConfirmationAsync(result, turn, ct), ct));
     }
 
     // ---- entry point 3: message extension "Escalate to an executive"
@@ -76,7 +76,7 @@ public sealed class EscalationHandlers(
         var messageId = value["messagePayload"]?["id"]?.GetValue<string>();
         var key = form.FormId.Length > 0 ? $"msg:{form.FormId}" : $"msg:{messageId ?? turn.Activity.Id}:{turn.UserId}";
         var result = await service.CreateAsync(form, customer, key, Requester(turn), null, null, sendRepCopy: true, ct);
-        return new InvokeResponse(200, new JsonObject { ["task"] = new JsonObject { ["type"] = "message", ["value"] = Confirmation(result) } });
+        return new InvokeResponse(200, new JsonObject { ["task"] = new JsonObject { ["type"] = "message", ["value"] = await ConfirmationAsync(result, turn, ct) } });
     }
 
     /// <summary>
@@ -163,10 +163,11 @@ public sealed class EscalationHandlers(
     private Requester Requester(BotTurn turn) => new(turn.UserId, turn.UserAadObjectId, turn.UserName,
         turn.Activity.ServiceUrl ?? bot.Value.DefaultServiceUrl, turn.TenantId ?? "");
 
-    private static string Confirmation(CreateResult r)
+    private async Task<string> ConfirmationAsync(CreateResult r, BotTurn turn, CancellationToken ct)
     {
         var c = r.Escalation;
-        var what = c.AssigneeId is null ? $"{c.Number} is logged but no executive is available ({c.AssignmentReason}); leadership has been told."
+        var what = c.AssigneeId is null ? $"{c.Number} is logged but no executive is available ({c.AssignmentReason}); leadership has been told. "
+                + (await directory.AllAsync(ct) is { Count: 0 } ? "No executives are set up. " + await admins.FixHintAsync("pick executives", turn.UserId, turn.UserAadObjectId, ct) : "")
             : $"{c.Number} is with {r.AssigneeName ?? c.AssigneeId} ({c.AssignmentReason}).";
         return r.Created ? $"Escalated. {what}" : $"Already escalated as {c.Number}; nothing new was created.";
     }

@@ -13,6 +13,7 @@ using OpsBot.People;
 using OpsBot.Escalations;
 using OpsBot.Messaging;
 using OpsBot.Settings;
+using OpsBot.Setup;
 
 namespace OpsBot.Hosting;
 
@@ -41,6 +42,7 @@ public static class OpsBotHosting
         builder.Services.AddCommitments(builder.Configuration);
         builder.Services.AddMessaging(builder.Configuration);
         builder.Services.AddAlerts(builder.Configuration);
+        builder.Services.AddSetup(builder.Environment);
         return builder;
     }
 

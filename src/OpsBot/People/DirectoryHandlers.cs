@@ -6,8 +6,8 @@ using OpsBot.Customers;
 
 namespace OpsBot.People;
 
-/// <summary>Admin commands that edit the executive directory (<c>People:Admins</c> only).</summary>
-public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory directory, GraphDirectorySync graph, TimeProvider time, CustomerResolver resolver)
+/// <summary>Admin commands that edit the executive directory (OpsBot admins only, <see cref="AdminCheck"/>).</summary>
+public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory directory, GraphDirectorySync graph, AdminCheck admins, TimeProvider time, CustomerResolver resolver)
 {
     public const string Usage = "exec add <id> <user id> <monthly cap> <name> · exec away <exec> <from> <to> · exec sponsor <exec> <account> · exec delegate <exec> <user id> · exec backup <exec> <backup> · exec list · exec sync";
 
@@ -20,9 +20,9 @@ public sealed class DirectoryHandlers(OpsBotDbContext db, ExecutiveDirectory dir
             await turn.SendTextAsync(await ListAsync(ct), ct);
             return;
         }
-        if (!directory.Options.IsAdmin(turn.UserId, turn.UserAadObjectId))
+        if (!await admins.IsAdminAsync(turn.UserId, turn.UserAadObjectId, ct))
         {
-            await turn.SendTextAsync("Only directory admins can change executives. Ask an admin to add you to People:Admins.", ct);
+            await turn.SendTextAsync(await admins.OnlyAdminsAsync("change executives", ct), ct);
             return;
         }
         var reply = sub switch

@@ -14,6 +14,7 @@ public static class PeopleExtensions
             .Validate(o => o.Executives.GroupBy(e => e.Id, StringComparer.OrdinalIgnoreCase).All(g => g.Count() == 1),
                 "People:Executives lists an executive Id twice.");
         services.AddScoped<ExecutiveDirectory>();
+        services.AddScoped<AdminCheck>();
         services.AddSingleton<DirectoryCache>();
         services.AddSingleton<IInterceptor, DirectoryCache.Invalidation>();
         services.AddScoped<GraphDirectorySync>();

@@ -14,6 +14,9 @@ public sealed class PeopleOptions
     /// <summary>May edit alert routes (<c>alert route</c>), the executive directory (<c>exec</c>) and accounts (<c>account</c>); told about unowned overdue alert steps.</summary>
     public List<string> Admins { get; set; } = [];
 
+    /// <summary>Whoever installs OpsBot while it has no admin (none here, none stored) becomes its first admin, stored in <c>Admins</c>.</summary>
+    public bool FirstInstallerBecomesAdmin { get; set; } = true;
+
     /// <summary>See every complaint and the monthly escalation report.</summary>
     public List<string> Leadership { get; set; } = [];
 
@@ -24,8 +27,6 @@ public sealed class PeopleOptions
     public List<ExecutiveSeed> Executives { get; set; } = [];
 
     public DirectoryOptions Directory { get; set; } = new();
-
-    public bool IsAdmin(string? userId, string? aadObjectId) => new PersonRef(userId, aadObjectId).IsAnyOf(Admins);
 
     public bool IsLeadership(string? userId, string? aadObjectId) => new PersonRef(userId, aadObjectId).IsAnyOf(Leadership);
 }

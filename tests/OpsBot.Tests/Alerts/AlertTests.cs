@@ -382,7 +382,7 @@ public abstract class AlertTests(DatabaseProvider provider) : IAsyncLifetime
     public async Task Admins_edit_routing_rules_and_others_cannot()
     {
         await _bot.PostActivityAsync(Activities.Message(_connector.ServiceUrl, "alert route add quality kind=order-error maxseverity=2 person=29:quality-lead", userId: "29:rep-one"));
-        Assert.Contains("Only alert admins", LastReply().ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Only OpsBot admins can change alert routes; the admins are: 29:admin", LastReply().ToJsonString(), StringComparison.Ordinal);
         await _bot.PostActivityAsync(Activities.Message(_connector.ServiceUrl, "alert route add quality kind=order-error maxseverity=2 person=29:quality-lead", userId: "29:admin"));
         Assert.Contains("added", LastReply().ToJsonString(), StringComparison.Ordinal);
 

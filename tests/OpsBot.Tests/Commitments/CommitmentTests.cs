@@ -327,7 +327,11 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
         }
         Assert.Equal(Missing("account", "SECRET-007"), MessageOf(await ExecuteAsync("commitment.page", new JsonObject { ["list"] = "account", ["key"] = "SECRET-007", ["page"] = 1 })));
         var capture = CardOf(await ExecuteAsync("commitment.submit", ValidInput("OPP-S2", "SECRET-007", "77")));
-        Assert.Equal(Missing("customer", "SECRET-007"), AfterInput(capture, "accountNumber")!["text"]!.ToString());
+        var hidden = AfterInput(capture, "accountNumber")!["text"]!.ToString();
+        Assert.StartsWith(Missing("customer", "SECRET-007"), hidden, StringComparison.Ordinal);
+        Assert.Contains("the admins are: 29:admin", hidden, StringComparison.Ordinal);
+        var missing = CardOf(await ExecuteAsync("commitment.submit", ValidInput("OPP-S3", "NOPE-9", "78")));
+        Assert.Equal(AfterInput(missing, "accountNumber")!["text"]!.ToString().Replace("NOPE-9", "SECRET-007", StringComparison.Ordinal), hidden);
 
         var partner = ApiClient(PartnerKey);
         Assert.Equal(HttpStatusCode.NotFound, (await partner.GetAsync("/api/commitments/OPP-S")).StatusCode);
@@ -440,7 +444,7 @@ public abstract class CommitmentTests(DatabaseProvider provider) : CommitmentTes
     [Fact]
     public async Task Admin_commands_are_for_admins_only()
     {
-        Assert.Equal("Only OpsBot admins can change accounts.", (await SayAsync("account add NEW-1 Key New Co", "29:rep-one"))["text"]!.ToString());
+        Assert.Equal("Only OpsBot admins can change accounts; the admins are: 29:admin.", (await SayAsync("account add NEW-1 Key New Co", "29:rep-one"))["text"]!.ToString());
         Assert.Contains("added", (await SayAsync("account add NEW-1 Key New Co Ltd", "29:admin"))["text"]!.ToString(), StringComparison.Ordinal);
         Assert.Contains("restricted", (await SayAsync("account restrict NEW-1 29:rep-two", "29:admin"))["text"]!.ToString(), StringComparison.Ordinal);
         Assert.Equal(CustomerAccess.NotFound("account", "NEW-1"), (await SayAsync("commitments for NEW-1", "29:rep-one"))["text"]!.ToString());

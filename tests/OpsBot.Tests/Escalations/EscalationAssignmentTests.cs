@@ -79,7 +79,7 @@ public sealed class EscalationAssignmentTests() : EscalationTestBase(DatabasePro
         var replies = Connector.Posts.Select(p => p.Body!["text"]?.GetValue<string>() ?? "").ToList();
         Assert.Equal(4, replies.Count);
         Assert.StartsWith("Added Eve Adams", replies[0], StringComparison.Ordinal);
-        Assert.StartsWith("Only directory admins", replies[3], StringComparison.Ordinal);
+        Assert.StartsWith("Only OpsBot admins can change executives; the admins are:", replies[3], StringComparison.Ordinal);
         Assert.False(await App.WithDbAsync(db => db.Executives.AnyAsync(e => e.Id == "mallory")));
 
         var globex = await EscalateAsync("Globex");

@@ -46,6 +46,9 @@ public class OpsBotFactory : WebApplicationFactory<Program>
 
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>The host environment (<c>Testing</c> unless set before first use, e.g. <c>Development</c> for the demo).</summary>
+    public string EnvironmentName { get; set; } = "Testing";
+
     /// <summary>Replaces the app's clock (e.g. a <c>FakeTimeProvider</c>) when set before first use.</summary>
     public TimeProvider? Time { get; set; }
 
@@ -54,7 +57,7 @@ public class OpsBotFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         // UseSetting reaches WebApplicationBuilder.Configuration before Program reads it (AddStore picks the provider
         // eagerly); the in-memory source keeps the same values visible to options read later.
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
