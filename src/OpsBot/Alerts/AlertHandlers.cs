@@ -23,7 +23,9 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, Admin
             int.TryParse(Str(data, "severity"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var sev) ? sev : null, Str(data, "description"));
         var errors = AlertService.Validate(input);
         var resolved = errors.ContainsKey("account") ? CustomerResolution.None : await resolver.ResolveAsync(input.Account, Viewer.Of(turn), ct);
-        if (!errors.ContainsKey("account") && resolved.Customer is null) errors["account"] = CustomerResolver.NotFoundText(input.Account!.Trim(), resolved.Suggestions);
+        if (!errors.ContainsKey("account") && resolved.Customer is null)
+            errors["account"] = CustomerResolver.NotFoundText(input.Account!.Trim(), resolved.Suggestions) + " "
+                + await admins.FixHintAsync("add customers", turn.UserId, turn.UserAadObjectId, ct);
         if (errors.Count > 0) return turn.CardResponse("alert-form", FormModel.From(input, Str(data, "formId") ?? Guid.NewGuid().ToString("n"), errors));
 
         var formId = Str(data, "formId");

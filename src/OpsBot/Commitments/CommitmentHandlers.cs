@@ -50,7 +50,7 @@ public sealed class CommitmentHandlers(CommitmentService service, CommitmentQuer
     /// <summary>An unknown account (or one the person may not see: the same words) says who adds customers.</summary>
     private async Task<IReadOnlyDictionary<string, string>?> WithFixAsync(IReadOnlyDictionary<string, string>? errors, Viewer viewer, CancellationToken ct)
     {
-        if (errors is null || !errors.TryGetValue("accountNumber", out var error) || !error.EndsWith(" not found.", StringComparison.Ordinal)) return errors;
+        if (errors is null || !errors.TryGetValue("accountNumber", out var error) || !error.StartsWith("I couldn't find customer", StringComparison.Ordinal)) return errors;
         return new Dictionary<string, string>(errors, StringComparer.Ordinal) { ["accountNumber"] = error + " " + await admins.FixHintAsync("add customers", viewer.Id, viewer.AadId, ct) };
     }
 

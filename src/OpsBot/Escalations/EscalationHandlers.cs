@@ -86,7 +86,9 @@ public sealed class EscalationHandlers(
     private async Task<(Customer? Customer, string? Error)> ResolveCustomerAsync(EscalationForm form, BotTurn turn, CancellationToken ct)
     {
         var resolved = await resolver.ResolveAsync(form.Account, Customers.Viewer.Of(turn), ct);
-        return resolved.Customer is { } c ? (c, null) : (null, CustomerResolver.NotFoundText(form.Account.Trim(), resolved.Suggestions));
+        return resolved.Customer is { } c
+            ? (c, null)
+            : (null, CustomerResolver.NotFoundText(form.Account.Trim(), resolved.Suggestions) + " " + await admins.FixHintAsync("add customers", turn.UserId, turn.UserAadObjectId, ct));
     }
 
     // ---- executive and rep actions on the escalation card

@@ -37,6 +37,13 @@ public class OpsBotFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>Starts on a store with no customer at all (a newcomer's first run).</summary>
+    public OpsBotFactory WithoutCommonCustomers()
+    {
+        foreach (var key in Settings.Keys.Where(k => k.StartsWith("Customers:Seed:1", StringComparison.Ordinal)).ToList()) Settings.Remove(key);
+        return this;
+    }
+
     public static readonly (string Number, string Name)[] CommonCustomers =
     [
         ("ACME-CORP", "ACME Corp"), ("CONTOSO", "Contoso"), ("CONTOSO-FOODS", "Contoso Foods"), ("GLOBEX", "Globex"), ("FABRIKAM", "Fabrikam"),

@@ -11,6 +11,7 @@ public sealed class PlaygroundNewcomerFixture : PlaygroundFixture
     protected override void Configure(Dictionary<string, string?> s)
     {
         App.EnvironmentName = "Development";
+        App.WithoutCommonCustomers();
         s["Messaging:PollInterval"] = "00:00:00.050";
         s["Alerts:TimerInterval"] = "01:00:00";
     }

@@ -30,7 +30,7 @@ public sealed class FirstRunTests : IAsyncLifetime
 
     private (OpsBotFactory App, HttpClient Client) Start(string environment, Action<OpsBotFactory>? configure = null)
     {
-        var app = new OpsBotFactory { EnvironmentName = environment };
+        var app = new OpsBotFactory { EnvironmentName = environment }.WithoutCommonCustomers();
         app.Settings["Alerts:TimerInterval"] = "01:00:00";
         app.Settings["Bot:AllowUnauthenticated"] = "true";
         configure?.Invoke(app);
@@ -138,7 +138,7 @@ public sealed class FirstRunTests : IAsyncLifetime
 
         // The demo is tagged: its customers, route, admin, executive and role owners.
         var tags = await app.WithDbAsync(db => db.DemoRecords.Select(r => r.EntityType).ToListAsync());
-        Assert.Equal(["Account", "Admin", "AlertRoute", "Demo", "DemoPerson", "Executive", "RoleAssignment"], tags.Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["Admin", "AlertRoute", "Customer", "Demo", "DemoPerson", "Executive", "RoleAssignment"], tags.Distinct().Order(StringComparer.Ordinal));
         Assert.Equal(4, tags.Count(t => t == "RoleAssignment"));
     }
 
@@ -155,10 +155,12 @@ public sealed class FirstRunTests : IAsyncLifetime
         var form = CardIn(await SayAsync(client, "commit ACME-001 PO 4471 250000 USD deliver 2027-01-15", Colleague));
         var (verb, data) = Submit(form, "Submit");
         var refused = (await InvokeAsync(client, verb, data, Colleague))["value"]!.ToJsonString(Relaxed);
-        Assert.Contains("Account 'ACME-001' not found. An OpsBot admin can add customers with the setup card; the admins are: Nia Newcomer.", refused, StringComparison.Ordinal);
+        Assert.Contains("I couldn't find customer 'ACME-001'. Check the spelling, or ask the account owner for access. An OpsBot admin can add customers with the setup card; the admins are: Nia Newcomer.", refused, StringComparison.Ordinal);
         var mine = (await InvokeAsync(client, verb, data))["value"]!.ToJsonString(Relaxed);
-        Assert.Contains("Account 'ACME-001' not found. You are an OpsBot admin: type setup to add customers.", mine, StringComparison.Ordinal);
+        Assert.Contains("I couldn't find customer 'ACME-001'. Check the spelling, or ask the account owner for access. You are an OpsBot admin: type setup to add customers.", mine, StringComparison.Ordinal);
 
+        // With the customer added, the next dead ends: no executive, no route.
+        Assert.Contains("Account ACME-001 (Acme Industrial, Strategic) added.", Text(await SayAsync(client, "account add ACME-001 Strategic Acme Industrial")), StringComparison.Ordinal);
         var escalated = (await InvokeAsync(client, "escalation.submit", EscalationTestBase.ValidForm("ACME-001"), Colleague))["value"]!.ToJsonString(Relaxed);
         Assert.Contains("No executives are set up. An OpsBot admin can pick executives with the setup card; the admins are: Nia Newcomer.", escalated, StringComparison.Ordinal);
 
@@ -259,7 +261,7 @@ public sealed class FirstRunTests : IAsyncLifetime
         Assert.False(await app.WithDbAsync(db => db.AlertRoutes.AnyAsync()));
         Assert.False(await app.WithDbAsync(db => db.RoleAssignments.AnyAsync()));
         Assert.False(await app.WithDbAsync(db => db.Admins.AnyAsync()));
-        Assert.Equal(["Account"], await app.WithDbAsync(db => db.DemoRecords.Select(r => r.EntityType).ToListAsync()));
+        Assert.Equal(["Customer"], await app.WithDbAsync(db => db.DemoRecords.Select(r => r.EntityType).ToListAsync()));
         Assert.Single(await app.WithDbAsync(db => db.Commitments.ToListAsync()));
     }
 
