@@ -55,6 +55,7 @@ public sealed class AlertHandlers(AlertService alerts, OpsBotDbContext db, Admin
         var unrouted = (await AlertDeliveries.CountAsync(db, alert.Id, ct)).Total == 0
             ? "No alert route matches this alert, so it reached no one. " + await admins.FixHintAsync("route alerts", turn.UserId, turn.UserAadObjectId, ct)
             : null;
+        if (unrouted is not null) await admins.OfferSetupAsync(turn, "Alert #" + alert.Id + " reached no one: no alert route matches it.", ct);
         return AdaptiveCardInvoke.Card(await alerts.CardAsync(alert, unrouted, ct));
     }
 

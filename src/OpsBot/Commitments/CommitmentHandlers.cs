@@ -40,7 +40,7 @@ public sealed class CommitmentHandlers(CommitmentService service, CommitmentQuer
             CaptureOutcome.AlreadySaved saved => await SummaryResponseAsync(turn, saved.OpportunityId, viewer, null, ct),
             CaptureOutcome.Refused { Warnings: { } warnings } r => turn.CardResponse("commitment-form", CommitmentFormCard.Build(r.Input, formId, null, warnings,
                 "Please check the warnings below: correct the fields and submit again, or confirm if they are right.", Options, viewer, r.OwnerName)),
-            CaptureOutcome.Refused r => turn.CardResponse("commitment-form", CommitmentFormCard.Build(r.Input, formId, await WithFixAsync(r.Errors, viewer, ct), null, null, Options, viewer, r.OwnerName)),
+            CaptureOutcome.Refused r => turn.CardResponse("commitment-form", CommitmentFormCard.Build(r.Input, formId, await WithFixAsync(r.Errors, turn, viewer, ct), null, null, Options, viewer, r.OwnerName)),
             CaptureOutcome.Saved { Commitment: var c } => turn.CardResponse("commitment-summary",
                 CommitmentSummaryCard.Build(CommitmentView.Of(c), c.Forms, Now, "Saved. The downstream forms went to their owners.")),
             _ => throw new InvalidOperationException("Unknown capture outcome."),
@@ -48,9 +48,10 @@ public sealed class CommitmentHandlers(CommitmentService service, CommitmentQuer
     }
 
     /// <summary>An unknown account (or one the person may not see: the same words) says who adds customers.</summary>
-    private async Task<IReadOnlyDictionary<string, string>?> WithFixAsync(IReadOnlyDictionary<string, string>? errors, Viewer viewer, CancellationToken ct)
+    private async Task<IReadOnlyDictionary<string, string>?> WithFixAsync(IReadOnlyDictionary<string, string>? errors, BotTurn turn, Viewer viewer, CancellationToken ct)
     {
         if (errors is null || !errors.TryGetValue("accountNumber", out var error) || !error.StartsWith("I couldn't find customer", StringComparison.Ordinal)) return errors;
+        await admins.OfferSetupAsync(turn, "The customer is not in OpsBot yet.", ct);
         return new Dictionary<string, string>(errors, StringComparer.Ordinal) { ["accountNumber"] = error + " " + await admins.FixHintAsync("add customers", viewer.Id, viewer.AadId, ct) };
     }
 

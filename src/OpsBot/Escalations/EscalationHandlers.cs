@@ -86,8 +86,10 @@ public sealed class EscalationHandlers(
     private async Task<(Customer? Customer, string? Error)> ResolveCustomerAsync(EscalationForm form, BotTurn turn, CancellationToken ct)
     {
         var resolved = await resolver.ResolveAsync(form.Account, Customers.Viewer.Of(turn), ct);
-        return resolved.Customer is { } c
-            ? (c, null)
+        if (resolved.Customer is { } c) return (c, null);
+        if (resolved.Suggestions.Count == 0) await admins.OfferSetupAsync(turn, $"There is no customer '{form.Account.Trim()}'.", ct);
+        return resolved.Customer is { } found
+            ? (found, null)
             : (null, CustomerResolver.NotFoundText(form.Account.Trim(), resolved.Suggestions) + " " + await admins.FixHintAsync("add customers", turn.UserId, turn.UserAadObjectId, ct));
     }
 
@@ -168,8 +170,10 @@ public sealed class EscalationHandlers(
     private async Task<string> ConfirmationAsync(CreateResult r, BotTurn turn, CancellationToken ct)
     {
         var c = r.Escalation;
+        var noExecutives = c.AssigneeId is null && await directory.AllAsync(ct) is { Count: 0 };
+        if (noExecutives && r.Created) await admins.OfferSetupAsync(turn, $"{c.Number} has no executive: none are set up.", ct);
         var what = c.AssigneeId is null ? $"{c.Number} is logged but no executive is available ({c.AssignmentReason}); leadership has been told. "
-                + (await directory.AllAsync(ct) is { Count: 0 } ? "No executives are set up. " + await admins.FixHintAsync("pick executives", turn.UserId, turn.UserAadObjectId, ct) : "")
+                + (noExecutives ? "No executives are set up. " + await admins.FixHintAsync("pick executives", turn.UserId, turn.UserAadObjectId, ct) : "")
             : $"{c.Number} is with {r.AssigneeName ?? c.AssigneeId} ({c.AssignmentReason}).";
         return r.Created ? $"Escalated. {what}" : $"Already escalated as {c.Number}; nothing new was created.";
     }

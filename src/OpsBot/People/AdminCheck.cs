@@ -42,6 +42,16 @@ public sealed partial class AdminCheck(OpsBotDbContext db, IOptions<PeopleOption
             ? $"You are an OpsBot admin: type setup to {fix}."
             : $"An OpsBot admin can {fix} with the setup card; {await WhoAsync(ct)}";
 
+    /// <summary>
+    /// At a dead end, an admin also gets the button that opens the set-up card (<c>cards/setup-offer.json</c>); anyone else
+    /// has the admins' names in the answer already (<see cref="FixHintAsync"/>).
+    /// </summary>
+    public async Task OfferSetupAsync(OpsBot.Conversations.BotTurn turn, string deadEnd, CancellationToken ct)
+    {
+        if (!await IsAdminAsync(turn.UserId, turn.UserAadObjectId, ct)) return;
+        await turn.SendCardAsync("setup-offer", new { text = $"{deadEnd} You are an OpsBot admin: the set-up card closes this gap." }, "Open setup", ct);
+    }
+
     /// <summary>The installer becomes the first admin when there is none (configured or stored); true when they did.</summary>
     public async Task<bool> ClaimFirstAdminAsync(string userId, string? aadObjectId, string? name, string? tenantId, CancellationToken ct)
     {

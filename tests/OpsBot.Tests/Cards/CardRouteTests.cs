@@ -43,7 +43,6 @@ public sealed class CardRouteTests(CardRouteTests.App app) : IClassFixture<CardR
         ["alert route"] = "admins: list, add or remove routing rules",
         ["account"] = "hidden, admins: account maintenance",
         ["exec"] = "admins: the executive directory",
-        ["setup"] = "admins: the dead ends (no customer, executive, route) tell admins to type it",
     };
 
     /// <summary>Submit buttons without a verb: the dialog (task module) submit, which Teams sends to the named message action.</summary>

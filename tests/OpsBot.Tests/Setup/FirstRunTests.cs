@@ -58,6 +58,9 @@ public sealed class FirstRunTests : IAsyncLifetime
         return _connector.Posts.Skip(before).Where(p => p.Path.Contains(conversation, StringComparison.Ordinal)).Select(p => p.Body!).ToList();
     }
 
+    /// <summary>Posts carrying the "Open setup" button (cards/setup-offer.json).</summary>
+    private int SetupOffers() => _connector.Posts.Count(p => p.Body?.ToJsonString().Contains("\"Open setup\"", StringComparison.Ordinal) == true);
+
     private async Task<JsonNode> SayAsync(HttpClient client, string text, string user = Newcomer) =>
         Assert.Single(await SendAsync(client, Activities.Message(_connector.ServiceUrl, text, user, Name(user), "a:personal-" + user)));
 
@@ -156,7 +159,11 @@ public sealed class FirstRunTests : IAsyncLifetime
         var (verb, data) = Submit(form, "Submit");
         var refused = (await InvokeAsync(client, verb, data, Colleague))["value"]!.ToJsonString(Relaxed);
         Assert.Contains("I couldn't find customer 'ACME-001'. Check the spelling, or ask the account owner for access. An OpsBot admin can add customers with the setup card; the admins are: Nia Newcomer.", refused, StringComparison.Ordinal);
+        var offersBefore = SetupOffers();
         var mine = (await InvokeAsync(client, verb, data))["value"]!.ToJsonString(Relaxed);
+        // The admin also gets the button that opens the set-up card; the colleague did not.
+        Assert.Equal(offersBefore + 1, SetupOffers());
+        Assert.Equal(0, offersBefore);
         Assert.Contains("I couldn't find customer 'ACME-001'. Check the spelling, or ask the account owner for access. You are an OpsBot admin: type setup to add customers.", mine, StringComparison.Ordinal);
 
         // With the customer added, the next dead ends: no executive, no route.
