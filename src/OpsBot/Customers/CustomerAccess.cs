@@ -82,14 +82,6 @@ public sealed class CustomerAccess(OpsBotDbContext db, IOptions<CustomerOptions>
         return customer is null || CanSee(customer, viewer);
     }
 
-    /// <summary>Whether a channel may receive what is filed under <paramref name="customerId"/>.</summary>
-    public async Task<bool> ChannelMaySeeAsync(int? customerId, string conversationId, CancellationToken ct)
-    {
-        if (customerId is not { } id) return true;
-        var customer = await db.Customers.AsNoTracking().Include(c => c.Members).FirstOrDefaultAsync(c => c.Id == id, ct);
-        return customer is null || ChannelMaySee(customer, conversationId);
-    }
-
     // One round trip (a customer has a handful of sites and members, so their cross product stays small), compiled once.
     private static readonly PerModel<Func<OpsBotDbContext, string, CancellationToken, Task<Customer?>>> ByNumber = new(() => EF.CompileAsyncQuery(
         (OpsBotDbContext db, string number, CancellationToken ct) => db.Customers.Include(x => x.Members).Include(x => x.Sites).AsSingleQuery()
@@ -99,13 +91,6 @@ public sealed class CustomerAccess(OpsBotDbContext db, IOptions<CustomerOptions>
     public async Task<Customer?> FindByNumberAsync(string number, Viewer viewer, DateTime now, string path, CancellationToken ct)
     {
         var c = await ByNumber.For(db)(db, number.Trim().ToUpperInvariant(), ct);
-        return await VisibleOrAuditedAsync(c, viewer, now, path, ct);
-    }
-
-    /// <summary>The customer with its members and sites, if it exists and <paramref name="viewer"/> may see it; audits a refusal.</summary>
-    public async Task<Customer?> FindAsync(int id, Viewer viewer, DateTime now, string path, CancellationToken ct)
-    {
-        var c = await db.Customers.Include(x => x.Members).Include(x => x.Sites).AsSingleQuery().FirstOrDefaultAsync(x => x.Id == id, ct);
         return await VisibleOrAuditedAsync(c, viewer, now, path, ct);
     }
 

@@ -43,7 +43,6 @@ public sealed class CustomerAdmin(OpsBotDbContext db, AdminCheck admins, TimePro
         if (number.Length > 32 || name.Length > 200) return "The number is at most 32 characters and the name at most 200.";
         if (await db.Customers.AnyAsync(a => a.Number == number, ct)) return $"Account {number} already exists.";
         var account = new Customer { Number = number, Name = name, Segment = segment, CreatedAt = now };
-        await CustomerIndex.IndexAsync(db, account, ct);
         db.Customers.Add(account);
         db.Audit(now, viewer.Id, viewer.Name, "account-added", "Customer", number, after: new { number, name, segment = segment.ToString() });
         await db.SaveChangesAsync(ct);
