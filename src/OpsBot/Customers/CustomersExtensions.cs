@@ -12,8 +12,11 @@ public static class CustomersExtensions
         services.AddScoped<CustomerAdmin>();
         services.AddScoped<CustomerResolver>();
         services.AddScoped<CustomerSearch>();
+        services.AddScoped<CustomerHandlers>();
+        services.AddScoped<CustomerImport>();
         services.AddHostedService<CustomerSeeder>();
         services.AddBotRoutes(r => r
+            .Command<CustomerHandlers>("customer", "Everything about a customer: commitments, complaints, alerts, KPIs", (h, t, a, ct) => h.ShowAsync(t, a, ct), usage: CustomerHandlers.Usage)
             .Command<CustomerAdmin>("account", "Manage accounts (admins)", (h, t, a, ct) => h.RunAsync(t, a, ct), usage: CustomerAdmin.Usage, hidden: true)
             .Search<CustomerSearch>(CustomerSearch.Dataset, (h, t, q, skip, top, ct) => h.SearchAsync(t, q, skip, top, ct)));
         return services;

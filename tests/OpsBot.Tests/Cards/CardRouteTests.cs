@@ -108,7 +108,8 @@ public sealed class CardRouteTests(CardRouteTests.App app) : IClassFixture<CardR
     [Fact]
     public void Every_message_back_and_im_back_text_is_a_command()
     {
-        var dead = CardActions().Where(a => a.Text is not null && Routes.MatchCommand(a.Text) is not { Args: "" })
+        // The command's own words are fixed; its argument may come from the card's data (customer ${number}).
+        var dead = CardActions().Where(a => a.Text is not null && Routes.MatchCommand(a.Text) is not ({ Args: "" } or { Args: ['$', '{', .., '}'] }))
             .Select(a => $"{a} sends '{a.Text}'").ToList();
         Assert.True(dead.Count == 0, "no command for: " + string.Join("; ", dead));
     }
