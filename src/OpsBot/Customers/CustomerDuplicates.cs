@@ -9,13 +9,16 @@ namespace OpsBot.Customers;
 /// identifier or a contact, a contact's e-mail address, a phone number, a site name, the normalised name) pairs them up, and
 /// so do rare name words (a self-join on the name index) when <see cref="CustomerNames.Similarity"/> says the names are close;
 /// customers are never compared all with all. Each reason carries a weight; the confidence (0–100) combines them as
-/// independent evidence. Merged customers, customers hidden from the viewer, a parent with its subsidiary and pairs whose
+/// independent evidence; a pair below <see cref="MinScore"/> is not proposed. Merged customers, customers hidden from the viewer, a parent with its subsidiary and pairs whose
 /// merge was undone (an admin decided they are not the same) are not proposed.
 /// </summary>
 public sealed class CustomerDuplicates(OpsBotDbContext db, CustomerAccess access)
 {
     /// <summary>A value shared by more customers than this says nothing about any two of them (a group's domain, a word like "global").</summary>
     public const int MaxSharing = 20;
+
+    /// <summary>Below this confidence a pair is not proposed (one loosely similar name alone).</summary>
+    public const int MinScore = 40;
 
     private const int CandidatePairs = 500;
 
@@ -71,6 +74,7 @@ public sealed class CustomerDuplicates(OpsBotDbContext db, CustomerAccess access
                 var doubt = reasons.Aggregate(1.0, (d, e) => d * (1 - e.Weight / 100));
                 return (g.Key.A, g.Key.B, Score: (int)Math.Round(100 * (1 - doubt)), Reasons: reasons.Select(r => r.Reason).ToList());
             })
+            .Where(p => p.Score >= MinScore)
             .OrderByDescending(p => p.Score).ThenBy(p => p.A).ThenBy(p => p.B)
             .Take(CandidatePairs)
             .ToList();
