@@ -69,13 +69,12 @@ public sealed class CustomerMergeHandlers(OpsBotDbContext db, AdminCheck admins,
             await turn.SendTextAsync("Usage: " + MergeUsage, ct);
             return;
         }
-        var now = time.GetUtcNow().UtcDateTime;
-        if (await access.FindByNumberAsync(p[0], viewer, now, "customer merge", ct) is not { } survivor)
+        if (await VisibleAsync(p[0], viewer, "customer merge", ct) is not { } survivor)
         {
             await turn.SendTextAsync(CustomerAccess.NotFound(p[0]), ct);
             return;
         }
-        if (await access.FindByNumberAsync(p[1], viewer, now, "customer merge", ct) is not { } merged)
+        if (await VisibleAsync(p[1], viewer, "customer merge", ct) is not { } merged)
         {
             await turn.SendTextAsync(CustomerAccess.NotFound(p[1]), ct);
             return;
@@ -98,7 +97,7 @@ public sealed class CustomerMergeHandlers(OpsBotDbContext db, AdminCheck admins,
             await turn.SendTextAsync("Usage: " + UnmergeUsage, ct);
             return;
         }
-        if (await access.FindByNumberAsync(number, viewer, time.GetUtcNow().UtcDateTime, "customer unmerge", ct) is not { } merged)
+        if (await VisibleAsync(number, viewer, "customer unmerge", ct) is not { } merged)
         {
             await turn.SendTextAsync(CustomerAccess.NotFound(number), ct);
             return;
@@ -118,7 +117,7 @@ public sealed class CustomerMergeHandlers(OpsBotDbContext db, AdminCheck admins,
         if (Int(data, "survivorId") is not { } survivorId || Int(data, "mergedId") is not { } mergedId)
             return AdaptiveCardInvoke.Error(400, "BadRequest", "The card does not say which customers to merge. Type 'customer duplicates' for fresh proposals.");
         var survivor = await VisibleAsync(survivorId, viewer, ct);
-        var merged = await VisibleAsync(mergedId, viewer, ct);
+        var merged = survivor is null ? null : await VisibleAsync(mergedId, viewer, ct);
         if (survivor is null || merged is null)
             return Answer(turn, "Not merged", CustomerAccess.NotFound((survivor is null ? survivorId : mergedId).ToString(CultureInfo.InvariantCulture)));
 
@@ -133,12 +132,28 @@ public sealed class CustomerMergeHandlers(OpsBotDbContext db, AdminCheck admins,
         return Answer(turn, result.Outcome == CustomerMerges.Outcome.Merged ? "Merged" : "Not merged", result.Message);
     }
 
-    private async Task<Customer?> VisibleAsync(int id, Viewer viewer, CancellationToken ct)
+    private Task<Customer?> VisibleAsync(int id, Viewer viewer, CancellationToken ct) =>
+        VisibleAsync(db.Customers.Where(c => c.Id == id), viewer, "customer.merge", ct);
+
+    private Task<Customer?> VisibleAsync(string number, Viewer viewer, string path, CancellationToken ct)
     {
-        var customer = await db.Customers.AsNoTracking().Include(c => c.Members).FirstOrDefaultAsync(c => c.Id == id, ct);
+        var n = number.Trim().ToUpperInvariant();
+        return VisibleAsync(db.Customers.Where(c => c.Number == n), viewer, path, ct);
+    }
+
+    /// <summary>
+    /// The customer, if <paramref name="viewer"/> may see it; audits a refusal. A merged customer is judged by its survivor,
+    /// which holds its members now (so whoever may see the survivor may unmerge it).
+    /// </summary>
+    private async Task<Customer?> VisibleAsync(IQueryable<Customer> query, Viewer viewer, string path, CancellationToken ct)
+    {
+        var customer = await query.AsNoTracking().Include(c => c.Members).FirstOrDefaultAsync(ct);
         if (customer is null) return null;
-        if (CustomerAccess.CanSee(customer, viewer)) return customer;
-        await access.AuditDenialAsync(time.GetUtcNow().UtcDateTime, viewer, "Customer", customer.Number, "customer.merge", ct);
+        var judge = customer;
+        for (var hops = 0; judge.MergedIntoId is { } into && hops < 5; hops++)
+            judge = await db.Customers.AsNoTracking().Include(c => c.Members).FirstOrDefaultAsync(c => c.Id == into, ct) ?? judge;
+        if (CustomerAccess.CanSee(judge, viewer)) return customer;
+        await access.AuditDenialAsync(time.GetUtcNow().UtcDateTime, viewer, "Customer", customer.Number, path, ct);
         return null;
     }
 

@@ -22,6 +22,7 @@ public abstract class CustomerMergeTests(DatabaseProvider provider) : IAsyncLife
 {
     private const string Admin = "29:admin";
     private const string Rep = "29:rep-one";
+    private const string Insider = "29:insider";
     private FakeConnector _connector = null!;
     private OpsBotFactory _app = null!;
     private HttpClient _client = null!;
@@ -35,6 +36,7 @@ public abstract class CustomerMergeTests(DatabaseProvider provider) : IAsyncLife
         _app = new OpsBotFactory(provider, await NewDatabaseAsync()) { Time = _clock };
         var s = _app.Settings;
         s["People:Admins:0"] = Admin;
+        s["People:Admins:1"] = Insider;
         s["Alerts:TimerInterval"] = "01:00:00";
         Seed(s, 0, "NW-1", "Northwave Logistics", ("Identifiers", "Domain:northwave.com"), ("ShipToSites", "Berlin Hub"));
         Seed(s, 1, "NW-2", "Northwave Logistik GmbH", ("Identifiers", "ERP:5001"), ("Identifiers", "Phone:+49 30 1234567"), ("ShipToSites", "Hamburg Port"), ("BillToSites", "Berlin Hub"));
@@ -92,12 +94,14 @@ public abstract class CustomerMergeTests(DatabaseProvider provider) : IAsyncLife
         }
     }
 
+    private static string Name(string user) => user switch { Admin => "Ada Admin", Insider => "Ina Insider", _ => "Rep One" };
+
     private static Task<int> IdAsync(OpsBotDbContext db, string number) => db.Customers.Where(c => c.Number == number).Select(c => c.Id).SingleAsync();
 
     private async Task<JsonNode> SendAsync(string user, string text)
     {
         var before = _connector.Posts.Count();
-        var response = await _client.PostActivityAsync(Activities.Message(_connector.ServiceUrl, text, user, user == Admin ? "Ada Admin" : "Rep One", "a:personal-" + user));
+        var response = await _client.PostActivityAsync(Activities.Message(_connector.ServiceUrl, text, user, Name(user), "a:personal-" + user));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return Assert.Single(_connector.Posts.Skip(before)).Body!;
     }
@@ -107,7 +111,7 @@ public abstract class CustomerMergeTests(DatabaseProvider provider) : IAsyncLife
     private async Task<JsonObject> PressAsync(JsonObject data, string user = Admin)
     {
         var a = Activities.Execute(_connector.ServiceUrl, "customer.merge", (JsonObject)data.DeepClone(), user, "card-1", "a:personal-" + user);
-        a.From!.Name = user == Admin ? "Ada Admin" : "Rep One";
+        a.From!.Name = Name(user);
         var response = await _client.PostActivityAsync(a);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
@@ -274,6 +278,22 @@ public abstract class CustomerMergeTests(DatabaseProvider provider) : IAsyncLife
             Assert.Equal(1, await db.AuditEntries.CountAsync(a => a.Action == "access-denied" && a.UserId == Admin && a.EntityId == "SECRET-1"));
             return 0;
         });
+    }
+
+    [Fact]
+    public async Task Merging_a_restricted_customer_restricts_the_survivor_until_unmerged()
+    {
+        var before = await LinksAsync();
+        var merged = await SayAsync(Insider, "customer merge NW-1 SECRET-1");
+        Assert.StartsWith("Merged SECRET-1 (Hidden Corp) into NW-1 (Northwave Logistics): moved 1 member(s).", merged, StringComparison.Ordinal);
+        Assert.Contains("SECRET-1 was restricted, so NW-1 is now restricted too.", merged, StringComparison.Ordinal);
+        Assert.Equal(CustomerAccess.NotFound("NW-1"), await SayAsync(Admin, "customer unmerge NW-1"));
+        Assert.Equal(CustomerAccess.NotFound("SECRET-1"), await SayAsync(Admin, "customer unmerge SECRET-1"));
+        Assert.StartsWith("SECRET-1 (Hidden Corp) was already merged into NW-1 (Northwave Logistics) on 2026-12-01 09:00 UTC by Ina Insider.",
+            await SayAsync(Insider, "customer merge NW-1 SECRET-1"), StringComparison.Ordinal);
+
+        Assert.StartsWith("Unmerged SECRET-1 (Hidden Corp) from NW-1 (Northwave Logistics): 1 row(s) moved back.", await SayAsync(Insider, "customer unmerge SECRET-1"), StringComparison.Ordinal);
+        Assert.Equal(before, await LinksAsync());
     }
 
     [Fact]
