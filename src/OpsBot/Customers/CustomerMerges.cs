@@ -30,6 +30,7 @@ public sealed class CustomerMerges(OpsBotDbContext db, TimeProvider time)
     {
         if (survivor.Id == merged.Id) return $"A customer cannot be merged into itself ({Label(survivor)}).";
         if (merged.MergedIntoId is { } into) return await AlreadyMergedAsync(merged, into, ct);
+        if (survivor.MergedIntoId == merged.Id) return await AlreadyMergedAsync(survivor, merged.Id, ct);
         if (survivor.MergedIntoId is { } survivorInto)
             return $"{Label(survivor)} was itself merged into {await LabelAsync(survivorInto, ct)}; merge into that customer instead.";
         if ((await AncestorsAsync(survivor, ct)).Contains(merged.Id))

@@ -248,6 +248,8 @@ public abstract class CustomerMergeTests(DatabaseProvider provider) : IAsyncLife
 
         var again = await SayAsync(Admin, "customer merge NW-1 NW-2");
         Assert.StartsWith("Merged NW-2 (Northwave Logistik GmbH) into NW-1 (Northwave Logistics)", again, StringComparison.Ordinal);
+        Assert.StartsWith("NW-2 (Northwave Logistik GmbH) was already merged into NW-1 (Northwave Logistics) on 2026-12-01 09:05 UTC by Ada Admin.",
+            await SayAsync(Admin, "customer merge NW-2 NW-1"), StringComparison.Ordinal);
         Assert.DoesNotContain("Merge NW-2 into NW-1", (await SendAsync(Admin, "customer duplicates")).ToJsonString(), StringComparison.Ordinal);
     }
 
@@ -268,6 +270,10 @@ public abstract class CustomerMergeTests(DatabaseProvider provider) : IAsyncLife
         var (nw1, nw2) = await _app.WithDbAsync(async db => (await IdAsync(db, "NW-1"), await IdAsync(db, "NW-2")));
         var press = new JsonObject { ["survivorId"] = nw1.ToString(System.Globalization.CultureInfo.InvariantCulture), ["mergedId"] = nw2.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         Assert.StartsWith("Only OpsBot admins can", Notice(await PressAsync(press, Rep)).Split('\n')[^1], StringComparison.Ordinal);
+
+        var bad = Activities.Execute(_connector.ServiceUrl, "customer.merge", new JsonObject { ["survivorId"] = "x" }, Admin, "card-1", "a:personal-" + Admin);
+        var badAnswer = (JsonObject)JsonNode.Parse(await (await _client.PostActivityAsync(bad)).Content.ReadAsStringAsync())!;
+        Assert.Equal(400, badAnswer["statusCode"]!.GetValue<int>());
 
         Assert.Equal(before, await LinksAsync());
         await _app.WithDbAsync(async db =>
