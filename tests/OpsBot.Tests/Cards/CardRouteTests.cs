@@ -42,6 +42,9 @@ public sealed class CardRouteTests(CardRouteTests.App app) : IClassFixture<CardR
         ["alert plan"] = "needs an alert id; the plan card's buttons use the alert.plan.* verbs",
         ["alert route"] = "admins: list, add or remove routing rules",
         ["account"] = "hidden, admins: account maintenance",
+        ["customer duplicates"] = "hidden, admins: proposes merges on a card whose buttons use the customer.merge verb",
+        ["customer merge"] = "hidden, admins: needs two customer numbers",
+        ["customer unmerge"] = "hidden, admins: needs a merged customer's number",
         ["exec"] = "admins: the executive directory",
     };
 
