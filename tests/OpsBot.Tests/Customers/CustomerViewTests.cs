@@ -203,6 +203,34 @@ public abstract class CustomerViewTests(DatabaseProvider provider) : IAsyncLifet
         Assert.Equal(HttpStatusCode.OK, (await _trusted.GetAsync("/api/customers/SECRET")).StatusCode);
     }
 
+    private async Task<List<string>> TypeaheadAsync(string query, string user)
+    {
+        var search = Activities.Message(_connector.ServiceUrl, "", user, "Person " + user, "a:personal-" + user);
+        search.Type = OpsBot.BotFramework.Schema.ActivityTypes.Invoke;
+        search.Text = null;
+        search.Name = "application/search";
+        search.Value = new JsonObject { ["queryText"] = query, ["dataset"] = "customers", ["queryOptions"] = new JsonObject { ["skip"] = 0, ["top"] = 15 } };
+        var response = await _bot.PostActivityAsync(search);
+        response.EnsureSuccessStatusCode();
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("application/vnd.microsoft.search.searchResponse", body["type"]!.GetValue<string>());
+        return body["value"]!["results"]!.AsArray().Select(r => r!["value"]!.GetValue<string>()).ToList();
+    }
+
+    [Fact]
+    public async Task Typeahead_finds_customers_by_name_number_and_identifier_and_hides_restricted_ones_from_non_members()
+    {
+        Assert.Equal(["ACME-CORP", "ACME-DE", "ACME-GLOBAL"], (await TypeaheadAsync("acme", Outsider)).Order(StringComparer.Ordinal));
+        Assert.Equal(["ACME-DE"], await TypeaheadAsync("deutsch", Outsider));
+        Assert.Equal(["ACME-DE"], await TypeaheadAsync("100234", Outsider));
+
+        Assert.Empty(await TypeaheadAsync("secret", Outsider));
+        Assert.Empty(await TypeaheadAsync("900001", Outsider));
+        Assert.DoesNotContain("SECRET", await TypeaheadAsync("", Outsider));
+        Assert.Equal(["SECRET"], await TypeaheadAsync("secret", Member));
+        Assert.Equal(["SECRET"], await TypeaheadAsync("900001", Member));
+    }
+
     private static string WithoutTrace(string problem)
     {
         var json = JsonNode.Parse(problem)!.AsObject();
