@@ -17,11 +17,15 @@ public sealed record ImportLine(int Line, string? Number, ImportOutcome Outcome,
 /// </summary>
 public sealed record ImportSummary(bool DryRun, bool Partial, bool Applied, int New, int Updated, int Unchanged, int ProbableDuplicates, int Invalid)
 {
+    /// <summary>Set when another change took a number or identifier of the file while it was being written: lines before this one are saved.</summary>
+    public int? StoppedAtLine { get; init; }
+
     public int Lines => New + Updated + Unchanged + ProbableDuplicates + Invalid;
 
     public override string ToString() =>
         $"{Lines} line(s): {New} new, {Updated} updated, {Unchanged} unchanged, {ProbableDuplicates} probable duplicate(s), {Invalid} invalid. "
-        + (Applied ? "Saved." : DryRun ? "Dry run: nothing was changed." : "Nothing was changed because of the invalid lines: fix them, or import with partial to save the valid ones.");
+        + (StoppedAtLine is { } stopped ? $"Stopped at line {stopped}: another change took a number or identifier of this file meanwhile. The lines before it are saved; import the file again to finish."
+            : Applied ? "Saved." : DryRun ? "Dry run: nothing was changed." : "Nothing was changed because of the invalid lines: fix them, or import with partial to save the valid ones.");
 }
 
 /// <summary>
@@ -36,46 +40,108 @@ public sealed class CustomerImport(OpsBotDbContext db, CustomerAccess access, Ti
     public const int BatchSize = 500;
     public const string HeadOffice = "Head office";
 
-    /// <summary>Imports <paramref name="openFile"/> (opened again if the store asks for a retry), reporting every line to <paramref name="report"/>.</summary>
+    /// <summary>
+    /// Imports <paramref name="openFile"/>, reporting every line to <paramref name="report"/>. The file is read twice: first every
+    /// line is checked against the store and the lines before it, writing nothing; then, unless that was a dry run or found an
+    /// invalid line (without <paramref name="partial"/>), the same lines are written in one short transaction per batch, so other
+    /// writers (every inbound message on SQLite) never wait behind a whole import.
+    /// </summary>
     public async Task<ImportSummary> RunAsync(Func<Stream> openFile, bool dryRun, bool partial, Viewer by, Func<ImportLine, ValueTask> report, CancellationToken ct)
     {
-        var strategy = db.Database.CreateExecutionStrategy();
-        var attempt = 0;
-        return await strategy.ExecuteAsync(async () =>
+        var hidden = await access.HiddenFromAsync(by, ct);
+        var counts = new Counts();
+        await using (var stream = openFile())
         {
-            db.ChangeTracker.Clear();
-            var counts = new Counts();
-            var lines = new List<ImportLine>(BatchSize);
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await using var stream = openFile();
-            var firstAttempt = attempt++ == 0;
-            async ValueTask Emit()
-            {
-                foreach (var line in lines)
+            var claims = new FileClaims();
+            await foreach (var batch in BatchesAsync(stream, ct))
+                foreach (var line in await ProcessAsync(batch, by, hidden, claims, write: false, ct))
                 {
                     counts.Add(line.Outcome);
-                    if (firstAttempt) await report(line);
+                    await report(line);
                 }
-                lines.Clear();
-            }
-            var hidden = await access.HiddenFromAsync(by, ct);
-            var batch = new List<CsvRow>(BatchSize);
-            await foreach (var row in CustomerCsv.ReadAsync(stream, ct))
+        }
+        var summary = new ImportSummary(dryRun, partial, false, counts.New, counts.Updated, counts.Unchanged, counts.Duplicates, counts.Invalid);
+        if (dryRun || (counts.Invalid > 0 && !partial)) return summary;
+        if (counts.New + counts.Updated == 0) return summary with { Applied = true };
+
+        var strategy = db.Database.CreateExecutionStrategy();
+        var written = new FileClaims();
+        var batches = 0;
+        await using (var stream = openFile())
+            await foreach (var batch in BatchesAsync(stream, ct))
             {
-                batch.Add(row);
-                if (batch.Count < BatchSize) continue;
-                await ApplyAsync(batch, by, hidden, lines, ct);
-                batch.Clear();
-                await Emit();
+                try
+                {
+                    await strategy.ExecuteAsync(async () =>
+                    {
+                        db.ChangeTracker.Clear();
+                        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                        await ProcessAsync(batch, by, hidden, written, write: true, ct);
+                        await transaction.CommitAsync(ct);
+                    });
+                }
+                catch (DbUpdateException)
+                {
+                    // Someone else took a number or identifier of this batch since the check: what came before is saved, and a
+                    // second import of the same file finishes the rest (it changes nothing that is already there).
+                    db.ChangeTracker.Clear();
+                    return summary with { Applied = true, StoppedAtLine = batch[0].Line };
+                }
+                finally { db.ChangeTracker.Clear(); }
+                // PostgreSQL plans each prepared statement once (a generic plan): refresh the statistics while the tables grow
+                // from empty, or the lookups of later batches keep the sequential scans planned for an empty table.
+                if (db.Database.IsNpgsql() && (++batches & (batches - 1)) == 0)
+                    await db.Database.ExecuteSqlRawAsync("ANALYZE \"Customers\", \"CustomerIdentifiers\", \"CustomerNameTokens\"", ct);
             }
-            if (batch.Count > 0) await ApplyAsync(batch, by, hidden, lines, ct);
-            await Emit();
-            var applied = !dryRun && (counts.Invalid == 0 || partial);
-            if (applied) await transaction.CommitAsync(ct);
-            else await transaction.RollbackAsync(ct);
-            db.ChangeTracker.Clear();
-            return new ImportSummary(dryRun, partial, applied, counts.New, counts.Updated, counts.Unchanged, counts.Duplicates, counts.Invalid);
-        });
+        return summary with { Applied = true };
+    }
+
+    private static async IAsyncEnumerable<List<CsvRow>> BatchesAsync(Stream stream, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var batch = new List<CsvRow>(BatchSize);
+        await foreach (var row in CustomerCsv.ReadAsync(stream, ct))
+        {
+            batch.Add(row);
+            if (batch.Count < BatchSize) continue;
+            yield return batch;
+            batch = new List<CsvRow>(BatchSize);
+        }
+        if (batch.Count > 0) yield return batch;
+    }
+
+    /// <summary>
+    /// What the lines read so far take, by the line that took it: new numbers, identifiers and new names, as 64-bit hashes (a
+    /// few dozen bytes a line, so 100,000 lines stay small).
+    /// </summary>
+    private sealed class FileClaims
+    {
+        private readonly Dictionary<ulong, int> _numbers = [];
+        private readonly Dictionary<ulong, int> _identifiers = [];
+        private readonly Dictionary<ulong, int> _names = [];
+
+        public bool HasNumber(string number) => _numbers.ContainsKey(Hash("", number));
+        public int? IdentifierLine(TypedIdentifier i, int line) => _identifiers.TryGetValue(Hash(CustomerIdentifiers.Prefix(i.Kind), i.Value), out var l) && l != line ? l : null;
+        public int? NameLine(string name, int line) => _names.TryGetValue(Hash("", name), out var l) && l != line ? l : null;
+
+        public void Claim(CustomerImportRow v, int line, bool isNew, string name)
+        {
+            if (isNew)
+            {
+                _numbers.TryAdd(Hash("", v.Number), line);
+                if (name.Length > 0) _names.TryAdd(Hash("", name), line);
+            }
+            foreach (var i in v.Identifiers()) _identifiers.TryAdd(Hash(CustomerIdentifiers.Prefix(i.Kind), i.Value), line);
+        }
+
+        /// <summary>FNV-1a over the kind and the value.</summary>
+        private static ulong Hash(string kind, string value)
+        {
+            var h = 14695981039346656037UL;
+            foreach (var ch in kind) h = (h ^ ch) * 1099511628211UL;
+            h = (h ^ ':') * 1099511628211UL;
+            foreach (var ch in value) h = (h ^ ch) * 1099511628211UL;
+            return h;
+        }
     }
 
     private sealed class Counts
@@ -95,8 +161,10 @@ public sealed class CustomerImport(OpsBotDbContext db, CustomerAccess access, Ti
         }
     }
 
-    private async Task ApplyAsync(List<CsvRow> rows, Viewer by, IReadOnlySet<int> hidden, List<ImportLine> lines, CancellationToken ct)
+    /// <summary>Classifies a batch's lines; with <paramref name="write"/>, also adds and changes the customers (saved, not committed).</summary>
+    private async Task<List<ImportLine>> ProcessAsync(List<CsvRow> rows, Viewer by, IReadOnlySet<int> hidden, FileClaims claims, bool write, CancellationToken ct)
     {
+        var lines = new List<ImportLine>(rows.Count);
         var now = time.GetUtcNow().UtcDateTime;
         var valid = rows.Where(r => r.Values is not null).Select(r => r.Values!).ToList();
         var numbers = valid.Select(v => v.Number).Concat(valid.Select(v => v.Parent).OfType<string>()).Distinct().ToList();
@@ -142,46 +210,68 @@ public sealed class CustomerImport(OpsBotDbContext db, CustomerAccess access, Ti
                 lines.Add(new ImportLine(row.Line, v.Number, ImportOutcome.Invalid, $"{CustomerIdentifiers.Prefix(conflict.Id.Kind).ToLowerInvariant()}: {conflict.Id.Value} already belongs to customer {taken.Item2}."));
                 continue;
             }
-            if (customer is null && sameNames.TryGetValue(Truncated(CustomerNames.Normalize(v.Name)), out var named))
+            if (v.Identifiers().Select(i => (Id: i, Line: claims.IdentifierLine(i, row.Line))).FirstOrDefault(x => x.Line is not null) is { Line: { } claimedOn } fileConflict)
+            {
+                var what = $"{CustomerIdentifiers.Prefix(fileConflict.Id.Kind)} {fileConflict.Id.Value}";
+                lines.Add(customer is null
+                    ? new ImportLine(row.Line, v.Number, ImportOutcome.ProbableDuplicate, $"probable duplicate of line {claimedOn} of this file, score 1.00: same {what}.")
+                    : new ImportLine(row.Line, v.Number, ImportOutcome.Invalid, $"{CustomerIdentifiers.Prefix(fileConflict.Id.Kind).ToLowerInvariant()}: {fileConflict.Id.Value} is already given to line {claimedOn} of this file."));
+                continue;
+            }
+            var searchName = Truncated(CustomerNames.Normalize(v.Name));
+            if (customer is null && claims.NameLine(searchName, row.Line) is { } sameNameOn)
+            {
+                lines.Add(new ImportLine(row.Line, v.Number, ImportOutcome.ProbableDuplicate, $"probable duplicate of line {sameNameOn} of this file, score 0.90: same name."));
+                continue;
+            }
+            if (customer is null && sameNames.TryGetValue(searchName, out var named))
             {
                 lines.Add(new ImportLine(row.Line, v.Number, ImportOutcome.ProbableDuplicate, $"probable duplicate of {named.Number} ({named.Name}), score 0.90: same name. Use number {named.Number} to update it."));
                 continue;
             }
             Customer? parent = null;
-            if (v.Parent is { } parentNumber && (!existing.TryGetValue(parentNumber, out parent) || hidden.Contains(parent.Id)))
+            if (v.Parent is { } parentNumber && !existing.TryGetValue(parentNumber, out parent) && !write && claims.HasNumber(parentNumber))
+                parent = new Customer { Number = parentNumber, Name = "" }; // new on an earlier line: checked, not written yet
+            if (v.Parent is not null && (parent is null || hidden.Contains(parent.Id)))
             {
-                lines.Add(new ImportLine(row.Line, v.Number, ImportOutcome.Invalid, $"parent: customer {parentNumber} is not known; put the parent's line before its subsidiaries."));
+                lines.Add(new ImportLine(row.Line, v.Number, ImportOutcome.Invalid, $"parent: customer {v.Parent} is not known; put the parent's line before its subsidiaries."));
                 continue;
             }
-            if (parent is { Id: 0 }) await db.SaveChangesAsync(ct); // a parent added earlier in this batch needs its id
+            if (write && parent is { Id: 0 }) await db.SaveChangesAsync(ct); // a parent added earlier in this batch needs its id
             if (customer is null)
             {
                 customer = new Customer { Number = v.Number, Name = v.Name, CreatedAt = now };
                 Apply(customer, v, parent);
-                db.Customers.Add(customer);
                 existing[v.Number] = customer;
-                db.Audit(now, by.Id, by.Name, "customer-imported", "Customer", v.Number, after: Snapshot(customer), note: $"import line {row.Line}");
+                if (write)
+                {
+                    db.Customers.Add(customer);
+                    db.Audit(now, by.Id, by.Name, "customer-imported", "Customer", v.Number, after: Snapshot(customer), note: $"import line {row.Line}");
+                }
                 lines.Add(new ImportLine(row.Line, v.Number, ImportOutcome.New, v.Name));
+                claims.Claim(v, row.Line, isNew: true, searchName);
             }
             else
             {
                 var before = Snapshot(customer);
                 Apply(customer, v, parent);
                 var after = Snapshot(customer);
+                claims.Claim(v, row.Line, isNew: false, searchName);
                 if (before == after)
                 {
                     lines.Add(new ImportLine(row.Line, v.Number, ImportOutcome.Unchanged, customer.Name));
                     continue;
                 }
-                db.Audit(now, by.Id, by.Name, "customer-imported", "Customer", v.Number, before, after, note: $"import line {row.Line}");
+                if (write) db.Audit(now, by.Id, by.Name, "customer-imported", "Customer", v.Number, before, after, note: $"import line {row.Line}");
                 lines.Add(new ImportLine(row.Line, v.Number, ImportOutcome.Updated, customer.Name));
             }
             foreach (var i in v.Identifiers()) owners[i] = (customer.Id, customer.Number, customer.Name);
-            if (customer.Id == 0) sameNames[Truncated(CustomerNames.Normalize(v.Name))] = (customer.Number, customer.Name);
+            if (customer.Id == 0) sameNames[searchName] = (customer.Number, customer.Name);
         }
-        await db.SaveChangesAsync(ct);
-        // Identifiers of customers added in this batch now have their ids; rows of later batches see them through the store.
+        // Written: later batches see these rows through the store. Checked only: the changes made in memory are dropped.
+        if (write) await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
+        return lines;
     }
 
     private static string Truncated(string name) => name.Length <= 200 ? name : name[..200];

@@ -280,10 +280,10 @@ public abstract class CustomerViewTests(DatabaseProvider provider) : IAsyncLifet
         var (dryStatus, dry) = await ImportAsync(csv, "?dryRun=true");
         Assert.Equal(HttpStatusCode.OK, dryStatus);
         Assert.Equal(["2:New", "3:New", "4:Updated", "5:ProbableDuplicate", "6:Invalid", "7:ProbableDuplicate", "8:Invalid"], Outcomes(dry));
-        Assert.Contains("probable duplicate of WIDGET (Widget Works)", dry["lines"]![3]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("probable duplicate of line 2 of this file, score 0.90: same name.", dry["lines"]![3]!["detail"]!.GetValue<string>());
         Assert.Contains("segment: 'Gold' is not a segment", dry["lines"]![4]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Contains("probable duplicate of ACME-DE (Acme Deutschland GmbH), score 1.00: same ERP 100234", dry["lines"]![5]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("erp: 200001 already belongs to customer WIDGET", dry["lines"]![6]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("erp: 200001 already belongs to customer WIDGET.", dry["lines"]![6]!["detail"]!.GetValue<string>());
         Assert.False(dry["summary"]!["applied"]!.GetValue<bool>());
         Assert.Equal(before, await NumbersAsync());
 
@@ -311,8 +311,30 @@ public abstract class CustomerViewTests(DatabaseProvider provider) : IAsyncLifet
         var (againStatus, again) = await ImportAsync(csv, "?partial=true");
         Assert.Equal(HttpStatusCode.OK, againStatus);
         Assert.Equal(["2:Unchanged", "3:Unchanged", "4:Unchanged", "5:ProbableDuplicate", "6:Invalid", "7:ProbableDuplicate", "8:Invalid"], Outcomes(again));
+        Assert.Contains("probable duplicate of WIDGET (Widget Works), score 0.90: same name", again["lines"]![3]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("erp: 200001 already belongs to customer WIDGET", again["lines"]![6]!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(auditRows, await _app.WithDbAsync(db => db.AuditEntries.CountAsync()));
         Assert.Equal("Widget Japan K.K.", CardOf(await AskAsync("customer ERP:200002"))!["body"]![0]!["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_dry_run_checks_each_line_against_every_line_before_it_across_batches()
+    {
+        var lines = Enumerable.Range(0, CustomerImport.BatchSize + 10).Select(i => $"BULK-{i},Bulk Customer {i},,{400000 + i},,,,{(i == 0 ? "" : "BULK-0")}").ToList();
+        lines.Add("LATE-1,Late One,,400000,,,,");
+        lines.Add("LATE-2,Bulk Customer 3,,,,,,");
+        lines.Add("BULK-1,Bulk Customer 1,,400000,,,,");
+
+        var (status, body) = await ImportAsync(Csv([.. lines]), "?dryRun=true");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var report = body["lines"]!.AsArray().Select(l => (l!["line"]!.GetValue<int>(), l["outcome"]!.GetValue<string>(), l["detail"]!.GetValue<string>())).ToList();
+        Assert.Equal(CustomerImport.BatchSize + 10, report.Count(r => r.Item2 == "New"));
+        var tail = report.TakeLast(3).ToList();
+        Assert.Equal((CustomerImport.BatchSize + 12, "ProbableDuplicate", "probable duplicate of line 2 of this file, score 1.00: same ERP 400000."), tail[0]);
+        Assert.Equal((CustomerImport.BatchSize + 13, "ProbableDuplicate", "probable duplicate of line 5 of this file, score 0.90: same name."), tail[1]);
+        Assert.Equal("Invalid", tail[2].Item2);
+        Assert.False(await _app.WithDbAsync(db => db.Customers.AnyAsync(c => c.Number.StartsWith("BULK-"))));
     }
 
     [Fact]
