@@ -17,7 +17,10 @@ using OpsBot.Testing;
 var customerCount = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
 var output = args.Length > 1 ? args[1] : Path.Combine("bench", "results", "customers.md");
 var only = args.Length > 2 ? args[2] : "";
-const int ResolveSamples = 1500, FuzzySamples = 600, TypeaheadSamples = 600, CardSamples = 600, Clients = 4;
+// CUSTOMERLOAD_SAMPLES scales the sample counts (e.g. 0.1 for a quick look while profiling).
+var scale = double.Parse(Environment.GetEnvironmentVariable("CUSTOMERLOAD_SAMPLES") ?? "1", CultureInfo.InvariantCulture);
+int ResolveSamples = (int)(1500 * scale), FuzzySamples = (int)(600 * scale), TypeaheadSamples = (int)(600 * scale), CardSamples = (int)(600 * scale);
+const int Clients = 4;
 const string ApiKey = "customer-bench-key";
 
 Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_OPSBOT", Path.GetFullPath(Path.Combine("src", "OpsBot")));
@@ -151,7 +154,8 @@ async Task RunAsync(DatabaseProvider provider, PostgresServer? pg)
     await using (var app = NewApp(provider, pg is null ? $"Data Source={Path.Combine(dir, "import.db")}" : await pg.CreateDatabaseAsync()))
         imports.Add(label + ": " + await ImportAsync(app));
     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-    try { Directory.Delete(dir, true); } catch (IOException) { }
+    if (Environment.GetEnvironmentVariable("CUSTOMERLOAD_KEEP") is null) try { Directory.Delete(dir, true); } catch (IOException) { }
+    else Console.WriteLine("kept " + dir);
 }
 
 BenchApp NewApp(DatabaseProvider provider, string connectionString)
@@ -364,32 +368,49 @@ internal static class Fake
         await cmd.ExecuteNonQueryAsync();
     }
 
+    // Multi-row INSERTs of 200 rows; one prepared command is reused for every full chunk (parsed and planned once).
     private static async Task InsertAsync(DbConnection conn, DbTransaction tx, string table, string[] columns, IEnumerable<object[]> rows)
     {
-        var perStatement = 3000 / columns.Length;
-        var head = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ";
-        foreach (var chunk in rows.Chunk(perStatement))
+        const int PerStatement = 200;
+        DbCommand? full = null;
+        try
         {
-            await using var cmd = conn.CreateCommand();
+            foreach (var chunk in rows.Chunk(PerStatement))
+            {
+                var cmd = chunk.Length == PerStatement ? full ??= await CommandAsync(PerStatement) : await CommandAsync(chunk.Length);
+                for (var r = 0; r < chunk.Length; r++)
+                    for (var c = 0; c < columns.Length; c++)
+                        cmd.Parameters[r * columns.Length + c].Value = chunk[r][c];
+                await cmd.ExecuteNonQueryAsync();
+                if (cmd != full) await cmd.DisposeAsync();
+            }
+        }
+        finally
+        {
+            if (full is not null) await full.DisposeAsync();
+        }
+
+        async Task<DbCommand> CommandAsync(int count)
+        {
+            var cmd = conn.CreateCommand();
             cmd.Transaction = tx;
-            var sql = new StringBuilder(head);
-            var p = 0;
-            for (var r = 0; r < chunk.Length; r++)
+            var sql = new StringBuilder($"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ");
+            for (var r = 0; r < count; r++)
             {
                 sql.Append(r == 0 ? "(" : ", (");
                 for (var c = 0; c < columns.Length; c++)
                 {
-                    var name = "@p" + (p++).ToString(CultureInfo.InvariantCulture);
+                    var name = "@p" + (r * columns.Length + c).ToString(CultureInfo.InvariantCulture);
                     sql.Append(c == 0 ? "" : ", ").Append(name);
                     var parameter = cmd.CreateParameter();
                     parameter.ParameterName = name;
-                    parameter.Value = chunk[r][c];
+                    parameter.Value = DBNull.Value;
                     cmd.Parameters.Add(parameter);
                 }
                 sql.Append(')');
             }
             cmd.CommandText = sql.ToString();
-            await cmd.ExecuteNonQueryAsync();
+            return cmd;
         }
     }
 }

@@ -23,6 +23,14 @@ public sealed class CustomerResolver(OpsBotDbContext db)
     public const int MaxSuggestions = 5;
     private const double SuggestFrom = 0.35;
     private const int CandidateLimit = 300;
+    private const int PrefixMatches = 500;
+
+    /// <summary>
+    /// The end of the key range of strings that start with <paramref name="prefix"/>: <c>x &gt;= prefix AND x &lt; PrefixEnd(prefix)</c>
+    /// is answered from a plain B-tree index, which <c>StartsWith</c> alone is not (SQLite's LIKE is case-insensitive, PostgreSQL's
+    /// needs the C collation), so prefix lookups keep <c>StartsWith</c> for exactness and add the range for the index.
+    /// </summary>
+    private static string PrefixEnd(string prefix) => prefix[^1] == char.MaxValue ? prefix + char.MaxValue : prefix[..^1] + (char)(prefix[^1] + 1);
 
     public async Task<CustomerResolution> ResolveAsync(string? text, Viewer viewer, CancellationToken ct)
     {
@@ -88,12 +96,16 @@ public sealed class CustomerResolver(OpsBotDbContext db)
         var tokenHits = db.CustomerNameTokens.AsNoTracking().Where(t => tokens.Contains(t.Token)).Select(t => t.CustomerId);
         foreach (var prefix in prefixes)
         {
-            var p = prefix;
-            tokenHits = tokenHits.Union(db.CustomerNameTokens.AsNoTracking().Where(t => t.Token.StartsWith(p)).Select(t => t.CustomerId));
+            var (p, end) = (prefix, PrefixEnd(prefix));
+            tokenHits = tokenHits.Concat(db.CustomerNameTokens.AsNoTracking()
+                .Where(t => string.Compare(t.Token, p) >= 0 && string.Compare(t.Token, end) < 0 && t.Token.StartsWith(p)).Select(t => t.CustomerId));
         }
+        // The customers that share the most words and word starts with the key first: a common word ("logistics") alone
+        // must not fill the candidates with arbitrary customers.
+        var best = tokenHits.GroupBy(id => id).OrderByDescending(g => g.Count()).Select(g => g.Key).Take(CandidateLimit);
         var candidates = await db.Customers.AsNoTracking()
-            .Where(c => c.MergedIntoId == null && tokenHits.Contains(c.Id)).Where(CustomerAccess.Visible(viewer))
-            .Select(c => new { c.Id, c.Number, c.Name, c.SearchName }).Take(CandidateLimit).ToListAsync(ct);
+            .Where(c => c.MergedIntoId == null && best.Contains(c.Id)).Where(CustomerAccess.Visible(viewer))
+            .Select(c => new { c.Id, c.Number, c.Name, c.SearchName }).ToListAsync(ct);
         return candidates
             .Select(c => new CustomerSuggestion(c.Id, c.Number, c.Name, Math.Round(CustomerNames.Similarity(normalised, c.SearchName), 2), "similar name"))
             .Where(s => s.Score >= SuggestFrom)
@@ -114,12 +126,26 @@ public sealed class CustomerResolver(OpsBotDbContext db)
         var number = q.ToUpperInvariant();
         var name = CustomerNames.Normalize(q);
         var idValue = q.ToLowerInvariant();
-        var byNumber = live.Where(c => c.Number.StartsWith(number));
-        var byName = name.Length > 0 ? live.Where(c => c.SearchName.StartsWith(name)) : live.Where(c => false);
-        var byToken = name.Length > 0 ? live.Where(c => c.NameTokens.Any(t => t.Token.StartsWith(name))) : live.Where(c => false);
-        var byIdentifier = live.Where(c => c.Identifiers.Any(i => i.Value.StartsWith(number) || i.Value.StartsWith(idValue)));
-        var found = await byNumber.Union(byName).Union(byToken).Union(byIdentifier)
-            .OrderBy(c => c.Name).Take(limit).Select(c => new { c.Id, c.Number, c.Name }).ToListAsync(ct);
+        // Each source answers from its own index as a key range, at most PrefixMatches ids: no scan of every customer, also for
+        // one or two letters (then the choices are the first names among those matches, not among every customer).
+        var numberEnd = PrefixEnd(number);
+        var ids = db.Customers.Where(c => string.Compare(c.Number, number) >= 0 && string.Compare(c.Number, numberEnd) < 0 && c.Number.StartsWith(number))
+            .OrderBy(c => c.Number).Select(c => c.Id).Take(PrefixMatches);
+        if (name.Length > 0)
+        {
+            var nameEnd = PrefixEnd(name);
+            ids = ids.Union(db.Customers.Where(c => string.Compare(c.SearchName, name) >= 0 && string.Compare(c.SearchName, nameEnd) < 0 && c.SearchName.StartsWith(name))
+                .OrderBy(c => c.SearchName).Select(c => c.Id).Take(PrefixMatches));
+            ids = ids.Union(db.CustomerNameTokens.Where(t => string.Compare(t.Token, name) >= 0 && string.Compare(t.Token, nameEnd) < 0 && t.Token.StartsWith(name))
+                .OrderBy(t => t.Token).Select(t => t.CustomerId).Take(PrefixMatches));
+        }
+        foreach (var value in idValue == number ? new[] { number } : [number, idValue])
+        {
+            var end = PrefixEnd(value);
+            ids = ids.Union(db.CustomerIdentifiers.Where(i => string.Compare(i.Value, value) >= 0 && string.Compare(i.Value, end) < 0 && i.Value.StartsWith(value))
+                .OrderBy(i => i.Value).Select(i => i.CustomerId).Take(PrefixMatches));
+        }
+        var found = await live.Where(c => ids.Contains(c.Id)).OrderBy(c => c.Name).Take(limit).Select(c => new { c.Id, c.Number, c.Name }).ToListAsync(ct);
         return found.Select(c => new CustomerSuggestion(c.Id, c.Number, c.Name, 1, "")).ToList();
     }
 
