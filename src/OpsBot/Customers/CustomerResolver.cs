@@ -38,9 +38,9 @@ public sealed class CustomerResolver(OpsBotDbContext db)
         if (key.Length is 0 or > 256) return CustomerResolution.None;
         var visible = CustomerAccess.Visible(viewer);
 
-        if (await ExactAsync(key, ct) is { } id)
+        if (await ExactAsync(key, ct) is { } found)
         {
-            var exact = await LoadVisibleAsync(id, viewer, ct);
+            var exact = await VisibleSurvivorAsync(found, viewer, ct);
             return exact is null ? CustomerResolution.None : new(exact, []);
         }
 
@@ -52,37 +52,48 @@ public sealed class CustomerResolver(OpsBotDbContext db)
         return new(null, await SuggestAsync(key, name, viewer, ct));
     }
 
-    /// <summary>The customer an identifier, number or contact e-mail names exactly, before any access check.</summary>
-    private async Task<int?> ExactAsync(string key, CancellationToken ct)
+    /// <summary>Customers with what the access check needs (members) and sites.</summary>
+    private IQueryable<Customer> WithMembersAndSites() => db.Customers.Include(c => c.Members).Include(c => c.Sites).AsSingleQuery();
+
+    /// <summary>
+    /// The customer an identifier, number or contact e-mail names exactly, with members and sites, before any access check.
+    /// A typed identifier or a customer number is one round trip (the lookup and the load in one statement).
+    /// </summary>
+    private async Task<Customer?> ExactAsync(string key, CancellationToken ct)
     {
         if (CustomerIdentifiers.TryParseValue(key, out var kind, out var value))
-            return await db.CustomerIdentifiers.AsNoTracking().Where(i => i.Kind == kind && i.Value == value).Select(i => (int?)i.CustomerId).FirstOrDefaultAsync(ct);
+        {
+            var typed = db.CustomerIdentifiers.Where(i => i.Kind == kind && i.Value == value).Select(i => i.CustomerId);
+            return await WithMembersAndSites().FirstOrDefaultAsync(c => c.Id == typed.FirstOrDefault(), ct);
+        }
         var number = key.ToUpperInvariant();
-        if (number.Length <= 32 && await db.Customers.AsNoTracking().Where(c => c.Number == number).Select(c => (int?)c.Id).FirstOrDefaultAsync(ct) is { } byNumber)
+        if (number.Length <= 32 && await WithMembersAndSites().FirstOrDefaultAsync(c => c.Number == number, ct) is { } byNumber)
             return byNumber;
         if (key.Contains('@'))
         {
             var email = key.ToLowerInvariant();
             if (await db.CustomerContacts.AsNoTracking().Where(c => c.Email == email).Select(c => (int?)c.CustomerId).FirstOrDefaultAsync(ct) is { } byContact)
-                return byContact;
+                return await WithMembersAndSites().FirstOrDefaultAsync(c => c.Id == byContact, ct);
         }
         var guesses = CustomerIdentifiers.Guess(key);
         if (guesses.Count == 0) return null;
         var values = guesses.Select(g => g.Value).Distinct().ToList();
         var hits = await db.CustomerIdentifiers.AsNoTracking().Where(i => values.Contains(i.Value)).Select(i => new { i.Kind, i.Value, i.CustomerId }).ToListAsync(ct);
         var ids = hits.Where(h => guesses.Contains(new TypedIdentifier(h.Kind, h.Value))).Select(h => h.CustomerId).Distinct().ToList();
-        return ids.Count == 1 ? ids[0] : null;
+        return ids.Count == 1 ? await WithMembersAndSites().FirstOrDefaultAsync(c => c.Id == ids[0], ct) : null;
     }
 
     /// <summary>The customer (a merged one's survivor) with members and sites, or null when missing or hidden from the viewer.</summary>
-    private async Task<Customer?> LoadVisibleAsync(int id, Viewer viewer, CancellationToken ct)
+    private async Task<Customer?> LoadVisibleAsync(int id, Viewer viewer, CancellationToken ct) =>
+        await VisibleSurvivorAsync(await WithMembersAndSites().FirstOrDefaultAsync(c => c.Id == id, ct), viewer, ct);
+
+    /// <summary><paramref name="customer"/> or, when merged, its survivor (up to five hops), if <paramref name="viewer"/> may see it.</summary>
+    private async Task<Customer?> VisibleSurvivorAsync(Customer? customer, Viewer viewer, CancellationToken ct)
     {
-        for (var hops = 0; hops < 5; hops++)
+        for (var hops = 0; customer is not null && hops < 5; hops++)
         {
-            var customer = await db.Customers.Include(c => c.Members).Include(c => c.Sites).AsSingleQuery().FirstOrDefaultAsync(c => c.Id == id, ct);
-            if (customer is null) return null;
-            if (customer.MergedIntoId is { } survivor) { id = survivor; continue; }
-            return CustomerAccess.CanSee(customer, viewer) ? customer : null;
+            if (customer.MergedIntoId is not { } survivor) return CustomerAccess.CanSee(customer, viewer) ? customer : null;
+            customer = await WithMembersAndSites().FirstOrDefaultAsync(c => c.Id == survivor, ct);
         }
         return null;
     }
