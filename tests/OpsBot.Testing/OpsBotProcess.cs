@@ -41,7 +41,12 @@ public sealed class OpsBotProcess : IAsyncDisposable
         var until = DateTime.UtcNow.AddSeconds(120);
         while (true)
         {
-            if (process.HasExited) throw new InvalidOperationException($"OpsBot exited with {process.ExitCode}: {self.Output}");
+            if (process.HasExited)
+            {
+                // The asynchronous readers may still hold the last lines (the error that made it exit): wait for the end of both streams.
+                await process.WaitForExitAsync();
+                throw new InvalidOperationException($"OpsBot exited with {process.ExitCode}: {self.Output}");
+            }
             try
             {
                 if ((await http.GetAsync(url + "/healthz")).IsSuccessStatusCode) return self;

@@ -11,6 +11,9 @@ public static class Cli
         OpsBot — run without a verb to start the bot (http://localhost:3978/api/messages).
         Verbs:
           migrate    apply pending database migrations (Database:Provider / Database:ConnectionString)
+          import customers <file.csv> [--dry-run] [--partial]
+                     create and update customers by number; reports every line; nothing is written on a dry run
+                     or when a line is invalid, unless --partial
           demo reset remove everything the Development demo created (its customers, route, admin, executive, role owners)
           package    build the Teams app package zip: package --app-id <guid> --host <host> [--output <path>]
           help       show this list
@@ -33,6 +36,11 @@ public static class Cli
                 return 0;
             case "demo" when args.Length >= 2 && args[1] == "reset":
                 return await DemoResetAsync(args[2..], output);
+            case "import" when args.Length >= 2 && args[1] == "customers":
+                return await ImportCustomersAsync(args[2..], output, error);
+            case "import":
+                error.WriteLine("Usage: OpsBot import customers <file.csv> [--dry-run] [--partial]");
+                return 2;
             case "demo":
                 error.WriteLine("Usage: OpsBot demo reset");
                 return 2;
@@ -50,8 +58,7 @@ public static class Cli
 
     private static async Task<int> DemoResetAsync(string[] args, TextWriter output)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        builder.AddStore();
+        var builder = StoreBuilder(args);
         await using var app = builder.Build();
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
@@ -63,10 +70,63 @@ public static class Cli
         return 0;
     }
 
-    private static async Task MigrateAsync(string[] args)
+    private static async Task<int> ImportCustomersAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var flags = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToList();
+        var files = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !a.Contains('=')).ToList();
+        var unknown = flags.Where(f => f is not ("--dry-run" or "--partial") && !f.Contains('=')).ToList();
+        if (files.Count != 1 || unknown.Count > 0)
+        {
+            error.WriteLine(unknown.Count > 0 ? $"Unknown option {unknown[0]}." : "Give one CSV file.");
+            error.WriteLine("Usage: OpsBot import customers <file.csv> [--dry-run] [--partial]");
+            error.WriteLine($"Columns: {string.Join(",", Customers.CustomerCsv.Columns)} (number and name required; several values in one cell separated by ';').");
+            return 2;
+        }
+        var path = Path.GetFullPath(files[0]);
+        if (!File.Exists(path))
+        {
+            error.WriteLine($"No such file: {path}");
+            return 2;
+        }
+        var builder = StoreBuilder(args.Where(a => a.Contains('=')).ToArray());
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.Configure<Customers.CustomerOptions>(builder.Configuration.GetSection(Customers.CustomerOptions.Section));
+        builder.Services.AddScoped<Customers.CustomerAccess>();
+        builder.Services.AddScoped<Customers.CustomerImport>();
+        await using var app = builder.Build();
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
+        await db.MigrateStoreAsync(CancellationToken.None);
+        var by = new Customers.Viewer("cli:" + Environment.UserName, null, $"OpsBot CLI ({Environment.UserName})", Trusted: true);
+        var summary = await scope.ServiceProvider.GetRequiredService<Customers.CustomerImport>().RunAsync(() => File.OpenRead(path),
+            flags.Contains("--dry-run"), flags.Contains("--partial"), by, line =>
+            {
+                if (line.Outcome != Customers.ImportOutcome.Unchanged)
+                    output.WriteLine($"line {line.Line}: {Outcome(line.Outcome)}{(line.Number is null ? "" : " " + line.Number)} — {line.Detail}");
+                return ValueTask.CompletedTask;
+            }, CancellationToken.None);
+        output.WriteLine(summary.ToString());
+        return summary.Invalid > 0 ? 1 : 0;
+    }
+
+    private static string Outcome(Customers.ImportOutcome outcome) => outcome switch
+    {
+        Customers.ImportOutcome.ProbableDuplicate => "probable duplicate",
+        _ => outcome.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>A host with the store only, for a verb: warnings and errors are logged, not every SQL statement.</summary>
+    private static WebApplicationBuilder StoreBuilder(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddStore();
+        return builder;
+    }
+
+    private static async Task MigrateAsync(string[] args)
+    {
+        var builder = StoreBuilder(args);
         await using var app = builder.Build();
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();

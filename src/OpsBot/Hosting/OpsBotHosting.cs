@@ -60,6 +60,7 @@ public static class OpsBotHosting
         api.MapAlertsApi();
         api.MapCommitmentsApi();
         api.MapEscalationsApi();
+        api.MapCustomersApi();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

@@ -42,6 +42,9 @@ public sealed class CardRouteTests(CardRouteTests.App app) : IClassFixture<CardR
         ["alert plan"] = "needs an alert id; the plan card's buttons use the alert.plan.* verbs",
         ["alert route"] = "admins: list, add or remove routing rules",
         ["account"] = "hidden, admins: account maintenance",
+        ["customer duplicates"] = "hidden, admins: proposes merges on a card whose buttons use the customer.merge verb",
+        ["customer merge"] = "hidden, admins: needs two customer numbers",
+        ["customer unmerge"] = "hidden, admins: needs a merged customer's number",
         ["exec"] = "admins: the executive directory",
     };
 
@@ -108,7 +111,8 @@ public sealed class CardRouteTests(CardRouteTests.App app) : IClassFixture<CardR
     [Fact]
     public void Every_message_back_and_im_back_text_is_a_command()
     {
-        var dead = CardActions().Where(a => a.Text is not null && Routes.MatchCommand(a.Text) is not { Args: "" })
+        // The command's own words are fixed; its argument may come from the card's data (customer ${number}).
+        var dead = CardActions().Where(a => a.Text is not null && Routes.MatchCommand(a.Text) is not ({ Args: "" } or { Args: ['$', '{', .., '}'] }))
             .Select(a => $"{a} sends '{a.Text}'").ToList();
         Assert.True(dead.Count == 0, "no command for: " + string.Join("; ", dead));
     }

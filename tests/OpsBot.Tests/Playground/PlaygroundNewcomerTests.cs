@@ -57,6 +57,25 @@ public sealed class PlaygroundNewcomerTests(PlaygroundNewcomerFixture playground
         Assert.DoesNotContain("reached no one", alert, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_customer_360_shows_in_the_playground_and_its_button_starts_a_prefilled_commitment()
+    {
+        await playground.SendTextAsync("customer ACME-001");
+        var view = await playground.WaitForBotActivityAsync(m => PlaygroundFixture.CardOf(m)?["actions"] is JsonArray a && a.Any(x => x?["title"]?.GetValue<string>() == "New commitment"));
+        var card = PlaygroundFixture.CardOf(view)!;
+        Assert.Contains("ACME-001", card["body"]![1]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+        var button = card["actions"]!.AsArray().First(a => a!["title"]!.GetValue<string>() == "New commitment")!;
+        var message = button["data"]!["msteams"]!["value"]!.GetValue<string>();
+        Assert.Equal("commit ACME-001", message);
+
+        // An imBack button sends its value as the person's message.
+        var earlier = playground.GetBotActivities().Select(m => m["messageId"]?.ToString()).ToHashSet();
+        await playground.SendTextAsync(message);
+        var form = await playground.WaitForBotActivityAsync(m => !earlier.Contains(m["messageId"]?.ToString())
+            && Walk(PlaygroundFixture.CardOf(m)).Any(o => o["verb"]?.GetValue<string>() == "commitment.submit"));
+        Assert.Contains(Walk(PlaygroundFixture.CardOf(form)), o => o["type"]?.GetValue<string>() == "Input.ChoiceSet" && o["value"]?.ToString() == "ACME-001");
+    }
+
     private static JsonObject Data(JsonObject card, string verb)
     {
         var data = (JsonObject)(Walk(card).First(o => o["verb"]?.GetValue<string>() == verb)["data"]?.DeepClone() ?? new JsonObject());
