@@ -71,9 +71,22 @@ foreach (var r in rows)
         : string.Create(CultureInfo.InvariantCulture, $"| {r.Database} | {r.Name} | {s.Count} | {s.Errors} | {s.CommandsPerOp:0.0} | {s.P50:0.00} | {s.P95:0.00} | {s.P99:0.00} | {s.Max:0.00} | {r.Target} | {(r.TargetMs is not { } t ? "—" : s.P95 < t ? "yes" : "NO")} |"));
 }
 md.AppendLine();
-md.AppendLine("## Seeding and import");
+md.AppendLine("## Seeding");
 md.AppendLine();
-foreach (var line in seeding.Concat(imports)) md.AppendLine("- " + line);
+foreach (var line in seeding) md.AppendLine("- " + line);
+md.AppendLine();
+md.AppendLine("## Import");
+md.AppendLine();
+md.AppendLine(CultureInfo.InvariantCulture, $"`POST /api/customers/import` (API key, `text/csv` streamed from a file) of a generated file with one line per customer above");
+md.AppendLine("(number, name, segment, industry, erp, crm, domains, country, timezone) into an empty store of a fresh app; timed from the request to the");
+md.AppendLine("last byte of the answer (the summary, then one report entry per line). Memory of the whole process (load driver and OpsBot) sampled every");
+md.AppendLine("100 ms from just before the request to the end of the answer: working set (RSS) and GC heap (`GC.GetTotalMemory(false)`, including");
+md.AppendLine("garbage not yet collected), in MB, start / peak / end. Names that normalise like an earlier line's are reported as probable");
+md.AppendLine("duplicates and not created, as the import does for any file.");
+md.AppendLine();
+md.AppendLine("| Database | Lines | Customers stored | Seconds | < 60 s | Working set MB start / peak / end | GC heap MB start / peak / end | Answer |");
+md.AppendLine("|---|---|---|---|---|---|---|---|");
+foreach (var line in imports) md.AppendLine(line);
 md.AppendLine();
 md.AppendLine("## Notes");
 foreach (var r in rows.Where(r => r.Note is not null)) md.AppendLine(CultureInfo.InvariantCulture, $"- {r.Database}, {r.Name}: {r.Note}");
@@ -158,7 +171,7 @@ async Task RunAsync(DatabaseProvider provider, PostgresServer? pg)
 
     // Import of a 100,000-row CSV into an empty store.
     await using (var app = NewApp(provider, pg is null ? $"Data Source={Path.Combine(dir, "import.db")}" : await pg.CreateDatabaseAsync()))
-        imports.Add(label + ": " + await ImportAsync(app));
+        imports.Add(await ImportAsync(app, label, dir));
     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     if (Environment.GetEnvironmentVariable("CUSTOMERLOAD_KEEP") is null) try { Directory.Delete(dir, true); } catch (IOException) { }
     else Console.WriteLine("kept " + dir);
@@ -199,8 +212,61 @@ async Task<Row> Card360Async(BenchApp app, string label, Fake.Seeded[] visible, 
     return new Row(label, Name, stats, "p95 < 100 ms", 100);
 }
 
-// TODO(#14): POST /api/customers/import is not on main yet: measured once it is.
-Task<string> ImportAsync(BenchApp app) => Task.FromResult("import of 100,000 rows through `POST /api/customers/import`: not available (the endpoint is not on main yet).");
+// Import of a generated CSV with one line per customer into an empty store through POST /api/customers/import, with the
+// process's working set and GC heap sampled every 100 ms from before the request until the whole answer is read.
+async Task<string> ImportAsync(BenchApp app, string label, string dir)
+{
+    var client = app.CreateClient();
+    client.Timeout = TimeSpan.FromMinutes(10);
+    client.DefaultRequestHeaders.Add(OpsBot.Api.ApiKeyHandler.HeaderName, ApiKey);
+    var csv = Path.Combine(dir, "customers.csv");
+    await Fake.WriteCsvAsync(csv, data);
+    using (var probe = await client.PostAsync("/api/customers/import?dryRun=true", new StringContent("number,name\n", Encoding.UTF8, "text/csv")))
+        if (probe.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
+            return $"| {label} | not available: the endpoint is not on main | | | | | |";
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    var samples = new List<(double WorkingSet, double Heap)>();
+    using var stop = new CancellationTokenSource();
+    var sampler = Task.Run(async () =>
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            lock (samples) samples.Add(Memory());
+            try { await Task.Delay(100, stop.Token); } catch (OperationCanceledException) { }
+        }
+    });
+    var begin = Memory();
+    var clock = Stopwatch.StartNew();
+    string head;
+    await using (var file = File.OpenRead(csv))
+    {
+        using var content = new StreamContent(file);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv") { CharSet = "utf-8" };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/customers/import") { Content = content };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        // The summary comes first; the per-line report (one entry per line) is streamed after it and drained unread.
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[4096];
+        var n = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false);
+        head = Encoding.UTF8.GetString(buffer, 0, n);
+        await body.CopyToAsync(Stream.Null);
+        if (response.StatusCode != HttpStatusCode.OK) head = $"{(int)response.StatusCode}: {head}";
+    }
+    var seconds = clock.Elapsed.TotalSeconds;
+    await stop.CancelAsync();
+    await sampler;
+    var end = Memory();
+    var stored = await app.WithDbAsync(db => db.Customers.CountAsync());
+    var message = System.Text.RegularExpressions.Regex.Match(head, "\"message\":\"([^\"]*)\"") is { Success: true } m ? m.Groups[1].Value : head[..Math.Min(head.Length, 300)];
+    double peakWs, peakHeap;
+    lock (samples) (peakWs, peakHeap) = (samples.Max(x => x.WorkingSet), samples.Max(x => x.Heap));
+    Console.WriteLine($"{label} import: {seconds:0.0} s, {message}");
+    return string.Create(CultureInfo.InvariantCulture,
+        $"| {label} | {data.Count:N0} | {stored:N0} | {seconds:0.0} | {(seconds < 60 ? "yes" : "NO")} | {begin.WorkingSet:0} / {peakWs:0} / {end.WorkingSet:0} | {begin.Heap:0} / {peakHeap:0} / {end.Heap:0} | {message} |");
+
+    static (double WorkingSet, double Heap) Memory() => (Environment.WorkingSet / 1048576.0, GC.GetTotalMemory(false) / 1048576.0);
+}
 
 static async Task<(bool Ok, int Results)> SearchAsync(HttpClient client, string serviceUrl, string query)
 {
@@ -342,6 +408,23 @@ internal static class Fake
             _ => c.Erp,
         };
         return source[..Math.Min(source.Length, rnd.Next(2, 11))];
+    }
+
+    private static readonly (string Country, string TimeZone)[] Places =
+        [("DE", "Europe/Berlin"), ("FR", "Europe/Paris"), ("US", "America/New_York"), ("GB", "Europe/London"), ("JP", "Asia/Tokyo"), ("BR", "America/Sao_Paulo")];
+
+    /// <summary>The customers as an import file (<see cref="CustomerCsv"/>): number, name, segment, industry, ERP, CRM, domain, country, time zone.</summary>
+    public static async Task WriteCsvAsync(string path, IReadOnlyList<Seeded> customers)
+    {
+        await using var w = new StreamWriter(path, false, new UTF8Encoding(false));
+        await w.WriteLineAsync("number,name,segment,industry,erp,crm,domains,country,timezone");
+        foreach (var c in customers)
+        {
+            var (country, zone) = Places[c.Id % Places.Length];
+            var segment = c.Id % 50 == 0 ? "Strategic" : c.Id % 10 == 0 ? "Key" : "Standard";
+            var industry = Industries[c.Id % Industries.Length];
+            await w.WriteLineAsync($"{c.Number},{c.Name},{segment},{industry},{c.Erp},{c.Crm},{c.Domain},{country},{zone}");
+        }
     }
 
     /// <summary>Customers, identifiers, members of the restricted ones and the name tokens, by multi-row INSERTs in one transaction.</summary>
