@@ -297,7 +297,7 @@ async Task<string> ImportAsync(BenchApp app, string label, string dir)
         await body.CopyToAsync(Stream.Null, limit.Token);
         if (response.StatusCode != HttpStatusCode.OK) head = $"{(int)response.StatusCode}: {head}";
     }
-    catch (OperationCanceledException) when (limit.IsCancellationRequested)
+    catch (Exception ex) when (ex is OperationCanceledException or IOException && limit.IsCancellationRequested)
     {
         head = $"not finished after {ImportLimitSeconds} s: cancelled (the import rolled back).";
     }
