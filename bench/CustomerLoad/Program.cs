@@ -119,7 +119,7 @@ md.AppendLine("""
     - Import (`CustomerImport`, not changed here): the whole file is one transaction, applied in batches of 500 lines. On SQLite
       EF sends one command per inserted row (customer, each identifier, site, name token, audit entry: about 7 per line), and the
       import holds SQLite's single write lock from start to end: every other write of the process (the redelivery record of each
-      inbound activity, the dispatcher's heartbeat) waits behind it for up to the write gate's 10 s and then fails busy. In a
+      inbound activity, the dispatcher's heartbeat) waits behind it: up to the write gate's 10 s, then SQLite's 10 s busy timeout, then it fails. In a
       5,000-line trial seven heartbeat `UPDATE`s of the dispatcher spent 9.8 s waiting. Committing per batch (with the dry run and the
       all-or-nothing mode kept by a staging step or a compensating delete) would release the lock between batches.
     - Import on PostgreSQL: the store is empty when the import starts, so the statistics say the customer tables are empty, and
