@@ -84,8 +84,8 @@ NOTES
   echo "wrote bench/results/messages-throughput.md"
 }
 
-# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts [clean|faults|restarts]]
-run_all=(${@:-messages cards commitments escalations alerts})
+# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers]
+run_all=(${@:-messages cards commitments escalations alerts customers})
 for ((i = 0; i < ${#run_all[@]}; i++)); do
   b=${run_all[$i]}
   case "$b" in
@@ -98,6 +98,7 @@ for ((i = 0; i < ${#run_all[@]}; i++)); do
       modes=()
       while [[ "${run_all[$((i + 1))]:-}" =~ ^(clean|faults|restarts)$ ]]; do i=$((i + 1)); modes+=("${run_all[$i]}"); done
       dotnet run -c Release --project bench/AlertFanout -- "${modes[@]:-all}" "${FANOUT_CONVERSATIONS:-10000}" 20 ;;
-    *) echo "unknown benchmark '$b' (messages, cards, commitments, escalations, alerts)" >&2; exit 2 ;;
+    customers) dotnet run -c Release --project bench/CustomerLoad -- "${CUSTOMERS:-100000}" bench/results/customers.md ;;
+    *) echo "unknown benchmark '$b' (messages, cards, commitments, escalations, alerts, customers)" >&2; exit 2 ;;
   esac
 done

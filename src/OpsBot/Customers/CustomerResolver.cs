@@ -23,6 +23,14 @@ public sealed class CustomerResolver(OpsBotDbContext db)
     public const int MaxSuggestions = 5;
     private const double SuggestFrom = 0.35;
     private const int CandidateLimit = 300;
+    private const int PrefixMatches = 500;
+
+    /// <summary>
+    /// The end of the key range of strings that start with <paramref name="prefix"/>: <c>x &gt;= prefix AND x &lt; PrefixEnd(prefix)</c>
+    /// is answered from a plain B-tree index, which <c>StartsWith</c> alone is not (SQLite's LIKE is case-insensitive, PostgreSQL's
+    /// needs the C collation), so prefix lookups keep <c>StartsWith</c> for exactness and add the range for the index.
+    /// </summary>
+    private static string PrefixEnd(string prefix) => prefix[^1] == char.MaxValue ? prefix + char.MaxValue : prefix[..^1] + (char)(prefix[^1] + 1);
 
     public async Task<CustomerResolution> ResolveAsync(string? text, Viewer viewer, CancellationToken ct)
     {
@@ -30,9 +38,9 @@ public sealed class CustomerResolver(OpsBotDbContext db)
         if (key.Length is 0 or > 256) return CustomerResolution.None;
         var visible = CustomerAccess.Visible(viewer);
 
-        if (await ExactAsync(key, ct) is { } id)
+        if (await ExactAsync(key, ct) is { } found)
         {
-            var exact = await LoadVisibleAsync(id, viewer, ct);
+            var exact = await VisibleSurvivorAsync(found, viewer, ct);
             return exact is null ? CustomerResolution.None : new(exact, []);
         }
 
@@ -44,37 +52,48 @@ public sealed class CustomerResolver(OpsBotDbContext db)
         return new(null, await SuggestAsync(key, name, viewer, ct));
     }
 
-    /// <summary>The customer an identifier, number or contact e-mail names exactly, before any access check.</summary>
-    private async Task<int?> ExactAsync(string key, CancellationToken ct)
+    /// <summary>Customers with what the access check needs (members) and sites.</summary>
+    private IQueryable<Customer> WithMembersAndSites() => db.Customers.Include(c => c.Members).Include(c => c.Sites).AsSingleQuery();
+
+    /// <summary>
+    /// The customer an identifier, number or contact e-mail names exactly, with members and sites, before any access check.
+    /// A typed identifier or a customer number is one round trip (the lookup and the load in one statement).
+    /// </summary>
+    private async Task<Customer?> ExactAsync(string key, CancellationToken ct)
     {
         if (CustomerIdentifiers.TryParseValue(key, out var kind, out var value))
-            return await db.CustomerIdentifiers.AsNoTracking().Where(i => i.Kind == kind && i.Value == value).Select(i => (int?)i.CustomerId).FirstOrDefaultAsync(ct);
+        {
+            var typed = db.CustomerIdentifiers.Where(i => i.Kind == kind && i.Value == value).Select(i => i.CustomerId);
+            return await WithMembersAndSites().FirstOrDefaultAsync(c => c.Id == typed.FirstOrDefault(), ct);
+        }
         var number = key.ToUpperInvariant();
-        if (number.Length <= 32 && await db.Customers.AsNoTracking().Where(c => c.Number == number).Select(c => (int?)c.Id).FirstOrDefaultAsync(ct) is { } byNumber)
+        if (number.Length <= 32 && await WithMembersAndSites().FirstOrDefaultAsync(c => c.Number == number, ct) is { } byNumber)
             return byNumber;
         if (key.Contains('@'))
         {
             var email = key.ToLowerInvariant();
             if (await db.CustomerContacts.AsNoTracking().Where(c => c.Email == email).Select(c => (int?)c.CustomerId).FirstOrDefaultAsync(ct) is { } byContact)
-                return byContact;
+                return await WithMembersAndSites().FirstOrDefaultAsync(c => c.Id == byContact, ct);
         }
         var guesses = CustomerIdentifiers.Guess(key);
         if (guesses.Count == 0) return null;
         var values = guesses.Select(g => g.Value).Distinct().ToList();
         var hits = await db.CustomerIdentifiers.AsNoTracking().Where(i => values.Contains(i.Value)).Select(i => new { i.Kind, i.Value, i.CustomerId }).ToListAsync(ct);
         var ids = hits.Where(h => guesses.Contains(new TypedIdentifier(h.Kind, h.Value))).Select(h => h.CustomerId).Distinct().ToList();
-        return ids.Count == 1 ? ids[0] : null;
+        return ids.Count == 1 ? await WithMembersAndSites().FirstOrDefaultAsync(c => c.Id == ids[0], ct) : null;
     }
 
     /// <summary>The customer (a merged one's survivor) with members and sites, or null when missing or hidden from the viewer.</summary>
-    private async Task<Customer?> LoadVisibleAsync(int id, Viewer viewer, CancellationToken ct)
+    private async Task<Customer?> LoadVisibleAsync(int id, Viewer viewer, CancellationToken ct) =>
+        await VisibleSurvivorAsync(await WithMembersAndSites().FirstOrDefaultAsync(c => c.Id == id, ct), viewer, ct);
+
+    /// <summary><paramref name="customer"/> or, when merged, its survivor (up to five hops), if <paramref name="viewer"/> may see it.</summary>
+    private async Task<Customer?> VisibleSurvivorAsync(Customer? customer, Viewer viewer, CancellationToken ct)
     {
-        for (var hops = 0; hops < 5; hops++)
+        for (var hops = 0; customer is not null && hops < 5; hops++)
         {
-            var customer = await db.Customers.Include(c => c.Members).Include(c => c.Sites).AsSingleQuery().FirstOrDefaultAsync(c => c.Id == id, ct);
-            if (customer is null) return null;
-            if (customer.MergedIntoId is { } survivor) { id = survivor; continue; }
-            return CustomerAccess.CanSee(customer, viewer) ? customer : null;
+            if (customer.MergedIntoId is not { } survivor) return CustomerAccess.CanSee(customer, viewer) ? customer : null;
+            customer = await WithMembersAndSites().FirstOrDefaultAsync(c => c.Id == survivor, ct);
         }
         return null;
     }
@@ -88,12 +107,16 @@ public sealed class CustomerResolver(OpsBotDbContext db)
         var tokenHits = db.CustomerNameTokens.AsNoTracking().Where(t => tokens.Contains(t.Token)).Select(t => t.CustomerId);
         foreach (var prefix in prefixes)
         {
-            var p = prefix;
-            tokenHits = tokenHits.Union(db.CustomerNameTokens.AsNoTracking().Where(t => t.Token.StartsWith(p)).Select(t => t.CustomerId));
+            var (p, end) = (prefix, PrefixEnd(prefix));
+            tokenHits = tokenHits.Concat(db.CustomerNameTokens.AsNoTracking()
+                .Where(t => string.Compare(t.Token, p) >= 0 && string.Compare(t.Token, end) < 0 && t.Token.StartsWith(p)).Select(t => t.CustomerId));
         }
+        // The customers that share the most words and word starts with the key first: a common word ("logistics") alone
+        // must not fill the candidates with arbitrary customers.
+        var best = tokenHits.GroupBy(id => id).OrderByDescending(g => g.Count()).Select(g => g.Key).Take(CandidateLimit);
         var candidates = await db.Customers.AsNoTracking()
-            .Where(c => c.MergedIntoId == null && tokenHits.Contains(c.Id)).Where(CustomerAccess.Visible(viewer))
-            .Select(c => new { c.Id, c.Number, c.Name, c.SearchName }).Take(CandidateLimit).ToListAsync(ct);
+            .Where(c => c.MergedIntoId == null && best.Contains(c.Id)).Where(CustomerAccess.Visible(viewer))
+            .Select(c => new { c.Id, c.Number, c.Name, c.SearchName }).ToListAsync(ct);
         return candidates
             .Select(c => new CustomerSuggestion(c.Id, c.Number, c.Name, Math.Round(CustomerNames.Similarity(normalised, c.SearchName), 2), "similar name"))
             .Where(s => s.Score >= SuggestFrom)
@@ -114,12 +137,26 @@ public sealed class CustomerResolver(OpsBotDbContext db)
         var number = q.ToUpperInvariant();
         var name = CustomerNames.Normalize(q);
         var idValue = q.ToLowerInvariant();
-        var byNumber = live.Where(c => c.Number.StartsWith(number));
-        var byName = name.Length > 0 ? live.Where(c => c.SearchName.StartsWith(name)) : live.Where(c => false);
-        var byToken = name.Length > 0 ? live.Where(c => c.NameTokens.Any(t => t.Token.StartsWith(name))) : live.Where(c => false);
-        var byIdentifier = live.Where(c => c.Identifiers.Any(i => i.Value.StartsWith(number) || i.Value.StartsWith(idValue)));
-        var found = await byNumber.Union(byName).Union(byToken).Union(byIdentifier)
-            .OrderBy(c => c.Name).Take(limit).Select(c => new { c.Id, c.Number, c.Name }).ToListAsync(ct);
+        // Each source answers from its own index as a key range, at most PrefixMatches ids: no scan of every customer, also for
+        // one or two letters (then the choices are the first names among those matches, not among every customer).
+        var numberEnd = PrefixEnd(number);
+        var ids = db.Customers.Where(c => string.Compare(c.Number, number) >= 0 && string.Compare(c.Number, numberEnd) < 0 && c.Number.StartsWith(number))
+            .OrderBy(c => c.Number).Select(c => c.Id).Take(PrefixMatches);
+        if (name.Length > 0)
+        {
+            var nameEnd = PrefixEnd(name);
+            ids = ids.Union(db.Customers.Where(c => string.Compare(c.SearchName, name) >= 0 && string.Compare(c.SearchName, nameEnd) < 0 && c.SearchName.StartsWith(name))
+                .OrderBy(c => c.SearchName).Select(c => c.Id).Take(PrefixMatches));
+            ids = ids.Union(db.CustomerNameTokens.Where(t => string.Compare(t.Token, name) >= 0 && string.Compare(t.Token, nameEnd) < 0 && t.Token.StartsWith(name))
+                .OrderBy(t => t.Token).Select(t => t.CustomerId).Take(PrefixMatches));
+        }
+        foreach (var value in idValue == number ? new[] { number } : [number, idValue])
+        {
+            var end = PrefixEnd(value);
+            ids = ids.Union(db.CustomerIdentifiers.Where(i => string.Compare(i.Value, value) >= 0 && string.Compare(i.Value, end) < 0 && i.Value.StartsWith(value))
+                .OrderBy(i => i.Value).Select(i => i.CustomerId).Take(PrefixMatches));
+        }
+        var found = await live.Where(c => ids.Contains(c.Id)).OrderBy(c => c.Name).Take(limit).Select(c => new { c.Id, c.Number, c.Name }).ToListAsync(ct);
         return found.Select(c => new CustomerSuggestion(c.Id, c.Number, c.Name, 1, "")).ToList();
     }
 
