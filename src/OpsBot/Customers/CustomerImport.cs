@@ -165,18 +165,30 @@ public sealed class CustomerImport(OpsBotDbContext db, CustomerAccess access, Ti
     private async Task<List<ImportLine>> ProcessAsync(List<CsvRow> rows, Viewer by, IReadOnlySet<int> hidden, FileClaims claims, bool write, CancellationToken ct)
     {
         var lines = new List<ImportLine>(rows.Count);
+        var bulk = write && CustomerBulkInsert.Supported(db);
+        List<Customer> fresh = [];
+        List<AuditEntry> freshAudits = [];
+        async Task FlushAsync()
+        {
+            await db.SaveChangesAsync(ct);
+            await CustomerBulkInsert.InsertAsync(db, fresh, freshAudits, ct);
+            fresh.Clear();
+            freshAudits.Clear();
+        }
         var now = time.GetUtcNow().UtcDateTime;
         var valid = rows.Where(r => r.Values is not null).Select(r => r.Values!).ToList();
         var numbers = valid.Select(v => v.Number).Concat(valid.Select(v => v.Parent).OfType<string>()).Distinct().ToList();
-        var existing = await db.Customers
+        // Checking only: nothing is saved, so nothing needs tracking.
+        var customers = write ? db.Customers : db.Customers.AsNoTracking();
+        var existing = await customers
             .Include(c => c.Identifiers).Include(c => c.Members).Include(c => c.Sites).Include(c => c.NameTokens).AsSplitQuery()
-            .Where(c => numbers.Contains(c.Number)).ToDictionaryAsync(c => c.Number, ct);
+            .Where(c => EF.Parameter(numbers).Contains(c.Number)).ToDictionaryAsync(c => c.Number, ct);
         var values = valid.SelectMany(v => v.Identifiers()).Select(i => i.Value).Distinct().ToList();
-        var owners = (await db.CustomerIdentifiers.AsNoTracking().Where(i => values.Contains(i.Value))
+        var owners = (await db.CustomerIdentifiers.AsNoTracking().Where(i => EF.Parameter(values).Contains(i.Value))
                 .Join(db.Customers, i => i.CustomerId, c => c.Id, (i, c) => new { i.Kind, i.Value, i.CustomerId, c.Number, c.Name }).ToListAsync(ct))
             .ToDictionary(i => new TypedIdentifier(i.Kind, i.Value), i => (i.CustomerId, i.Number, i.Name));
         var names = valid.Where(v => !existing.ContainsKey(v.Number)).Select(v => Truncated(CustomerNames.Normalize(v.Name))).Where(n => n.Length > 0).Distinct().ToList();
-        var sameNames = (await db.Customers.AsNoTracking().Where(c => names.Contains(c.SearchName) && c.MergedIntoId == null)
+        var sameNames = (await db.Customers.AsNoTracking().Where(c => EF.Parameter(names).Contains(c.SearchName) && c.MergedIntoId == null)
                 .Select(c => new { c.Id, c.SearchName, c.Number, c.Name }).ToListAsync(ct))
             .Where(c => !hidden.Contains(c.Id)).GroupBy(c => c.SearchName).ToDictionary(g => g.Key, g => (g.First().Number, g.First().Name));
 
@@ -237,13 +249,18 @@ public sealed class CustomerImport(OpsBotDbContext db, CustomerAccess access, Ti
                 lines.Add(new ImportLine(row.Line, v.Number, ImportOutcome.Invalid, $"parent: customer {v.Parent} is not known; put the parent's line before its subsidiaries."));
                 continue;
             }
-            if (write && parent is { Id: 0 }) await db.SaveChangesAsync(ct); // a parent added earlier in this batch needs its id
+            if (write && parent is { Id: 0 }) await FlushAsync(); // a parent added earlier in this batch needs its id
             if (customer is null)
             {
                 customer = new Customer { Number = v.Number, Name = v.Name, CreatedAt = now };
                 Apply(customer, v, parent);
                 existing[v.Number] = customer;
-                if (write)
+                if (bulk)
+                {
+                    fresh.Add(customer);
+                    freshAudits.Add(new AuditEntry { At = now, UserId = by.Id, UserName = by.Name, Action = "customer-imported", EntityType = "Customer", EntityId = v.Number, AfterJson = Snapshot(customer), Note = $"import line {row.Line}" });
+                }
+                else if (write)
                 {
                     db.Customers.Add(customer);
                     db.Audit(now, by.Id, by.Name, "customer-imported", "Customer", v.Number, after: Snapshot(customer), note: $"import line {row.Line}");
@@ -269,7 +286,7 @@ public sealed class CustomerImport(OpsBotDbContext db, CustomerAccess access, Ti
             if (customer.Id == 0) sameNames[searchName] = (customer.Number, customer.Name);
         }
         // Written: later batches see these rows through the store. Checked only: the changes made in memory are dropped.
-        if (write) await db.SaveChangesAsync(ct);
+        if (write) await FlushAsync();
         db.ChangeTracker.Clear();
         return lines;
     }

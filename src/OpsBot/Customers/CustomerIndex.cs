@@ -74,7 +74,7 @@ public static class CustomerIndex
         return Truncate(name.Length > 0 ? name : customer.Number.ToLowerInvariant(), 200);
     }
 
-    private static HashSet<string> TokensOf(Customer customer)
+    internal static HashSet<string> TokensOf(Customer customer)
     {
         var tokens = new HashSet<string>(StringComparer.Ordinal);
         foreach (var token in CustomerNames.Tokens(customer.Name)) tokens.Add(Truncate(token, 64));
