@@ -116,19 +116,13 @@ md.AppendLine("""
       suggestion query took about 100 ms instead of about 18 ms.
     - Typeahead finds nothing for a name typed into its legal suffix ("Toratex Gm" for "Toratex GmbH"): `SearchName` drops legal
       suffixes, so the partial suffix matches neither it nor a word. That is most of the searches counted as finding nothing.
-    - Import (`CustomerImport`, not changed here): the whole file is one transaction, applied in batches of 500 lines. On SQLite
-      EF sends one command per inserted row (customer, each identifier, site, name token, audit entry: about 7 per line), and the
-      import holds SQLite's single write lock from start to end: every other write of the process (the redelivery record of each
-      inbound activity, the dispatcher's heartbeat) waits behind it: up to the write gate's 10 s, then SQLite's 10 s busy timeout, then it fails. In a
-      5,000-line trial seven heartbeat `UPDATE`s of the dispatcher spent 9.8 s waiting. Committing per batch (with the dry run and the
-      all-or-nothing mode kept by a staging step or a compensating delete) would release the lock between batches.
-    - Import on PostgreSQL: the store is empty when the import starts, so the statistics say the customer tables are empty, and
-      nothing updates them during the import (autovacuum does not see rows of a transaction not yet committed). Each batch's
-      lookup of the identifiers already taken (`CustomerIdentifiers` joined to `Customers`, `Value = ANY(@values)`) is then
-      planned as a hash join over a sequential scan of `Customers`, which the import's own rows make longer with every batch:
-      quadratic. In a first, uncapped run that query took about 1 s per batch after 6 minutes, and the import had not finished
-      after 6 min 48 s. `ANALYZE` of the customer tables inside the import's transaction every few batches (PostgreSQL counts the
-      transaction's own rows, and a new `ANALYZE` invalidates the cached generic plans), or committing per batch, would fix it.
+    - Import (`CustomerImport`, ADR 0009): a first pass checks every line against the store and the lines before it and writes nothing
+      (reads without change tracking, each list of numbers, identifiers or names as one parameter); a second pass writes the same lines
+      in one transaction per batch of 500, new customers through `CustomerBulkInsert` (SQLite: one prepared single-row INSERT per
+      table, run per row; PostgreSQL: multi-row INSERTs), and refreshes PostgreSQL's statistics after batches 1, 2, 4, 8, … An earlier
+      version (one transaction for the whole file, EF inserts) took 89.8 s on SQLite while holding SQLite's write lock throughout, so
+      other writes of the process failed busy behind it; on PostgreSQL it had not finished after 180 s, because the lookups kept plans
+      made for empty tables.
     - Latencies on a shared 2-core machine follow its load (see the load averages above).
     """);
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
