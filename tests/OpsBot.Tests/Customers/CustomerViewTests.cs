@@ -52,6 +52,10 @@ public abstract class CustomerViewTests(DatabaseProvider provider) : IAsyncLifet
         s["Customers:Seed:1:Identifiers:0"] = "ERP:100234";
         s["Customers:Seed:1:Identifiers:1"] = "Domain:acme.de";
         s["Customers:Seed:1:ShipToSites:0"] = "Hamburg plant";
+        s["Customers:Seed:1:Identifiers:2"] = "CRM:0015g00000AbCdE";
+        s["Customers:Seed:1:Identifiers:3"] = "Phone:+49 40 1234567";
+        s["Customers:Seed:1:Identifiers:4"] = "Tenant:72f988bf-86f1-41af-91ab-2d7cd011db47";
+        s["Customers:Seed:1:Identifiers:5"] = "Tax:DE 123 456 789";
         s["Customers:Seed:2:Number"] = "SECRET";
         s["Customers:Seed:2:Name"] = "Secret Industries";
         s["Customers:Seed:2:Restricted"] = "true";
@@ -163,6 +167,27 @@ public abstract class CustomerViewTests(DatabaseProvider provider) : IAsyncLifet
         Assert.Contains("Acme Deutschland GmbH (ACME-DE)", Text(CardOf(await AskAsync("customer ACME-GLOBAL"))!), StringComparison.Ordinal);
         Assert.Equal("Acme Deutschland GmbH", CardOf(await AskAsync("customer acme.de"))!["body"]![0]!["text"]!.GetValue<string>());
         Assert.Equal("Acme Deutschland GmbH", CardOf(await AskAsync("customer acme deutschland"))!["body"]![0]!["text"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("ERP:100234")]
+    [InlineData("100234")]
+    [InlineData("CRM:0015g00000AbCdE")]
+    [InlineData("0015g00000AbCdE")]
+    [InlineData("Domain:acme.de")]
+    [InlineData("jonas.weber@acme.de")]
+    [InlineData("Phone:+49 40 1234567")]
+    [InlineData("+49 (40) 123-4567")]
+    [InlineData("Tenant:72f988bf-86f1-41af-91ab-2d7cd011db47")]
+    [InlineData("72F988BF-86F1-41AF-91AB-2D7CD011DB47")]
+    [InlineData("VAT:de123456789")]
+    [InlineData("ACME-DE")]
+    [InlineData("acme deutschland")]
+    [InlineData("ACME Deutschland, GmbH.")]
+    public async Task Every_kind_of_identifier_and_the_normalised_name_resolve_to_the_customer(string given)
+    {
+        Assert.Equal("Acme Deutschland GmbH", CardOf(await AskAsync("customer " + given, Outsider))!["body"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal("ACME-DE", JsonNode.Parse(await _api.GetStringAsync("/api/customers/" + Uri.EscapeDataString(given)))!["number"]!.GetValue<string>());
     }
 
     [Fact]
