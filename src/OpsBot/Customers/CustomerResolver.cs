@@ -38,11 +38,8 @@ public sealed class CustomerResolver(OpsBotDbContext db)
         if (key.Length is 0 or > 256) return CustomerResolution.None;
         var visible = CustomerAccess.Visible(viewer);
 
-        if (await ExactAsync(key, ct) is { } found)
-        {
-            var exact = await VisibleSurvivorAsync(found, viewer, ct);
-            return exact is null ? CustomerResolution.None : new(exact, []);
-        }
+        // A hidden exact match goes on like a key that matches nothing, so the answer (suggestions among visible customers) is the same.
+        if (await VisibleSurvivorAsync(await ExactAsync(key, ct), viewer, ct) is { } exact) return new(exact, []);
 
         var name = CustomerNames.Normalize(key);
         if (name.Length == 0) return CustomerResolution.None;
