@@ -80,7 +80,7 @@ public sealed class CustomerImport(OpsBotDbContext db, CustomerAccess access, Ti
                         await transaction.CommitAsync(ct);
                     });
                 }
-                catch (DbUpdateException)
+                catch (Exception ex) when (StoreErrors.IsUniqueViolation(ex))
                 {
                     // Someone else took a number or identifier of this batch since the check: what came before is saved, and a
                     // second import of the same file finishes the rest (it changes nothing that is already there).
