@@ -41,6 +41,8 @@ public static class StoreErrors
                     return p.IsTransient || PostgresCodes.Contains(p.SqlState);
                 case NpgsqlException n when n.IsTransient:
                     return true;
+                case InvalidOperationException when IsLostNpgsqlTransaction(e):
+                    return true;
                 case SqlException s:
                     return s.IsTransient || s.Errors.Cast<SqlError>().Any(x => SqlServerTransient.Contains(x.Number));
                 case SqliteException q:
@@ -49,6 +51,14 @@ public static class StoreErrors
         }
         return false;
     }
+
+    /// <summary>
+    /// Npgsql's refusal to send a statement in a transaction whose connection broke earlier in the same unit of work (a restart or
+    /// a dropped connection under another statement): the transaction is gone, so the whole unit is retried later like any outage.
+    /// </summary>
+    private static bool IsLostNpgsqlTransaction(Exception e) =>
+        e.TargetSite?.DeclaringType?.Assembly == typeof(NpgsqlConnection).Assembly
+        && e.Message.Contains("completed", StringComparison.Ordinal);
 
     /// <summary>A unique index refused the row (SQLite 19/2067, PostgreSQL 23505, SQL Server 2601/2627); also for a bulk statement (<c>ExecuteUpdate</c>), whose provider exception is not wrapped.</summary>
     public static bool IsUniqueViolation(Exception ex) => (ex is DbUpdateException ? ex.InnerException : ex) switch

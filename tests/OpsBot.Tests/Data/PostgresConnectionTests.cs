@@ -63,6 +63,32 @@ public sealed class PostgresConnectionTests(PostgresServer server)
         }
     }
 
+    [Fact]
+    public async Task A_transaction_whose_connection_the_server_dropped_counts_as_the_store_being_unavailable()
+    {
+        await using var app = new OpsBotFactory(DatabaseProvider.Postgres, await server.CreateDatabaseAsync());
+        var (first, second) = await app.WithDbAsync(db => db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await db.Database.OpenConnectionAsync();
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var backend = ((NpgsqlConnection)db.Database.GetDbConnection()).ProcessID;
+            await using (var admin = new NpgsqlConnection(db.Database.GetConnectionString()))
+            {
+                await admin.OpenAsync();
+                await using var kill = new NpgsqlCommand($"SELECT pg_terminate_backend({backend})", admin);
+                await kill.ExecuteScalarAsync();
+            }
+            // The first statement finds the connection gone; the next one in the same transaction is refused before it is sent.
+            var first = await Record.ExceptionAsync(() => db.Escalations.CountAsync());
+            var second = await Record.ExceptionAsync(() => db.Escalations.Where(c => c.Id == 1).ExecuteUpdateAsync(u => u.SetProperty(c => c.Version, 2)));
+            return (first, second);
+        }));
+        Assert.True(StoreErrors.IsUnavailable(first), first?.ToString());
+        Assert.IsType<InvalidOperationException>(second);
+        Assert.True(StoreErrors.IsUnavailable(second), second.ToString());
+        Assert.False(StoreErrors.IsUnavailable(new InvalidOperationException("Transaction is already completed")), "only Npgsql's own refusal counts");
+    }
+
     private static async Task<int> PreparedAsync(OpsBotDbContext db) => Convert.ToInt32(
         await ScalarAsync(db, """
             SELECT count(*) FROM pg_prepared_statements
