@@ -25,6 +25,7 @@ public sealed class CommitmentConfiguration : IEntityTypeConfiguration<Commitmen
         b.HasIndex(c => c.AccountOwnerId);
         b.Property(c => c.CreatedById).HasMaxLength(256);
         b.HasIndex(c => c.CreatedById);
+        b.HasIndex(c => c.RequestedDeliveryDate);
         b.Property(c => c.CreatedByName).HasMaxLength(200);
         b.Property(c => c.UpdatedById).HasMaxLength(256);
         b.Property(c => c.UpdatedByName).HasMaxLength(200);

@@ -60,6 +60,9 @@ public abstract class OpsBotDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<KpiState> KpiStates => Set<KpiState>();
     public DbSet<KpiReading> KpiReadings => Set<KpiReading>();
 
+    public DbSet<Boards.Board> Boards => Set<Boards.Board>();
+    public DbSet<Boards.BoardToken> BoardTokens => Set<Boards.BoardToken>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(OpsBotDbContext).Assembly);

@@ -137,6 +137,7 @@ public sealed class EscalationConfiguration : IEntityTypeConfiguration<Escalatio
         b.HasIndex(c => new { c.RepUserId, c.CreatedAt });
         b.HasIndex(c => new { c.CustomerId, c.CreatedAt });
         b.HasIndex(c => c.AssignedAt);
+        b.HasIndex(c => c.Status);
     }
 }
 

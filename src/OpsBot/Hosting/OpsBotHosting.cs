@@ -1,3 +1,4 @@
+using OpsBot.Boards;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,7 @@ public static class OpsBotHosting
         builder.Services.AddMessaging(builder.Configuration);
         builder.Services.AddAlerts(builder.Configuration);
         builder.Services.AddSetup(builder.Environment);
+        builder.Services.AddBoards(builder.Configuration);
         return builder;
     }
 
@@ -61,6 +63,8 @@ public static class OpsBotHosting
         api.MapCommitmentsApi();
         api.MapEscalationsApi();
         api.MapCustomersApi();
+        api.MapBoardsApi();
+        app.MapBoards();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;

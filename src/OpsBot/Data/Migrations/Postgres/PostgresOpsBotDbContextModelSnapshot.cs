@@ -459,6 +459,102 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.ToTable("AuditEntries", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Boards.Board", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("KioskShowsRestricted")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("ScopeValues")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Boards", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Boards.BoardToken", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("BoardId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BoardId");
+
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.ToTable("BoardTokens", (string)null);
+                });
+
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
                     b.Property<int>("Id")
@@ -600,6 +696,8 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasIndex("OpportunityId")
                         .IsUnique();
+
+                    b.HasIndex("RequestedDeliveryDate");
 
                     b.HasIndex("CustomerPoNumber", "CustomerId");
 
@@ -1407,6 +1505,8 @@ namespace OpsBot.Data.Migrations.Postgres
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
 
+                    b.HasIndex("Status");
+
                     b.HasIndex("AssigneeId", "Status");
 
                     b.HasIndex("CustomerId", "CreatedAt");
@@ -1960,6 +2060,23 @@ namespace OpsBot.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict);
                 });
 
+            modelBuilder.Entity("OpsBot.Boards.Board", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("OpsBot.Boards.BoardToken", b =>
+                {
+                    b.HasOne("OpsBot.Boards.Board", null)
+                        .WithMany("Tokens")
+                        .HasForeignKey("BoardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
                     b.HasOne("OpsBot.Customers.Customer", "Customer")
@@ -2128,6 +2245,11 @@ namespace OpsBot.Data.Migrations.Postgres
             modelBuilder.Entity("OpsBot.Alerts.AlertRoute", b =>
                 {
                     b.Navigation("Channels");
+                });
+
+            modelBuilder.Entity("OpsBot.Boards.Board", b =>
+                {
+                    b.Navigation("Tokens");
                 });
 
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>

@@ -459,6 +459,102 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.ToTable("AuditEntries", (string)null);
                 });
 
+            modelBuilder.Entity("OpsBot.Boards.Board", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<int?>("CustomerId")
+                        .HasColumnType("int");
+
+                    b.Property<bool>("KioskShowsRestricted")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<string>("ScopeValues")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Boards", (string)null);
+                });
+
+            modelBuilder.Entity("OpsBot.Boards.BoardToken", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("int");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("BoardId")
+                        .HasColumnType("int");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<DateTime?>("LastUsedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BoardId");
+
+                    b.HasIndex("Hash")
+                        .IsUnique();
+
+                    b.ToTable("BoardTokens", (string)null);
+                });
+
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
                     b.Property<int>("Id")
@@ -601,6 +697,8 @@ namespace OpsBot.Data.Migrations.SqlServer
 
                     b.HasIndex("OpportunityId")
                         .IsUnique();
+
+                    b.HasIndex("RequestedDeliveryDate");
 
                     b.HasIndex("CustomerPoNumber", "CustomerId");
 
@@ -1409,6 +1507,8 @@ namespace OpsBot.Data.Migrations.SqlServer
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
 
+                    b.HasIndex("Status");
+
                     b.HasIndex("AssigneeId", "Status");
 
                     b.HasIndex("CustomerId", "CreatedAt");
@@ -1962,6 +2062,23 @@ namespace OpsBot.Data.Migrations.SqlServer
                         .OnDelete(DeleteBehavior.Restrict);
                 });
 
+            modelBuilder.Entity("OpsBot.Boards.Board", b =>
+                {
+                    b.HasOne("OpsBot.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("OpsBot.Boards.BoardToken", b =>
+                {
+                    b.HasOne("OpsBot.Boards.Board", null)
+                        .WithMany("Tokens")
+                        .HasForeignKey("BoardId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
                 {
                     b.HasOne("OpsBot.Customers.Customer", "Customer")
@@ -2130,6 +2247,11 @@ namespace OpsBot.Data.Migrations.SqlServer
             modelBuilder.Entity("OpsBot.Alerts.AlertRoute", b =>
                 {
                     b.Navigation("Channels");
+                });
+
+            modelBuilder.Entity("OpsBot.Boards.Board", b =>
+                {
+                    b.Navigation("Tokens");
                 });
 
             modelBuilder.Entity("OpsBot.Commitments.Commitment", b =>
