@@ -26,9 +26,10 @@ public sealed class OpsBotProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    public static async Task<OpsBotProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts OpsBot on <paramref name="url"/> (a restart reuses the address it had), or on a free loopback port.</summary>
+    public static async Task<OpsBotProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string? url = null)
     {
-        var url = $"http://127.0.0.1:{FreePort()}";
+        url ??= $"http://127.0.0.1:{FreePort()}";
         var process = Process.Start(StartInfo(environment, "--urls", url))!;
         var self = new OpsBotProcess(process, url);
         process.OutputDataReceived += (_, e) => { lock (self._output) self._output.AppendLine(e.Data); };

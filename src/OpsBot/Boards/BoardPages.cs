@@ -86,7 +86,7 @@ public static class BoardPages
             foreach (var a in page)
                 html.Append(CultureInfo.InvariantCulture, $"""
                     <li class="row sev-{a.Severity}" data-alert="{a.Id}"><span class="badge">{SeverityIcon(a.Severity)} {E(a.SeverityName)}</span>
-                    <span class="what"><b>{E(a.Customer)}</b> · {E(Kind(a.Kind))}{(a.Status == "Acknowledged" ? " · acknowledged" : "")}<br><span class="sub">{E(Clip(a.Impact, 70))}</span></span>
+                    <span class="what"><b>{E(a.Customer)}</b> · {E(Kind(a.Kind))}{("")}<br><span class="sub">{E(Clip(a.Impact, 70))}</span></span>
                     <span class="meta">{Age(s.GeneratedAt - a.OpenedAt)}<br><span class="sub">{E(a.Owner ?? "no owner")}</span></span></li>
                     """);
             html.Append("</ol>");

@@ -34,7 +34,7 @@ public sealed record BoardOverdueForm(string Opportunity, string Customer, strin
 /// <summary>Reads a board's snapshot for a set of hidden (restricted, not allowed) customers; one query per section, lists capped.</summary>
 public sealed class BoardQuery(OpsBotDbContext db, IOptions<AlertOptions> alertOptions, TimeProvider clock)
 {
-    /// <summary>The most severe, then oldest, open alerts listed (the counts cover all).</summary>
+    /// <summary>The most severe, then oldest, open alerts listed (the counts cover all). Acknowledged alerts have an owner at work and leave the open list.</summary>
     public const int MaxAlerts = 60;
     public const int MaxComplaints = 40;
     public const int MaxCommitments = 40;
@@ -48,7 +48,7 @@ public sealed class BoardQuery(OpsBotDbContext db, IOptions<AlertOptions> alertO
         var hiddenIds = hidden.ToList();
         var scopeIds = scope?.ToList();
 
-        var alerts = db.Alerts.AsNoTracking().Where(a => a.Status != AlertStatus.Resolved);
+        var alerts = db.Alerts.AsNoTracking().Where(a => a.Status == AlertStatus.Open);
         alerts = scopeIds is null
             ? alerts.Where(a => a.CustomerId == null || !hiddenIds.Contains(a.CustomerId.Value))
             : alerts.Where(a => a.CustomerId != null && scopeIds.Contains(a.CustomerId.Value) && !hiddenIds.Contains(a.CustomerId.Value));
