@@ -3,6 +3,7 @@
 #   ./build.sh test         restore, install test peers (PostgreSQL, Chromium, npm packages) when missing, run every test
 #   ./build.sh migration N  add the named migration N for all three providers after a model change (never edit Initial)
 #   ./build.sh gallery      render every card to docs/cards/*.png
+#   ./build.sh screenshots  the board TV page and Teams tab in headless Chromium to docs/boards/*.png
 #   ./build.sh bench [name] run the benchmarks (all, or messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers), results in bench/results/
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -68,11 +69,18 @@ case "${1:-}" in
     install_test_prerequisites
     node tests/peers/render-gallery.mjs
     ;;
+  screenshots)
+    install_test_prerequisites
+    dotnet build tests/OpsBot.Tests/OpsBot.Tests.csproj -c Release -nologo -clp:ErrorsOnly
+    OPSBOT_WRITE_SCREENSHOTS=1 dotnet test tests/OpsBot.Tests/OpsBot.Tests.csproj -c Release --no-build -nologo \
+      --filter "FullyQualifiedName~BoardBrowserTests.The_page_fits|FullyQualifiedName~BoardBrowserTests.The_tab_signs_in"
+    ls -l docs/boards
+    ;;
   bench)
     install_test_prerequisites
     shift
     bash bench/run.sh "$@"
     ;;
   *)
-    sed -n '2,7p' "$0"; exit 2 ;;
+    sed -n '2,8p' "$0"; exit 2 ;;
 esac

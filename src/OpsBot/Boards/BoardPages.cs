@@ -139,7 +139,7 @@ public static class BoardPages
     private static string KpiTile(BoardKpi k)
     {
         var level = k.Level.ToLowerInvariant();
-        var icon = k.Level switch { "Critical" => "⛔", "Warning" => "⚠", _ => "✔" };
+        var icon = k.Level switch { "Critical" => "✖", "Warning" => "⚠", _ => "✔" };
         var target = k.Warning is { } w ? $"target {(k.Direction == "Below" ? "≥" : "≤")} {w.ToString("0.##", Invariant)}{E(k.Unit)}" : "no target set";
         return $"""
             <div class="tile level-{level}" data-kpi="{E(k.Name)}"><p class="name">{E(k.Name)}</p><p class="customer">{E(k.Customer)}</p>
@@ -162,7 +162,7 @@ public static class BoardPages
 
     private static IEnumerable<IReadOnlyList<T>> Pages<T>(IReadOnlyList<T> items, int size) => items.Chunk(size);
 
-    public static string SeverityIcon(int severity) => severity switch { 1 => "⛔", 2 => "▲", 3 => "◆", _ => "●" };
+    public static string SeverityIcon(int severity) => severity switch { 1 => "✖", 2 => "▲", 3 => "◆", _ => "●" };
 
     private static string Kind(string kind) => kind.Replace('-', ' ');
 

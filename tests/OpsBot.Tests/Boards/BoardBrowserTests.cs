@@ -97,7 +97,7 @@ public sealed partial class BoardBrowserTests : IAsyncLifetime
         var row = page.Locator($"[data-alert='{id}']");
         await Expect(row).ToBeVisibleAsync(new() { Timeout = (float)Live.TotalMilliseconds });
         Assert.True(raised.Elapsed < Live, $"the alert took {raised.Elapsed} to show");
-        await Expect(row).ToContainTextAsync("⛔ Critical");
+        await Expect(row).ToContainTextAsync("✖ Critical");
         await Expect(row).ToContainTextAsync("Line 3 stopped");
         Assert.Equal("rgb(255, 123, 114)", await row.Locator(".badge").EvaluateAsync<string>("e => getComputedStyle(e).color"));
 
@@ -118,7 +118,7 @@ public sealed partial class BoardBrowserTests : IAsyncLifetime
         var normal = await tile.EvaluateAsync<string>("e => getComputedStyle(e).borderLeftColor");
 
         await ReadingAsync(88);
-        await Expect(tile).ToContainTextAsync("⛔ Critical", new() { Timeout = (float)Live.TotalMilliseconds });
+        await Expect(tile).ToContainTextAsync("✖ Critical", new() { Timeout = (float)Live.TotalMilliseconds });
         await Expect(tile).ToContainTextAsync("88%");
         await Expect(tile).ToHaveClassAsync(new Regex("level-critical"));
         Assert.NotEqual(normal, await tile.EvaluateAsync<string>("e => getComputedStyle(e).borderLeftColor"));

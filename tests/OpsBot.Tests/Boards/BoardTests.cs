@@ -167,7 +167,7 @@ public abstract partial class BoardTests(DatabaseProvider provider) : IAsyncLife
         var page = await PageAsync("/boards/operation", cookie);
         Assert.Equal(HttpStatusCode.OK, page.Status);
         Assert.Contains("Line 3 stopped", page.Body, StringComparison.Ordinal);
-        Assert.Contains("⛔ Critical", page.Body, StringComparison.Ordinal);
+        Assert.Contains("✖ Critical", page.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("Secret", page.Body, StringComparison.Ordinal);
         Assert.NotNull(await _app.WithDbAsync(db => db.BoardTokens.Select(t => t.LastUsedAt).SingleAsync()));
 

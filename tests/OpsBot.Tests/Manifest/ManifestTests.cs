@@ -126,4 +126,19 @@ public sealed class ManifestTests : IDisposable
 
         Assert.Equal(["ChatMember.Read.Chat:Application", "TeamMember.Read.Group:Application"], permissions);
     }
+
+    [Fact]
+    public void Boards_are_a_personal_tab_and_a_channel_tab_on_the_same_host_signed_in_through_webApplicationInfo()
+    {
+        var manifest = PackagedManifest();
+        var personal = manifest["staticTabs"]!.AsArray().Single()!;
+        Assert.Equal($"https://{Host}/tab", personal["contentUrl"]!.GetValue<string>());
+        Assert.Equal(["personal"], personal["scopes"]!.AsArray().Select(s => s!.GetValue<string>()));
+        var channel = manifest["configurableTabs"]!.AsArray().Single()!;
+        Assert.Equal($"https://{Host}/tab/config", channel["configurationUrl"]!.GetValue<string>());
+        Assert.Contains("team", channel["scopes"]!.AsArray().Select(s => s!.GetValue<string>()));
+        Assert.Contains(Host, manifest["validDomains"]!.AsArray().Select(d => d!.GetValue<string>()));
+        // The tab's SSO token is issued for this resource: Boards:Tab:Audience is the same string.
+        Assert.Equal($"api://{Host}/{AppId}", manifest["webApplicationInfo"]!["resource"]!.GetValue<string>());
+    }
 }
