@@ -122,10 +122,18 @@ public sealed partial class CommitmentService(OpsBotDbContext db, CustomerAccess
         var (result, checkedInput) = await CaptureRules.ValidateAsync(db, customers, input, viewer, Options, now, ct, clashes);
         var ownerName = viewer.Is(checkedInput.AccountOwner) ? viewer.Name : checkedInput.AccountOwner;
         if (!result.IsValid) return new CaptureOutcome.Refused(input, result.Errors, null, ownerName);
-        if (result.Warnings.Any(w => !acceptedWarnings.Contains(w.Code))) return new CaptureOutcome.Refused(checkedInput, null, result.Warnings, ownerName);
+        if (result.Warnings.Any(w => !acceptedWarnings.Contains(w.Code)))
+        {
+            // Remembered per form, so the metrics can tell a warning the rep then corrected from one they confirmed.
+            db.Audit(now, viewer.Id, viewer.Name, "capture-warned", "CaptureForm", formId.Length > 128 ? formId[..128] : formId,
+                note: string.Join(',', result.Warnings.Select(w => w.Code)));
+            await db.SaveChangesAsync(ct);
+            return new CaptureOutcome.Refused(checkedInput, null, result.Warnings, ownerName);
+        }
 
         var roles = await db.RoleAssignments.AsNoTracking().ToListAsync(ct);
         var commitment = Create(checkedInput, result.Customer!, formId, viewer, ownerName, origin, roles, now);
+        commitment.ConfirmedWarnings = string.Join(',', result.Warnings.Select(w => w.Code).Distinct());
         try
         {
             await db.SaveChangesAsync(ct);

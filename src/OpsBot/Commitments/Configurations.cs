@@ -26,6 +26,8 @@ public sealed class CommitmentConfiguration : IEntityTypeConfiguration<Commitmen
         b.Property(c => c.CreatedById).HasMaxLength(256);
         b.HasIndex(c => c.CreatedById);
         b.HasIndex(c => c.RequestedDeliveryDate);
+        b.Property(c => c.ConfirmedWarnings).HasMaxLength(500);
+        b.HasIndex(c => c.CreatedAt);
         b.Property(c => c.CreatedByName).HasMaxLength(200);
         b.Property(c => c.UpdatedById).HasMaxLength(256);
         b.Property(c => c.UpdatedByName).HasMaxLength(200);
@@ -69,6 +71,7 @@ public sealed class EnrichmentConfiguration : IEntityTypeConfiguration<Enrichmen
         b.Property(e => e.ByName).HasMaxLength(200);
         b.Property(e => e.Note).HasMaxLength(1000);
         b.HasIndex(e => new { e.CommitmentId, e.Id });
+        b.HasIndex(e => e.At);
     }
 }
 

@@ -41,6 +41,8 @@ public sealed class Commitment : IVersioned
     public DateTime UpdatedAt { get; set; }
     /// <summary>The capture form's id, so a re-sent submit answers with the same commitment instead of a duplicate.</summary>
     public string? CaptureFormId { get; set; }
+    /// <summary>The capture warnings (codes, comma separated) the rep confirmed rather than corrected when saving; empty when none.</summary>
+    public string ConfirmedWarnings { get; set; } = "";
 
     /// <summary>Where OpsBot reaches people about this commitment (from the capturing turn).</summary>
     public required string ServiceUrl { get; set; }

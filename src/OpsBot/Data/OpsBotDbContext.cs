@@ -63,6 +63,10 @@ public abstract class OpsBotDbContext(DbContextOptions options) : DbContext(opti
     public DbSet<Boards.Board> Boards => Set<Boards.Board>();
     public DbSet<Boards.BoardToken> BoardTokens => Set<Boards.BoardToken>();
 
+    public DbSet<Metrics.DownloadLink> DownloadLinks => Set<Metrics.DownloadLink>();
+    public DbSet<Metrics.Kudos> Kudos => Set<Metrics.Kudos>();
+    public DbSet<Metrics.DigestRun> DigestRuns => Set<Metrics.DigestRun>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(OpsBotDbContext).Assembly);

@@ -1,0 +1,168 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace OpsBot.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class Metrics : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "ConfirmedWarnings",
+                table: "Commitments",
+                type: "character varying(500)",
+                maxLength: 500,
+                nullable: false,
+                defaultValue: "");
+
+            migrationBuilder.CreateTable(
+                name: "DigestRuns",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    PeriodKey = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    DueAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ClaimedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ClaimedBy = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    SentAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    Late = table.Column<bool>(type: "boolean", nullable: false),
+                    Recipients = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DigestRuns", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DownloadLinks",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    QueryJson = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    ViewerId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    ViewerAadId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    ViewerName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Uses = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DownloadLinks", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Kudos",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    FromId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    FromName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    ToId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    ToName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Reason = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
+                    ResultType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ResultRef = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    CustomerId = table.Column<int>(type: "integer", nullable: true),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Kudos", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Kudos_Customers_CustomerId",
+                        column: x => x.CustomerId,
+                        principalTable: "Customers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Enrichments_At",
+                table: "Enrichments",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Commitments_CreatedAt",
+                table: "Commitments",
+                column: "CreatedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Alerts_CreatedAt",
+                table: "Alerts",
+                column: "CreatedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DigestRuns_Name_PeriodKey",
+                table: "DigestRuns",
+                columns: new[] { "Name", "PeriodKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DownloadLinks_ExpiresAt",
+                table: "DownloadLinks",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DownloadLinks_Hash",
+                table: "DownloadLinks",
+                column: "Hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Kudos_At",
+                table: "Kudos",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Kudos_CustomerId",
+                table: "Kudos",
+                column: "CustomerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Kudos_ToId_At",
+                table: "Kudos",
+                columns: new[] { "ToId", "At" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "DigestRuns");
+
+            migrationBuilder.DropTable(
+                name: "DownloadLinks");
+
+            migrationBuilder.DropTable(
+                name: "Kudos");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Enrichments_At",
+                table: "Enrichments");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Commitments_CreatedAt",
+                table: "Commitments");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Alerts_CreatedAt",
+                table: "Alerts");
+
+            migrationBuilder.DropColumn(
+                name: "ConfirmedWarnings",
+                table: "Commitments");
+        }
+    }
+}
