@@ -1,3 +1,4 @@
+using OpsBot.Metrics;
 using OpsBot.Boards;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
@@ -45,6 +46,7 @@ public static class OpsBotHosting
         builder.Services.AddAlerts(builder.Configuration);
         builder.Services.AddSetup(builder.Environment);
         builder.Services.AddBoards(builder.Configuration);
+        builder.Services.AddMetrics(builder.Configuration);
         return builder;
     }
 
@@ -64,6 +66,8 @@ public static class OpsBotHosting
         api.MapEscalationsApi();
         api.MapCustomersApi();
         api.MapBoardsApi();
+        api.MapMetricsApi();
+        app.MapDownloads();
         app.MapBoards();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });

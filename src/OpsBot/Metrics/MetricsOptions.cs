@@ -17,9 +17,6 @@ public sealed class MetricsOptions
     /// <summary>An alert is acknowledged within target when acknowledged within this.</summary>
     public TimeSpan AlertAcknowledgeTarget { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>People (Teams user ids or Entra object ids) who see everyone's metrics.</summary>
-    public List<string> Leadership { get; set; } = [];
-
     /// <summary>Teams by name: their manager sees the team's metrics and each member's.</summary>
     public Dictionary<string, MetricsTeam> Teams { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -55,7 +52,7 @@ public enum DigestContent { TeamLead, Leadership, ExecutiveParticipation, Recogn
 /// <summary>One scheduled digest: to whom, how often, at what local time, with what.</summary>
 public sealed class DigestOptions
 {
-    /// <summary>People (Teams user ids or Entra object ids); <c>leadership</c>, <c>managers</c> and <c>executives</c> stand for those groups.</summary>
+    /// <summary>People (Teams user ids or Entra object ids); <c>leadership</c> (<c>People:Leadership</c>), <c>managers</c> (of <see cref="MetricsOptions.Teams"/>) and <c>executives</c> stand for those groups.</summary>
     public List<string> Audience { get; set; } = [];
     public DigestCadence Cadence { get; set; } = DigestCadence.Weekly;
     /// <summary>Local time of day it goes out (hh:mm).</summary>

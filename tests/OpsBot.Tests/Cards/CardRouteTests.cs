@@ -26,6 +26,9 @@ public sealed class CardRouteTests(CardRouteTests.App app) : IClassFixture<CardR
     public static readonly IReadOnlyDictionary<string, string> TypedOnly = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["ping"] = "hidden: health and load checks",
+        ["board"] = "admins set boards up by name and scope; the boards themselves are pages, not cards",
+        ["metrics"] = "the scope and period are typed (me, @person, team, customer; last month, 2026-Q4)",
+        ["kudos"] = "needs an @mention of the person and a reason in the person's own words",
         ["new commitment"] = "a second name for commit, whose buttons send 'commit'",
         ["my commitments"] = "personal list, offered by the command menu",
         ["my tasks"] = "personal list, offered by the command menu",
