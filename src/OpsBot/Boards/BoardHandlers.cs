@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using OpsBot.Audit;
 using OpsBot.Conversations;
 using OpsBot.Customers;
@@ -11,7 +10,7 @@ using OpsBot.People;
 namespace OpsBot.Boards;
 
 /// <summary><c>board list | add | remove | restricted | token create | token list | token revoke</c>: anyone lists, admins change (audited).</summary>
-public sealed partial class BoardHandlers(OpsBotDbContext db, AdminCheck admins, CustomerResolver resolver, BoardFeed feed, IOptions<BoardOptions> options, TimeProvider time)
+public sealed partial class BoardHandlers(OpsBotDbContext db, AdminCheck admins, CustomerResolver resolver, BoardFeed feed, Metrics.PublicAddress address, TimeProvider time)
 {
     public const string Usage = "board list · board add <name> [customer <customer> | region <country codes> | team <person ids>] [\"title\"] · board remove <name> · "
         + "board restricted <name> on|off · board token create <name> [label] · board token list <name> · board token revoke <name> <token #>";
@@ -168,7 +167,7 @@ public sealed partial class BoardHandlers(OpsBotDbContext db, AdminCheck admins,
         return $"Display link #{id} of {name} revoked: the display shows that its access was revoked, within seconds.";
     }
 
-    private string Url(string name) => (options.Value.PublicUrl is { Length: > 0 } b ? b.TrimEnd('/') : "") + "/boards/" + name;
+    private string Url(string name) => (address.BaseUrl() ?? "") + "/boards/" + name;
 
     private static string Titled(string name) => string.Join(' ', name.Split('-', StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
 

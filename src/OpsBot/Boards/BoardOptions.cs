@@ -26,9 +26,6 @@ public sealed class BoardOptions
     [Range(3, 600)]
     public int RotateSeconds { get; set; } = 12;
 
-    /// <summary>OpsBot's public address (https://opsbot.example.com): the board links chat hands out start with it.</summary>
-    public string PublicUrl { get; set; } = "";
-
     /// <summary>IANA time zone of the clock and times shown on the boards.</summary>
     public string TimeZone { get; set; } = "UTC";
 

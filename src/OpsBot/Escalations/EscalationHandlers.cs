@@ -13,7 +13,8 @@ namespace OpsBot.Escalations;
 /// <summary>Chat commands, card verbs and the message-extension action of the escalation feature.</summary>
 public sealed class EscalationHandlers(
     OpsBotDbContext db, EscalationService service, EscalationCards cards, ExecutiveDirectory directory, EscalationReports reports,
-    IOptions<EscalationOptions> options, IOptions<PeopleOptions> people, IOptions<BotOptions> bot, CustomerResolver resolver, AdminCheck admins)
+    IOptions<PeopleOptions> people, IOptions<BotOptions> bot, CustomerResolver resolver, AdminCheck admins,
+    Metrics.DownloadLinks links)
 {
 
     // ---- entry point 1: the escalate command
@@ -143,10 +144,11 @@ public sealed class EscalationHandlers(
             await turn.SendTextAsync($"{error}\n\nUsage: `escalations report [yyyy-MM]`, e.g. `escalations report 2026-11`.", ct);
             return;
         }
-        var report = await reports.BuildAsync(month, Customers.Viewer.Of(turn), ct);
-        var baseUrl = options.Value.PublicBaseUrl is { Length: > 0 } b ? b : "http://localhost:3978";
-        var csv = $"{baseUrl.TrimEnd('/')}/api/escalations/report.csv?month={report.Month}";
-        await turn.SendCardAsync("escalation-report", reports.CardModel(report, csv), $"Escalations {report.Month}", ct);
+        var viewer = Customers.Viewer.Of(turn);
+        var report = await reports.BuildAsync(month, viewer, ct);
+        // A short-lived link that works from Teams without an API key, for this person's view of this month only.
+        var csv = await links.CreateAsync(Metrics.DownloadLinks.EscalationReport, new Metrics.DownloadQuery(Month: report.Month), viewer, ct);
+        await turn.SendCardAsync("escalation-report", reports.CardModel(report, csv ?? ""), $"Escalations {report.Month}", ct);
     }
 
     private static InvokeResponse Task(JsonObject card) => new(200, new JsonObject

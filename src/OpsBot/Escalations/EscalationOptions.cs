@@ -22,7 +22,7 @@ public sealed class EscalationOptions
     public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromSeconds(30);
     public bool SchedulerEnabled { get; set; } = true;
 
-    /// <summary>Base URL for links to the CSV report (defaults to a relative path).</summary>
+    /// <summary>Deprecated: set <c>PublicUrl</c> (read first) instead. OpsBot's public address for download links.</summary>
     [AbsoluteUrl]
     public string PublicBaseUrl { get; set; } = "";
 }

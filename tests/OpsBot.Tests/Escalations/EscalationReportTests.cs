@@ -46,7 +46,7 @@ public sealed class EscalationReportTests() : EscalationTestBase(DatabaseProvide
     }
 
     [Fact]
-    public async Task Leadership_gets_the_monthly_report_with_a_chart_and_the_CSV_needs_an_API_key()
+    public async Task Leadership_gets_the_monthly_report_with_a_chart_and_the_CSV_needs_an_API_key_or_the_cards_short_lived_link()
     {
         var a = await EscalateAsync("ACME Corp");
         var b = await EscalateAsync("Globex");
@@ -77,6 +77,18 @@ public sealed class EscalationReportTests() : EscalationTestBase(DatabaseProvide
         Assert.Contains("executive,Bob Stone,1,0,0,,0", lines);
         Assert.Contains("account,ACME Corp,1,,1,,1", lines);
         Assert.Equal("bob", b.AssigneeId);
+
+        // The card's Download CSV works from Teams: a short-lived link on OpsBot's own address, no API key, that same month only.
+        var download = card["actions"]!.AsArray().Single()!["url"]!.GetValue<string>();
+        Assert.Matches(@"^http://localhost/downloads/[A-Za-z0-9_-]{40,}$", download);
+        var viaLink = await Client.GetAsync(new Uri(download).PathAndQuery + "?month=2025-01");
+        Assert.Equal(HttpStatusCode.OK, viaLink.StatusCode);
+        Assert.Equal((await csv.Content.ReadAsStringAsync()), await viaLink.Content.ReadAsStringAsync());
+        Clock.Advance(TimeSpan.FromMinutes(16));
+        var expired = await Client.GetAsync(new Uri(download).PathAndQuery);
+        Assert.Equal(HttpStatusCode.Gone, expired.StatusCode);
+        Assert.Contains("expired", await expired.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/downloads/forged-token")).StatusCode);
     }
 
     [Theory]
