@@ -76,6 +76,23 @@ public sealed class PlaygroundNewcomerTests(PlaygroundNewcomerFixture playground
         Assert.Contains(Walk(PlaygroundFixture.CardOf(form)), o => o["type"]?.GetValue<string>() == "Input.ChoiceSet" && o["value"]?.ToString() == "ACME-001");
     }
 
+    [Fact]
+    public async Task Metrics_me_answers_the_newcomers_metrics_card_and_an_empty_period_says_so()
+    {
+        await playground.SendTextAsync("metrics me");
+        var now = DateTime.UtcNow;
+        var card = PlaygroundFixture.CardOf(await playground.WaitForBotActivityAsync(m =>
+            PlaygroundFixture.CardOf(m)?["body"]?[0]?["text"]?.GetValue<string>()?.StartsWith("Metrics: ", StringComparison.Ordinal) == true
+            && PlaygroundFixture.CardOf(m)!["body"]![1]!["text"]!.GetValue<string>().StartsWith(now.ToString("MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)))!;
+        Assert.Contains("compared with", card["body"]![1]!["text"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        await playground.SendTextAsync("metrics me 2025-01");
+        var empty = PlaygroundFixture.CardOf(await playground.WaitForBotActivityAsync(m =>
+            PlaygroundFixture.CardOf(m)?["body"]?[1]?["text"]?.GetValue<string>()?.StartsWith("January 2025", StringComparison.Ordinal) == true))!;
+        Assert.Contains("Nothing happened in January 2025", empty.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Walk(empty), o => o["type"]?.GetValue<string>() == "Image");
+    }
+
     private static JsonObject Data(JsonObject card, string verb)
     {
         var data = (JsonObject)(Walk(card).First(o => o["verb"]?.GetValue<string>() == verb)["data"]?.DeepClone() ?? new JsonObject());
