@@ -84,8 +84,8 @@ NOTES
   echo "wrote bench/results/messages-throughput.md"
 }
 
-# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers]
-run_all=(${@:-messages cards commitments escalations alerts customers})
+# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers|metrics]
+run_all=(${@:-messages cards commitments escalations alerts customers metrics})
 for ((i = 0; i < ${#run_all[@]}; i++)); do
   b=${run_all[$i]}
   case "$b" in
@@ -99,6 +99,7 @@ for ((i = 0; i < ${#run_all[@]}; i++)); do
       while [[ "${run_all[$((i + 1))]:-}" =~ ^(clean|faults|restarts)$ ]]; do i=$((i + 1)); modes+=("${run_all[$i]}"); done
       dotnet run -c Release --project bench/AlertFanout -- "${modes[@]:-all}" "${FANOUT_CONVERSATIONS:-10000}" 20 ;;
     customers) dotnet run -c Release --project bench/CustomerLoad -- "${CUSTOMERS:-100000}" bench/results/customers.md ;;
-    *) echo "unknown benchmark '$b' (messages, cards, commitments, escalations, alerts, customers)" >&2; exit 2 ;;
+    metrics) dotnet run -c Release --project bench/MetricsLoad -- bench/results/metrics.md ;;
+    *) echo "unknown benchmark '$b' (messages, cards, commitments, escalations, alerts, customers, metrics)" >&2; exit 2 ;;
   esac
 done

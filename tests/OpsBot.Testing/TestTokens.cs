@@ -34,6 +34,23 @@ public static class TestTokens
         ["exp"] = now.AddMinutes(5).ToUnixTimeSeconds(),
     };
 
+    /// <summary>A Teams SSO (Entra v2) token's payload for a person: issuer and tenant, audience, object id and name, valid for an hour unless <paramref name="expires"/>.</summary>
+    public static JsonObject PersonPayload(string tenant, string audience, string oid, DateTimeOffset? expires = null)
+    {
+        var exp = expires ?? DateTimeOffset.UtcNow.AddHours(1);
+        return new JsonObject
+        {
+            ["iss"] = $"https://login.microsoftonline.com/{tenant}/v2.0",
+            ["aud"] = audience,
+            ["tid"] = tenant,
+            ["oid"] = oid,
+            ["name"] = "Tab Viewer",
+            ["iat"] = exp.AddHours(-1).ToUnixTimeSeconds(),
+            ["nbf"] = exp.AddHours(-1).ToUnixTimeSeconds(),
+            ["exp"] = exp.ToUnixTimeSeconds(),
+        };
+    }
+
     private static string Part(JsonObject o) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(o.ToJsonString()));
 
     public static async Task<HttpResponseMessage> PostAsync(this HttpClient client, Activity activity, string? authorization)

@@ -225,21 +225,7 @@ public sealed partial class BoardBrowserTests : IAsyncLifetime
         return page;
     }
 
-    private static JsonObject TabPayload(string oid, string? audience)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return new JsonObject
-        {
-            ["iss"] = $"https://login.microsoftonline.com/{Tenant}/v2.0",
-            ["aud"] = audience ?? TabAudience,
-            ["tid"] = Tenant,
-            ["oid"] = oid,
-            ["name"] = "Tab Viewer",
-            ["iat"] = now.ToUnixTimeSeconds(),
-            ["nbf"] = now.ToUnixTimeSeconds(),
-            ["exp"] = now.AddHours(1).ToUnixTimeSeconds(),
-        };
-    }
+    private static JsonObject TabPayload(string oid, string? audience) => TestTokens.PersonPayload(Tenant, audience ?? TabAudience, oid);
 
     private async Task<string> AskAsync(string text)
     {

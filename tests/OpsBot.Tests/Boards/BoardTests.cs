@@ -355,22 +355,8 @@ public abstract partial class BoardTests(DatabaseProvider provider) : IAsyncLife
     private string TabToken(string oid, string? audience = null, string? tenant = null, DateTimeOffset? expires = null) =>
         TestTokens.Rs256(_key, TabPayload(oid, audience, tenant, expires));
 
-    private static JsonObject TabPayload(string oid, string? audience = null, string? tenant = null, DateTimeOffset? expires = null)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var exp = expires ?? now.AddHours(1);
-        return new JsonObject
-        {
-            ["iss"] = $"https://login.microsoftonline.com/{tenant ?? Tenant}/v2.0",
-            ["aud"] = audience ?? TabAudience,
-            ["tid"] = tenant ?? Tenant,
-            ["oid"] = oid,
-            ["name"] = "Tab Viewer",
-            ["iat"] = exp.AddHours(-1).ToUnixTimeSeconds(),
-            ["nbf"] = exp.AddHours(-1).ToUnixTimeSeconds(),
-            ["exp"] = exp.ToUnixTimeSeconds(),
-        };
-    }
+    private static JsonObject TabPayload(string oid, string? audience = null, string? tenant = null, DateTimeOffset? expires = null) =>
+        TestTokens.PersonPayload(tenant ?? Tenant, audience ?? TabAudience, oid, expires);
 
     /// <summary>A complaint past its acknowledge clock, a delivery due in three days, and an order-desk form two days late.</summary>
     private async Task SeedWorkAsync()
