@@ -83,12 +83,16 @@ public sealed partial class BoardFeed(IServiceScopeFactory scopes, IOptions<Boar
     {
         var o = options.Value;
         var lastBeat = DateTime.UtcNow;
+        var lastRefresh = DateTime.UtcNow;
+        var tick = o.RefreshInterval < o.HeartbeatInterval ? o.RefreshInterval : o.HeartbeatInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var woken = await _wake.WaitAsync(o.RefreshInterval, stoppingToken).ConfigureAwait(false);
+            var woken = await _wake.WaitAsync(tick, stoppingToken).ConfigureAwait(false);
             if (woken) await Task.Delay(o.Debounce, stoppingToken).ConfigureAwait(false);
             Volatile.Write(ref _pending, 0);
             var version = Version;
+            var refreshAll = DateTime.UtcNow - lastRefresh >= o.RefreshInterval;
+            if (refreshAll) lastRefresh = DateTime.UtcNow;
             foreach (var (key, group) in _groups)
             {
                 if (group.Subscribers.IsEmpty)
@@ -96,7 +100,7 @@ public sealed partial class BoardFeed(IServiceScopeFactory scopes, IOptions<Boar
                     _groups.TryRemove(new KeyValuePair<string, Group>(key, group));
                     continue;
                 }
-                if (!woken || group.Stale || group.Version != version) await RefreshAsync(group, version, stoppingToken).ConfigureAwait(false);
+                if (refreshAll || group.Stale || group.Version != version) await RefreshAsync(group, version, stoppingToken).ConfigureAwait(false);
             }
             if (DateTime.UtcNow - lastBeat >= o.HeartbeatInterval)
             {

@@ -69,11 +69,12 @@ public sealed class MetricsService(OpsBotDbContext db, IOptions<MetricsOptions> 
         }
     }
 
-    public async Task<MetricsReport> ComputeAsync(MetricsScope scope, MetricsPeriod period, Viewer viewer, CancellationToken ct)
+    /// <summary>The report of <paramref name="scope"/> for <paramref name="period"/> as <paramref name="viewer"/> may see it; without <paramref name="trend"/> only this period and the one before are read (digests).</summary>
+    public async Task<MetricsReport> ComputeAsync(MetricsScope scope, MetricsPeriod period, Viewer viewer, CancellationToken ct, bool trend = true)
     {
         var zone = Zone;
         var periods = new List<MetricsPeriod> { period };
-        for (var i = 1; i < TrendPeriods; i++) periods.Insert(0, periods[0].Previous(zone));
+        for (var i = 1; i < (trend ? TrendPeriods : 2); i++) periods.Insert(0, periods[0].Previous(zone));
         var from = periods[0].Start;
         var to = period.End;
         var hidden = (await access.HiddenFromAsync(viewer, ct)).ToList();
@@ -211,10 +212,10 @@ public sealed class MetricsService(OpsBotDbContext db, IOptions<MetricsOptions> 
             }
         }
 
-        var trend = periods.Select(p => new TrendPoint(TrendLabel(p), CleanOrders(p), FormsOnTime(p), ComplaintsInSla(p))).ToList();
+        var points = periods.Select(p => new TrendPoint(TrendLabel(p), CleanOrders(p), FormsOnTime(p), ComplaintsInSla(p))).ToList();
         var facts = commitments.Count(c => In(c.CreatedAt, period)) + forms.Count(f => In(f.DueAt, period)) + complaints.Count(c => In(c.CreatedAt, period) || In(c.ResolvedAt, period))
             + alerts.Count(a => In(a.CreatedAt, period)) + steps.Count(s => In(s.DueAt, period)) + kudos.Count(k => In(k.At, period)) + corrections.Count(at => In(at, period));
-        return new MetricsReport(scope, period, periods[^2], lines, trend, personLines, below, facts);
+        return new MetricsReport(scope, period, periods[^2], lines, points, personLines, below, facts);
     }
 
     private static string TrendLabel(MetricsPeriod p) => p.Kind switch

