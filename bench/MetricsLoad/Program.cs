@@ -45,7 +45,7 @@ md.AppendLine(CultureInfo.InvariantCulture, $"a PostgreSQL server started for th
 md.AppendLine(CultureInfo.InvariantCulture, $"({Executives} of them executives, 50 customers of which 5 restricted): commitments with their four downstream forms, header corrections,");
 md.AppendLine("complaints, alerts with action-plan steps and kudos, spread evenly over the year (counts under Seeding).");
 md.AppendLine();
-md.AppendLine(CultureInfo.InvariantCulture, $"- **metrics team**: `metrics team <name> month` typed by the team's manager to `/api/messages`, {CardSamples} times over random teams after warm-up;");
+md.AppendLine(CultureInfo.InvariantCulture, $"- **metrics team**: `metrics team <name> last month` (a full month) typed by the team's manager to `/api/messages`, {CardSamples} times over random teams after warm-up;");
 md.AppendLine("  timed from the request to its answer, which includes computing every metric for the month, the previous one and four more for the");
 md.AppendLine("  trend, rendering two ScottPlot charts, creating the CSV download link and sending the card to the loopback connector.");
 md.AppendLine(CultureInfo.InvariantCulture, $"- **leadership digest**: the weekly leadership digest's work for {Leaders} leaders: the metrics of the whole company for last week, seen by each");
@@ -69,11 +69,15 @@ async Task RunAsync(DatabaseProvider provider, PostgresServer? pg)
     var dir = Path.Combine(Path.GetTempPath(), "opsbot-bench-" + Guid.NewGuid().ToString("n"));
     Directory.CreateDirectory(dir);
     await using var connector = await BenchConnector.StartAsync();
-    await using var app = new BenchApp(provider, pg is null ? $"Data Source={Path.Combine(dir, "metrics.db")}" : await pg.CreateDatabaseAsync());
+    // METRICSLOAD_SQLITE_FILE: measure again on a SQLite file an earlier run seeded (no seeding); METRICSLOAD_SQL=1 logs every statement with its time.
+    var reuse = pg is null ? Environment.GetEnvironmentVariable("METRICSLOAD_SQLITE_FILE") : null;
+    await using var app = new BenchApp(provider, pg is null ? $"Data Source={reuse ?? Path.Combine(dir, "metrics.db")}" : await pg.CreateDatabaseAsync());
+    if (Environment.GetEnvironmentVariable("METRICSLOAD_SQL") == "1") app.Settings["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Information";
     app.Settings["Bot:AllowUnauthenticated"] = "true";
     app.Settings["Bot:RateLimits:Enabled"] = "false";
     app.Settings["Escalations:SchedulerEnabled"] = "false";
     app.Settings["Alerts:TimerInterval"] = "01:00:00";
+    app.Settings["Commitments:ScanInterval"] = "01:00:00";
     app.Settings["Messaging:DispatcherEnabled"] = "false";
     app.Settings["Metrics:TimeZone"] = "Europe/Berlin";
     for (var t = 0; t < People / TeamSize; t++)
@@ -94,7 +98,7 @@ async Task RunAsync(DatabaseProvider provider, PostgresServer? pg)
     }
     _ = app.Services;
     var seed = Stopwatch.StartNew();
-    var counts = await SeedAsync(app, connector.ServiceUrl, pg is not null);
+    var counts = reuse is null ? await SeedAsync(app, connector.ServiceUrl, pg is not null) : "(reused) " + reuse;
     seeding.Add(string.Create(CultureInfo.InvariantCulture, $"{label}: {counts} in {seed.Elapsed.TotalSeconds:0} s."));
 
     var client = app.CreateClient();
@@ -102,7 +106,7 @@ async Task RunAsync(DatabaseProvider provider, PostgresServer? pg)
     async Task<double> CardAsync(int team)
     {
         var manager = $"29:m{team}";
-        var activity = Activities.Message(connector.ServiceUrl, $"metrics team t{team} month", manager, "Manager " + team, "a:personal-" + manager);
+        var activity = Activities.Message(connector.ServiceUrl, $"metrics team t{team} last month", manager, "Manager " + team, "a:personal-" + manager);
         var watch = Stopwatch.StartNew();
         var answer = await client.PostActivityAsync(activity);
         answer.EnsureSuccessStatusCode();
@@ -196,7 +200,9 @@ async Task<string> SeedAsync(BenchApp app, string serviceUrl, bool postgres)
         foreach (var kind in Enum.GetValues<FormKind>())
         {
             var due = at.AddDays(3);
-            var confirmed = rnd.Next(10) < 8 ? due.AddHours(rnd.Next(-48, 24)) : (DateTime?)null;
+            // History is worked off: only forms due in the last three days may still be open (else the app's overdue scan, not
+            // the metrics, would be measured); one in five was confirmed late.
+            var confirmed = due > now.AddDays(-3) && rnd.Next(2) == 0 ? (DateTime?)null : due.AddHours(rnd.Next(5) == 0 ? rnd.Next(1, 48) : -rnd.Next(1, 48));
             c.Forms.Add(new DownstreamForm { Kind = kind, Role = (OwnerRole)((int)kind % 4), DueAt = due, Status = confirmed is null ? FormStatus.Open : FormStatus.Confirmed,
                 ConfirmedAt = confirmed, ConfirmedById = confirmed is null ? null : Person(), ConfirmedByName = "Someone" });
         }
@@ -232,7 +238,7 @@ async Task<string> SeedAsync(BenchApp app, string serviceUrl, bool postgres)
         for (var s = 0; s < 2; s++)
         {
             var due = at.AddHours(rnd.Next(4, 72));
-            alert.Plan.Add(new AlertPlanStep { Title = "Step", OwnerId = owner, OwnerName = owner, DueAt = due, DoneAt = rnd.Next(4) > 0 ? due.AddHours(rnd.Next(-24, 12)) : null });
+            alert.Plan.Add(new AlertPlanStep { Title = "Step", OwnerId = owner, OwnerName = owner, DueAt = due, DoneAt = due.AddHours(rnd.Next(4) > 0 ? -rnd.Next(1, 24) : rnd.Next(1, 12)) });
         }
         db.Alerts.Add(alert);
     });
