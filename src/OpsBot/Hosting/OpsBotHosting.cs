@@ -15,6 +15,7 @@ using OpsBot.Escalations;
 using OpsBot.Messaging;
 using OpsBot.Settings;
 using OpsBot.Setup;
+using OpsBot.Metrics;
 
 namespace OpsBot.Hosting;
 
@@ -45,6 +46,7 @@ public static class OpsBotHosting
         builder.Services.AddAlerts(builder.Configuration);
         builder.Services.AddSetup(builder.Environment);
         builder.Services.AddBoards(builder.Configuration);
+        builder.Services.AddMetrics(builder.Configuration);
         return builder;
     }
 
