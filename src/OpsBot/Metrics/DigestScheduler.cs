@@ -90,6 +90,7 @@ public sealed partial class DigestScheduler(IServiceScopeFactory scopes, IOption
         {
             return false; // another instance claimed this period first
         }
+        scope.ServiceProvider.GetService<OutboxDispatcher>()?.Wake();
         LogSent(name, period.Key, recipients.Count, late);
         return true;
     }
