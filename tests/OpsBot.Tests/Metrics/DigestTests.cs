@@ -46,6 +46,23 @@ public sealed class DigestScheduleTests
     }
 }
 
+public sealed class DigestOptionsTests
+{
+    [Theory]
+    [InlineData("Metrics:Digests:x:TimeZone", "Mars/Olympus")]
+    [InlineData("Metrics:Digests:x:At", "1.02:00:00")]
+    [InlineData("Metrics:Digests:x:Audience:0", " ")]
+    [InlineData("Metrics:DigestCheckInterval", "00:00:00")]
+    public void A_digest_that_could_never_be_sent_stops_the_start(string key, string value)
+    {
+        using var app = new OpsBotFactory();
+        app.Settings["Metrics:Digests:x:Audience:0"] = "29:lead";
+        app.Settings[key] = value;
+        var error = Assert.ThrowsAny<Exception>(() => app.Services);
+        Assert.Contains(key.Replace(":0", "", StringComparison.Ordinal), error.ToString(), StringComparison.Ordinal);
+    }
+}
+
 /// <summary>
 /// Scheduled digests over the real store with a fake clock starting Thursday 2026-12-03 06:00 UTC (07:00 in Berlin):
 /// <c>leads</c> daily at 08:00 Europe/Berlin to a team lead, <c>bd</c> daily on business days, <c>week</c> weekly on Monday
