@@ -119,6 +119,8 @@ public abstract class DigestTests(DatabaseProvider provider) : IAsyncLifetime
         s["Customers:Seed:0:Name"] = "Secret Industries";
         s["Customers:Seed:0:Restricted"] = "true";
         s["Customers:Seed:0:AllowedUsers:0"] = Member;
+        s["Api:Keys:erp"] = OpsBot.Api.ApiKeyHandler.Hash("erp-key");
+        s["Customers:TrustedApiClients:0"] = "erp";
         s["Metrics:DigestCheckInterval"] = "00:10:00";
         s["Metrics:Leadership:0"] = Boss;
         s["Metrics:Digests:leads:Audience:0"] = Lead;
@@ -327,6 +329,30 @@ public abstract class DigestTests(DatabaseProvider provider) : IAsyncLifetime
         var preview = (await SayAsync("digest preview bd", Member)).ToJsonString(Relaxed);
         Assert.Contains("Preview · Recognition · 2026-12-04", preview, StringComparison.Ordinal);
         Assert.Contains("Sam Secret", preview, StringComparison.Ordinal); // a member of the restricted customer sees it
+    }
+
+    [Fact]
+    public async Task Team_lead_digest_lists_open_alerts_by_severity_the_lead_may_see()
+    {
+        var api = App.CreateClient();
+        api.DefaultRequestHeaders.Add("X-Api-Key", "erp-key");
+        foreach (var (account, kind, severity) in new[] { ("CONTOSO", "late-shipment", 2), ("GLOBEX", "order-error", 2), ("SECRET", "line-down", 1) })
+        {
+            var response = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(api, "/api/alerts", new { account, kind, severity, impact = "Deliveries late" });
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+        await AdvanceToAsync(Thursday6.AddHours(1));
+        await WaitUntilAsync(() => Delivered("Team lead digest · 2026-12-03").Count > 0, "the team lead digest");
+        var card = Delivered("Team lead digest · 2026-12-03")[0].Body!.ToJsonString(Relaxed);
+        Assert.Contains("Open alerts (2)", card, StringComparison.Ordinal);
+        Assert.Contains("2 open: #", card, StringComparison.Ordinal);
+        Assert.Contains("Contoso (late-shipment)", card, StringComparison.Ordinal);
+        Assert.DoesNotContain("Secret", card, StringComparison.Ordinal);
+        Assert.DoesNotContain("Critical", card, StringComparison.Ordinal);
+
+        var preview = (await SayAsync("digest preview leads", Member)).ToJsonString(Relaxed);
+        Assert.Contains("Open alerts (3)", preview, StringComparison.Ordinal);
+        Assert.Contains("Critical", preview, StringComparison.Ordinal);
     }
 
     [Fact]
