@@ -147,6 +147,10 @@ public abstract class DigestTests(DatabaseProvider provider) : IAsyncLifetime
         s["Metrics:Digests:thanks:At"] = "07:00";
         s["Metrics:Digests:thanks:TimeZone"] = "Europe/Berlin";
         s["Metrics:Digests:thanks:Content"] = "Recognition";
+        s["Metrics:Digests:execs:Audience:0"] = "executives";
+        s["Metrics:Digests:execs:Cadence"] = "Monthly";
+        s["Metrics:Digests:execs:BusinessDaysOnly"] = "true";
+        s["Metrics:Digests:execs:Content"] = "ExecutiveParticipation";
         _apps.Add(app);
         return app;
     }
@@ -363,8 +367,16 @@ public abstract class DigestTests(DatabaseProvider provider) : IAsyncLifetime
         Assert.Contains("Preview: the next digest goes out Thu 2026-12-03 08:00 Europe/Berlin", preview, StringComparison.Ordinal);
         Assert.Empty(await RunsAsync()); // a preview sends nothing and claims no period
 
+        var week = (await SayAsync("digest preview week", Boss)).ToJsonString(Relaxed);
+        Assert.Contains("Preview · Leadership digest · 2026-W50", week, StringComparison.Ordinal);
+        Assert.Contains("0 raised · 0 resolved", week, StringComparison.Ordinal);
+        Assert.Contains("No open issue.", week, StringComparison.Ordinal);
+        var execs = (await SayAsync("digest preview execs", Boss)).ToJsonString(Relaxed);
+        Assert.Contains("Preview · Executive participation · 2027-01", execs, StringComparison.Ordinal);
+        Assert.Contains("Complaints resolved per executive (minimum 3)", execs, StringComparison.Ordinal);
+
         var unknown = (await SayAsync("digest preview nope", Lead))["text"]!.GetValue<string>();
-        Assert.Equal("There is no digest 'nope'. Configured digests: bd, leads, thanks, week.", unknown);
+        Assert.Equal("There is no digest 'nope'. Configured digests: bd, execs, leads, thanks, week.", unknown);
 
         await AdvanceToAsync(Thursday6.AddHours(1));
         var list = (await SayAsync("digest list", Boss))["text"]!.GetValue<string>();
