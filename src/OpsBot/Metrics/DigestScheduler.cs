@@ -55,7 +55,14 @@ public sealed partial class DigestScheduler(IServiceScopeFactory scopes, IOption
         var sent = 0;
         foreach (var (name, d) in o.Digests)
         {
-            if (await CheckOneAsync(name, d, o, ct)) sent++;
+            try
+            {
+                if (await CheckOneAsync(name, d, o, ct)) sent++;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !StoreErrors.IsUnavailable(ex))
+            {
+                LogDigestFailed(ex, name); // one broken digest does not hold back the others; it is tried again at the next check
+            }
         }
         return sent;
     }
@@ -145,6 +152,9 @@ public sealed partial class DigestScheduler(IServiceScopeFactory scopes, IOption
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Digest {Name} for {Period} queued to {Count} recipient(s) (late: {Late})")]
     private partial void LogSent(string name, string period, int count, bool late);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Digest {Name} could not be sent; it is tried again at the next check")]
+    private partial void LogDigestFailed(Exception ex, string name);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Digest check failed")]
     private partial void LogCheckFailed(Exception ex);
