@@ -49,6 +49,7 @@ public sealed class CardRouteTests(CardRouteTests.App app) : IClassFixture<CardR
         ["customer merge"] = "hidden, admins: needs two customer numbers",
         ["customer unmerge"] = "hidden, admins: needs a merged customer's number",
         ["exec"] = "admins: the executive directory",
+        ["digest"] = "digest list and digest preview <name>; the digests themselves are sent on schedule",
     };
 
     /// <summary>Submit buttons without a verb: the dialog (task module) submit, which Teams sends to the named message action.</summary>
