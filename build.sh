@@ -3,7 +3,7 @@
 #   ./build.sh test         restore, install test peers (PostgreSQL, Chromium, npm packages) when missing, run every test
 #   ./build.sh migration N  add the named migration N for all three providers after a model change (never edit Initial)
 #   ./build.sh gallery      render every card to docs/cards/*.png
-#   ./build.sh bench [name] run the benchmarks (all, or messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers), results in bench/results/
+#   ./build.sh bench [name] run the benchmarks (all, or messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers|boards), results in bench/results/
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

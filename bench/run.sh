@@ -84,8 +84,8 @@ NOTES
   echo "wrote bench/results/messages-throughput.md"
 }
 
-# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers]
-run_all=(${@:-messages cards commitments escalations alerts customers})
+# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers|boards]
+run_all=(${@:-messages cards commitments escalations alerts customers boards})
 for ((i = 0; i < ${#run_all[@]}; i++)); do
   b=${run_all[$i]}
   case "$b" in
@@ -99,6 +99,8 @@ for ((i = 0; i < ${#run_all[@]}; i++)); do
       while [[ "${run_all[$((i + 1))]:-}" =~ ^(clean|faults|restarts)$ ]]; do i=$((i + 1)); modes+=("${run_all[$i]}"); done
       dotnet run -c Release --project bench/AlertFanout -- "${modes[@]:-all}" "${FANOUT_CONVERSATIONS:-10000}" 20 ;;
     customers) dotnet run -c Release --project bench/CustomerLoad -- "${CUSTOMERS:-100000}" bench/results/customers.md ;;
-    *) echo "unknown benchmark '$b' (messages, cards, commitments, escalations, alerts, customers)" >&2; exit 2 ;;
+    # Live boards (issue #16): OpsBot as its own process (Release build of src/OpsBot, built with BoardLoad), SQLite and PostgreSQL.
+    boards) dotnet run -c Release --project bench/BoardLoad -- bench/results/boards.md "${BOARD_STREAMS:-500}" "${BOARD_MEMORY_STREAMS:-2000}" ;;
+    *) echo "unknown benchmark '$b' (messages, cards, commitments, escalations, alerts, customers, boards)" >&2; exit 2 ;;
   esac
 done
