@@ -4,7 +4,7 @@
 #   ./build.sh migration N  add the named migration N for all three providers after a model change (never edit Initial)
 #   ./build.sh gallery      render every card to docs/cards/*.png
 #   ./build.sh screenshots  the board TV page and Teams tab in headless Chromium to docs/boards/*.png
-#   ./build.sh bench [name] run the benchmarks (all, or messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers|metrics), results in bench/results/
+#   ./build.sh bench [name] run the benchmarks (all, or messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers|boards|metrics), results in bench/results/
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

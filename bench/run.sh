@@ -84,8 +84,8 @@ NOTES
   echo "wrote bench/results/messages-throughput.md"
 }
 
-# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers|metrics]
-run_all=(${@:-messages cards commitments escalations alerts customers metrics})
+# Every benchmark, or the ones named: ./build.sh bench [messages|cards|commitments|escalations|alerts [clean|faults|restarts]|customers|boards|metrics]
+run_all=(${@:-messages cards commitments escalations alerts customers boards metrics})
 for ((i = 0; i < ${#run_all[@]}; i++)); do
   b=${run_all[$i]}
   case "$b" in
@@ -99,7 +99,9 @@ for ((i = 0; i < ${#run_all[@]}; i++)); do
       while [[ "${run_all[$((i + 1))]:-}" =~ ^(clean|faults|restarts)$ ]]; do i=$((i + 1)); modes+=("${run_all[$i]}"); done
       dotnet run -c Release --project bench/AlertFanout -- "${modes[@]:-all}" "${FANOUT_CONVERSATIONS:-10000}" 20 ;;
     customers) dotnet run -c Release --project bench/CustomerLoad -- "${CUSTOMERS:-100000}" bench/results/customers.md ;;
+    # Live boards (issue #16): OpsBot as its own process (Release build of src/OpsBot, built with BoardLoad), SQLite and PostgreSQL.
+    boards) dotnet run -c Release --project bench/BoardLoad -- bench/results/boards.md "${BOARD_STREAMS:-500}" "${BOARD_MEMORY_STREAMS:-2000}" ;;
     metrics) dotnet run -c Release --project bench/MetricsLoad -- bench/results/metrics.md ;;
-    *) echo "unknown benchmark '$b' (messages, cards, commitments, escalations, alerts, customers, metrics)" >&2; exit 2 ;;
+    *) echo "unknown benchmark '$b' (messages, cards, commitments, escalations, alerts, customers, boards, metrics)" >&2; exit 2 ;;
   esac
 done

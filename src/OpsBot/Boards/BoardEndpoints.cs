@@ -104,11 +104,13 @@ public static class BoardEndpoints
         return Results.Ok(await query.ReadAsync(board, await access.HiddenFromAsync(viewer, ct), feed.Version, ct));
     }
 
-    private static async Task<IResult?> ApiEventsAsync(string name, HttpContext http, OpsBotDbContext db, BoardFeed feed, CustomerAccess access, CancellationToken ct)
+    private static async Task<IResult> ApiEventsAsync(string name, HttpContext http, OpsBotDbContext db, BoardFeed feed, CustomerAccess access, CancellationToken ct)
     {
         if (await BoardAccess.FindAsync(db, name, ct) is not { } board) return Results.Problem(statusCode: 404, title: "No such board", detail: BoardAccess.NotFound(name));
         await StreamAsync(http, feed, BoardAudience.ForViewer(board.Name, access.ApiViewer(http.User)), BoardFormat.Json, ct);
-        return null;
+        // The stream has been written (or aborted): nothing more to execute. A null IResult made the framework throw at the end of
+        // every API stream (InvalidOperationException, logged as an unhandled error three times per stream).
+        return Results.Empty;
     }
 
     /// <summary>Writes a subscription's events until the client goes, the feed ends the stream, or the client falls behind (then the connection is dropped).</summary>
