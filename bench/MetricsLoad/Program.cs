@@ -48,8 +48,9 @@ md.AppendLine();
 md.AppendLine(CultureInfo.InvariantCulture, $"- **metrics team**: `metrics team <name> last month` (a full month) typed by the team's manager to `/api/messages`, {CardSamples} times over random teams after warm-up;");
 md.AppendLine("  timed from the request to its answer, which includes computing every metric for the month, the previous one and four more for the");
 md.AppendLine("  trend, rendering two ScottPlot charts, creating the CSV download link and sending the card to the loopback connector.");
-md.AppendLine(CultureInfo.InvariantCulture, $"- **leadership digest**: the weekly leadership digest's work for {Leaders} leaders: the metrics of the whole company for last week, seen by each");
-md.AppendLine("  leader (their own access rules), rendered into the metrics card and queued in the outbox, one message per leader, in one transaction.");
+md.AppendLine(CultureInfo.InvariantCulture, $"- **leadership digest**: one check of the real `DigestScheduler` with a weekly `Leadership` digest due for its audience `leadership` ({Leaders} people):");
+md.AppendLine("  claiming the period, computing each leader's card with what that leader may see (the week's alerts, complaints, commitments and forms,");
+md.AppendLine("  the top open issues), rendering it and queueing one outbox message per leader in one transaction.");
 md.AppendLine();
 md.AppendLine("| Database | Measurement | Samples | p50 ms | p95 ms | max ms | Target | Met |");
 md.AppendLine("|---|---|---|---|---|---|---|---|");
@@ -80,6 +81,10 @@ async Task RunAsync(DatabaseProvider provider, PostgresServer? pg)
     app.Settings["Commitments:ScanInterval"] = "01:00:00";
     app.Settings["Messaging:DispatcherEnabled"] = "false";
     app.Settings["Metrics:TimeZone"] = "Europe/Berlin";
+    app.Settings["Metrics:DigestCheckInterval"] = "1.00:00:00";
+    app.Settings["Metrics:Digests:weekly:Content"] = "Leadership";
+    app.Settings["Metrics:Digests:weekly:Cadence"] = "Weekly";
+    app.Settings["Metrics:Digests:weekly:Audience:0"] = "leadership";
     for (var t = 0; t < People / TeamSize; t++)
     {
         app.Settings[$"Metrics:Teams:t{t}:Manager"] = $"29:m{t}";
@@ -119,25 +124,19 @@ async Task RunAsync(DatabaseProvider provider, PostgresServer? pg)
     if (connector.Calls - calls < CardSamples) throw new InvalidOperationException("not every metrics card reached the connector");
     rows.Add(Row(label, "metrics team (card with charts)", times, 500));
 
-    var digest = Stopwatch.StartNew();
-    await using (var scope = app.Services.CreateAsyncScope())
+    // The real scheduler: a weekly leadership digest whose last period went out, so this week's is due; one check computes every
+    // leader's card and queues it (the background check at start found it not yet due: no earlier run).
+    await app.WithDbAsync(async db =>
     {
-        var db = scope.ServiceProvider.GetRequiredService<OpsBotDbContext>();
-        var metrics = scope.ServiceProvider.GetRequiredService<MetricsService>();
-        var templates = scope.ServiceProvider.GetRequiredService<OpsBot.Cards.CardTemplates>();
-        var period = MetricsPeriod.Parse("last week", now, metrics.Zone, out _)!;
-        await using var tx = await db.Database.BeginTransactionAsync();
-        for (var l = 0; l < Leaders; l++)
-        {
-            var viewer = new Viewer($"29:l{l}", null, $"Leader {l}");
-            var report = await metrics.ComputeAsync(new MetricsScope(MetricsScope.All, "the whole company", []), period, viewer, default);
-            var card = templates.Render("metrics", MetricsHandlers.Card(report, null));
-            db.EnqueueSend(new DeliveryTarget.Person(connector.ServiceUrl, Activities.TenantId, viewer.Id),
-                new OpsBot.BotFramework.Schema.Activity { Type = ActivityTypes.Message, Attachments = [Attachment.AdaptiveCard(card)] }, $"bench-digest:{period.Key}:{viewer.Id}", now);
-        }
-        await db.SaveChangesAsync();
-        await tx.CommitAsync();
-    }
+        db.DigestRuns.Add(new DigestRun { Name = "weekly", PeriodKey = "2000-W01", DueAt = yearAgo, ClaimedAt = yearAgo, SentAt = yearAgo });
+        return await db.SaveChangesAsync();
+    });
+    var scheduler = app.Services.GetRequiredService<DigestScheduler>();
+    var digest = Stopwatch.StartNew();
+    var sent = await scheduler.CheckAsync(default);
+    digest.Stop();
+    var queued = await app.WithDbAsync(db => db.OutboxMessages.CountAsync(m => m.CorrelationType == "digest"));
+    if (sent != 1 || queued != Leaders) throw new InvalidOperationException($"the digest check sent {sent} digest(s) and queued {queued} card(s), not 1 and {Leaders}");
     rows.Add(Row(label, $"weekly leadership digest, {Leaders} leaders computed and queued", [digest.Elapsed.TotalMilliseconds], 10_000));
     try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
 }

@@ -167,6 +167,8 @@ public sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         b.HasIndex(a => new { a.GroupKey, a.Status });
         b.HasIndex(a => new { a.Status, a.CustomerId });
         b.HasIndex(a => a.CreatedAt);
+        // The boards' open list and counts: open alerts by severity, oldest first.
+        b.HasIndex(a => new { a.Status, a.Severity, a.CreatedAt });
         b.HasOne<Customer>().WithMany().HasForeignKey(a => a.CustomerId).OnDelete(DeleteBehavior.Restrict);
         b.HasMany(a => a.Timeline).WithOne().HasForeignKey(e => e.AlertId);
         b.HasMany(a => a.Plan).WithOne().HasForeignKey(s => s.AlertId);

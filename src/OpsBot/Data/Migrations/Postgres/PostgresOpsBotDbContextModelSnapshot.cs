@@ -159,6 +159,8 @@ namespace OpsBot.Data.Migrations.Postgres
 
                     b.HasIndex("Status", "CustomerId");
 
+                    b.HasIndex("Status", "Severity", "CreatedAt");
+
                     b.ToTable("Alerts", (string)null);
                 });
 

@@ -151,6 +151,8 @@ namespace OpsBot.Data.Migrations.Sqlite
 
                     b.HasIndex("Status", "CustomerId");
 
+                    b.HasIndex("Status", "Severity", "CreatedAt");
+
                     b.ToTable("Alerts", (string)null);
                 });
 
