@@ -111,12 +111,19 @@ public sealed partial class DigestScheduler(IServiceScopeFactory scopes, IOption
         var references = sp.GetRequiredService<ConversationReferences>();
         var alerts = sp.GetRequiredService<IOptions<AlertOptions>>().Value;
         var bot = sp.GetRequiredService<IOptions<BotOptions>>().Value;
+        var access = sp.GetRequiredService<CustomerAccess>();
+        // Recipients who may see the same customers get the same card: computed and serialized once for all of them.
+        var byAccess = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var recipient in recipients)
         {
             var reference = await references.FindPersonalAsync(recipient, ct);
             var viewer = new Viewer(recipient, reference?.UserAadObjectId, recipient);
-            var model = await builder.BuildAsync(name, d, period, viewer, now, note, ct);
-            var json = Outbox.SerializeCard(cards, "digest", model, model.Title);
+            var key = string.Join(',', (await access.HiddenFromAsync(viewer, ct)).Order());
+            if (!byAccess.TryGetValue(key, out var json))
+            {
+                var model = await builder.BuildAsync(name, d, period, viewer, now, note, ct);
+                byAccess[key] = json = Outbox.SerializeCard(cards, "digest", model, model.Title);
+            }
             // A person OpsBot has talked to gets it in that chat; anyone else through a new 1:1 chat created from the id
             // (refused by Teams while the app is not installed for them: the outbox then records the recipient as unreachable).
             DeliveryTarget target = reference is not null
