@@ -214,7 +214,8 @@ async Task SnapshotAsync(string label, HttpClient http, int pid)
             using var doc = JsonDocument.Parse(body);
             var open = doc.RootElement.GetProperty("openAlerts").GetInt32();
             var kpis = doc.RootElement.GetProperty("kpis").GetArrayLength();
-            if (open < OpenAlerts || kpis != Kpis) { ok = false; problem ??= $"openAlerts {open}, kpis {kpis}"; }
+            // A board lists the alerts nobody has acknowledged yet: the seed acknowledges every third one.
+            if (open < OpenAlerts - (OpenAlerts + 2) / 3 || kpis != Kpis) { ok = false; problem ??= $"openAlerts {open}, kpis {kpis}"; }
         }
         else problem ??= $"{(int)response.StatusCode} {Encoding.UTF8.GetString(body)[..Math.Min(200, body.Length)]}";
         if (i == 0)
